@@ -1,1 +1,7 @@
+//! madoguchi's API and servers. The same axum Router runs locally (`madoguchi serve`)
+//! and, later, under Lambda; today it serves the built static site with the security
+//! headers every response carries.
 
+pub mod http;
+#[cfg(feature = "local")]
+pub mod local;

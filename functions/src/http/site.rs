@@ -1,0 +1,33 @@
+//! The built static site: files from `dist/site`, `index.html` for folders, and the
+//! site's own 404 page (in English below `/en/`) with a real 404 status.
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tower_http::services::ServeDir;
+
+pub fn router(site_dir: &Path) -> Router {
+    let dir = site_dir.to_path_buf();
+    let not_found = move |uri: Uri| {
+        let dir = dir.clone();
+        async move { not_found_page(&dir, uri.path()).await }
+    };
+    Router::new().fallback_service(ServeDir::new(site_dir).append_index_html_on_directories(true).fallback(axum::routing::any(not_found)))
+}
+
+async fn not_found_page(dir: &Path, path: &str) -> Response {
+    let candidates: Vec<PathBuf> = if path.starts_with("/en/") || path == "/en" {
+        vec![dir.join("en/404.html"), dir.join("404.html")]
+    } else {
+        vec![dir.join("404.html")]
+    };
+    for file in candidates {
+        if let Ok(html) = tokio::fs::read(&file).await {
+            return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], Body::from(html)).into_response();
+        }
+    }
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
