@@ -83,12 +83,18 @@ impl std::fmt::Display for Summary {
 
 /// Builds the site. Content errors come back as `ContentErrors` inside the error, all of them.
 pub fn build(opts: &BuildOptions) -> Result<Summary> {
-    let content = content::load(&opts.content)?;
-    build_content(opts, content)
+    build_cached(opts, &mut content::load::Cache::default())
 }
 
-/// The part of a build after loading, shared with `watch`, which keeps a parse cache.
-pub fn build_content(opts: &BuildOptions, mut content: Content) -> Result<Summary> {
+/// A build that re-parses only the files changed since `cache` saw them (`watch`).
+pub fn build_cached(opts: &BuildOptions, cache: &mut content::load::Cache) -> Result<Summary> {
+    let (content, errors) = content::load::load_partial(&opts.content, cache)?;
+    build_content(opts, content, errors)
+}
+
+/// The part of a build after loading. `load_errors` are reported together with the
+/// link errors found while preparing the pages that did load; nothing is written then.
+fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<ContentError>) -> Result<Summary> {
     let started = Instant::now();
     if let Some(base) = &opts.base_url {
         content.config.base_url = base.trim_end_matches('/').to_owned();
@@ -100,7 +106,8 @@ pub fn build_content(opts: &BuildOptions, mut content: Content) -> Result<Summar
 
     let now = opts.now.unwrap_or_else(Timestamp::now);
     let model = Model::new(&content, now, &asset_urls);
-    let (prepared, errors) = prepare_all(&model);
+    let (prepared, mut errors) = prepare_all(&model);
+    errors.extend(load_errors);
     if !errors.is_empty() {
         return Err(ContentErrors::sorted(errors).into());
     }

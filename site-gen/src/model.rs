@@ -182,6 +182,10 @@ impl<'a> Model<'a> {
         };
         if path.ends_with(".md") {
             let Some(&j) = self.by_source.get(target.as_path()) else {
+                // A page that exists but did not load has its own errors reported.
+                if self.content.dir.join(&target).is_file() {
+                    return Ok(Link::Keep);
+                }
                 return Err(format!("links to '{path}', but there is no page {}", target.display()));
             };
             return match &self.urls[j] {

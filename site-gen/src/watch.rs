@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use notify::{RecursiveMode, Watcher};
 
-use crate::build::{BuildOptions, Summary, build_content};
+use crate::build::{BuildOptions, Summary, build_cached};
 use crate::content::load::Cache;
 
 /// Builds once, then again after every burst of changes, calling `report` each time.
@@ -16,10 +16,7 @@ use crate::content::load::Cache;
 pub fn watch(opts: &BuildOptions, mut report: impl FnMut(Result<Summary>)) -> Result<()> {
     let mut cache = Cache::default();
     let mut once = |cache: &mut Cache| {
-        let result = crate::content::load::load_cached(&opts.content, cache)
-            .map_err(anyhow::Error::from)
-            .and_then(|content| build_content(opts, content));
-        report(result);
+        report(build_cached(opts, cache));
     };
     once(&mut cache);
 

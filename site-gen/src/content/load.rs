@@ -68,6 +68,11 @@ pub fn load(dir: &Path) -> Result<Content, ContentErrors> {
 
 /// As `load`, re-parsing only the files whose size or time changed since `cache` saw them.
 pub fn load_cached(dir: &Path, cache: &mut Cache) -> Result<Content, ContentErrors> {
+    let (content, errors) = load_inner(dir, cache)?;
+    if errors.is_empty() { Ok(content) } else { Err(ContentErrors::sorted(errors)) }
+}
+
+fn load_inner(dir: &Path, cache: &mut Cache) -> Result<(Content, Vec<ContentError>), ContentErrors> {
     let config = SiteConfig::load(dir).map_err(ContentErrors::sorted)?;
     let config_stamp = stamp(&dir.join(CONFIG_FILE));
     if cache.config != Some(config_stamp) {
@@ -113,10 +118,14 @@ pub fn load_cached(dir: &Path, cache: &mut Cache) -> Result<Content, ContentErro
         }
     }
     errors.extend(check(&pages));
-    if !errors.is_empty() {
-        return Err(ContentErrors::sorted(errors));
-    }
-    Ok(Content { dir: dir.to_path_buf(), config, pages })
+    Ok((Content { dir: dir.to_path_buf(), config, pages }, errors))
+}
+
+/// As `load_cached`, but every page that loaded is kept beside the errors, so that a
+/// build can go on to find the broken links too and report everything at once. Fails
+/// outright only when the site configuration itself cannot be read.
+pub fn load_partial(dir: &Path, cache: &mut Cache) -> Result<(Content, Vec<ContentError>), ContentErrors> {
+    load_inner(dir, cache)
 }
 
 /// The checks across pages: one file per page and language, FAQ ids unique, and a

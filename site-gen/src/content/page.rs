@@ -67,6 +67,15 @@ fn read_path(rel: &Path, cfg: &SiteConfig) -> Result<(Area, String, Option<Strin
             return Err(err(rel, 0, None, format!("'{part}': file and folder names become URLs, so use lower-case letters, digits, '-' and '_' only")));
         }
     }
+    // Names the site's own pages use at the same level.
+    let reserved: &[&str] = match area {
+        Area::Notices => &["maintenance", "incident", "announcement"],
+        Area::Pages => &["faq", "notices", "status", "manuals", "search", "members", "assets", "portal", "api", "en", "ja"],
+        _ => &[],
+    };
+    if !section && parts.len() == 2 && reserved.contains(&parts[1]) {
+        return Err(err(rel, 0, None, format!("'{}' is a name the site uses for its own page at that address: rename the file", parts[1])));
+    }
     if area != Area::Faq && parts.len() > 2 {
         return Err(err(rel, 0, None, format!("{area_dir}/ has no sub-folders: put the file directly in {area_dir}/")));
     }
@@ -374,6 +383,8 @@ mod tests {
         assert!(errors("faq/Mail/x.md", "---\ntitle: t\nid: 1\n---\n")[0].contains("'Mail': file and folder names become URLs"));
         assert!(errors("faq/a/x.fr.md", "---\ntitle: t\nid: 1\n---\n")[0].contains("'fr' is not one of the site's languages"));
         assert!(errors("blog/x.md", "---\ntitle: t\n---\n")[0].contains("content lives in faq/"));
+        assert!(errors("notices/incident.md", "---\ntitle: t\n---\n")[0].contains("'incident' is a name the site uses"));
+        assert!(errors("pages/status.en.md", "---\ntitle: t\n---\n")[0].contains("'status' is a name the site uses"));
         let e = errors("pages/x.en.md", "---\ntitle: t\nlang: ja\n---\n");
         assert!(e[0].contains("lang: says 'ja' but the file name says 'en'"), "{e:?}");
     }
