@@ -19,7 +19,11 @@ pub struct ServeOptions {
 /// Builds the site from `root` (unless `site` is given) and returns the folder to serve.
 pub fn prepare_site(opts: &ServeOptions) -> Result<PathBuf> {
     if let Some(site) = &opts.site {
-        anyhow::ensure!(site.join("index.html").is_file(), "{} has no index.html: build the site first or leave out --site", site.display());
+        anyhow::ensure!(
+            site.join("index.html").is_file(),
+            "{} has no index.html: build the site first or leave out --site",
+            site.display()
+        );
         return Ok(site.clone());
     }
     let mut build = site_gen::BuildOptions::in_dir(&opts.root);
@@ -28,7 +32,11 @@ pub fn prepare_site(opts: &ServeOptions) -> Result<PathBuf> {
         Some(errors) => anyhow::anyhow!(
             "the content has {} error(s):\n{}",
             errors.len(),
-            errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+            errors
+                .iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
         None => e,
     })?;
@@ -40,13 +48,21 @@ pub fn prepare_site(opts: &ServeOptions) -> Result<PathBuf> {
 /// Serves until a shutdown signal, finishing requests in flight.
 pub async fn serve(opts: ServeOptions) -> Result<()> {
     let site_dir = prepare_site(&opts)?;
-    let listener = tokio::net::TcpListener::bind(opts.listen).await.with_context(|| format!("cannot listen on {}", opts.listen))?;
-    let addr = listener.local_addr()?;
-    println!("madoguchi: serving {} at http://{addr}/  (Ctrl-C to stop)", site_dir.display());
-    axum::serve(listener, app(AppConfig { site_dir }).layer(tower_http::trace::TraceLayer::new_for_http()))
-        .with_graceful_shutdown(shutdown_signal())
+    let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
-        .context("the server stopped with an error")?;
+        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "madoguchi: serving {} at http://{addr}/  (Ctrl-C to stop)",
+        site_dir.display()
+    );
+    axum::serve(
+        listener,
+        app(AppConfig { site_dir }).layer(tower_http::trace::TraceLayer::new_for_http()),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     println!("madoguchi: stopped");
     Ok(())
 }
@@ -57,7 +73,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

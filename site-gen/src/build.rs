@@ -94,15 +94,25 @@ pub fn build_cached(opts: &BuildOptions, cache: &mut content::load::Cache) -> Re
 
 /// The part of a build after loading. `load_errors` are reported together with the
 /// link errors found while preparing the pages that did load; nothing is written then.
-fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<ContentError>) -> Result<Summary> {
+fn build_content(
+    opts: &BuildOptions,
+    mut content: Content,
+    load_errors: Vec<ContentError>,
+) -> Result<Summary> {
     let started = Instant::now();
     if let Some(base) = &opts.base_url {
         content.config.base_url = base.trim_end_matches('/').to_owned();
     }
-    let strings = templates::load_strings(&opts.templates, &content.config.languages).map_err(ContentErrors::sorted)?;
-    let env = templates::environment(&opts.templates, strings, content.config.time_zone.clone()).map_err(ContentErrors::sorted)?;
+    let strings = templates::load_strings(&opts.templates, &content.config.languages)
+        .map_err(ContentErrors::sorted)?;
+    let labels = strings.clone();
+    let env = templates::environment(&opts.templates, strings, content.config.time_zone.clone())
+        .map_err(ContentErrors::sorted)?;
     let assets = list_assets(&opts.templates.join("assets"))?;
-    let asset_urls: Vec<String> = assets.iter().map(|rel| format!("/assets/{}", rel.to_string_lossy().replace('\\', "/"))).collect();
+    let asset_urls: Vec<String> = assets
+        .iter()
+        .map(|rel| format!("/assets/{}", rel.to_string_lossy().replace('\\', "/")))
+        .collect();
 
     let now = opts.now.unwrap_or_else(Timestamp::now);
     let model = Model::new(&content, now, &asset_urls);
@@ -111,7 +121,10 @@ fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<Con
     if !errors.is_empty() {
         return Err(ContentErrors::sorted(errors).into());
     }
-    let renderer = Renderer { model: &model, prepared: &prepared };
+    let renderer = Renderer {
+        model: &model,
+        prepared: &prepared,
+    };
     let public = Output::new(&opts.out)?;
     let members = Output::new(&opts.members_out)?;
 
@@ -122,7 +135,9 @@ fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<Con
         let tree = model.faq_tree(lang, |p| p.visibility == Visibility::Public);
         jobs.push((Audience::Public, Job::Home(lang.clone())));
         for key in tree.keys() {
-            let has_items = tree.iter().any(|(k, v)| (k == key || k.starts_with(&format!("{key}/"))) && !v.is_empty());
+            let has_items = tree
+                .iter()
+                .any(|(k, v)| (k == key || k.starts_with(&format!("{key}/"))) && !v.is_empty());
             if has_items || key == "faq" {
                 jobs.push((Audience::Public, Job::FaqSection(lang.clone(), key.clone())));
             }
@@ -146,8 +161,16 @@ fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<Con
             jobs.push((aud, Job::Page(i)));
         }
     }
-    let trees: std::collections::HashMap<&str, _> =
-        cfg.languages.iter().map(|l| (l.as_str(), model.faq_tree(l, |p| p.visibility == Visibility::Public))).collect();
+    let trees: std::collections::HashMap<&str, _> = cfg
+        .languages
+        .iter()
+        .map(|l| {
+            (
+                l.as_str(),
+                model.faq_tree(l, |p| p.visibility == Visibility::Public),
+            )
+        })
+        .collect();
     let related = renderer.related_faq();
 
     let total = jobs.len();
@@ -158,27 +181,58 @@ fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<Con
         .map(|(aud, job)| -> Result<(Audience, usize)> {
             let (template, ctx, url) = match job {
                 Job::Home(l) => with_url(renderer.home(l), format!("{}/", cfg.lang_prefix(l))),
-                Job::FaqSection(l, key) => with_url(renderer.faq_section(l, key, &trees[l.as_str()]), format!("{}/{key}/", cfg.lang_prefix(l))),
+                Job::FaqSection(l, key) => with_url(
+                    renderer.faq_section(l, key, &trees[l.as_str()]),
+                    format!("{}/{key}/", cfg.lang_prefix(l)),
+                ),
                 Job::Notices(l, k) => {
-                    let path = k.map(|k| format!("/notices/{}/", k.as_str())).unwrap_or_else(|| "/notices/".into());
-                    with_url(renderer.notices(l, *k), format!("{}{path}", cfg.lang_prefix(l)))
+                    let path = k
+                        .map(|k| format!("/notices/{}/", k.as_str()))
+                        .unwrap_or_else(|| "/notices/".into());
+                    with_url(
+                        renderer.notices(l, *k),
+                        format!("{}{path}", cfg.lang_prefix(l)),
+                    )
                 }
-                Job::Status(l) => with_url(renderer.status(l), format!("{}/status/", cfg.lang_prefix(l))),
-                Job::Manuals(l) => with_url(renderer.manuals(l), format!("{}/manuals/", cfg.lang_prefix(l))),
-                Job::Search(l) => with_url(renderer.search(l, *aud), format!("{}{}/search/", aud.prefix(), cfg.lang_prefix(l))),
-                Job::NotFound(l) => with_url(renderer.not_found(l), format!("{}/404.html", cfg.lang_prefix(l))),
-                Job::MembersIndex(l) => with_url(renderer.members_index(l), format!("/members{}/", cfg.lang_prefix(l))),
-                Job::Page(i) => with_url(renderer.page_view(*i, &related), model.url(*i).unwrap_or_default().to_owned()),
+                Job::Status(l) => with_url(
+                    renderer.status(l),
+                    format!("{}/status/", cfg.lang_prefix(l)),
+                ),
+                Job::Manuals(l) => with_url(
+                    renderer.manuals(l),
+                    format!("{}/manuals/", cfg.lang_prefix(l)),
+                ),
+                Job::Search(l) => with_url(
+                    renderer.search(l, *aud),
+                    format!("{}{}/search/", aud.prefix(), cfg.lang_prefix(l)),
+                ),
+                Job::NotFound(l) => with_url(
+                    renderer.not_found(l),
+                    format!("{}/404.html", cfg.lang_prefix(l)),
+                ),
+                Job::MembersIndex(l) => with_url(
+                    renderer.members_index(l),
+                    format!("/members{}/", cfg.lang_prefix(l)),
+                ),
+                Job::Page(i) => with_url(
+                    renderer.page_view(*i, &related),
+                    model.url(*i).unwrap_or_default().to_owned(),
+                ),
             };
-            let html = render(&env, template, ctx).with_context(|| format!("cannot render {url} with templates/{template}"))?;
-            let out = if *aud == Audience::Members { &members } else { &public };
+            let html = render(&env, template, ctx)
+                .with_context(|| format!("cannot render {url} with templates/{template}"))?;
+            let out = if *aud == Audience::Members {
+                &members
+            } else {
+                &public
+            };
             let local = url.strip_prefix(aud.prefix()).unwrap_or(&url);
             out.write(&Output::file_for(local), html.as_bytes())?;
             if let Job::Page(i) = job {
                 copy_files(&content, *i, &prepared, out, local)?;
             }
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if show_progress && n % 1000 == 0 {
+            if show_progress && n.is_multiple_of(1000) {
                 eprint!("\rsite-gen: rendered {n}/{total} pages");
             }
             Ok((*aud, 1))
@@ -189,10 +243,14 @@ fn build_content(opts: &BuildOptions, mut content: Content, load_errors: Vec<Con
     }
 
     write_feeds(&model, &renderer, &public)?;
-    let (public_index, members_index) = write_search(&model, &prepared, &public, &members)?;
+    let (public_index, members_index) =
+        write_search(&model, &prepared, &labels, &public, &members)?;
     write_sitemap(&model, &public)?;
     for rel in &assets {
-        public.copy(&opts.templates.join("assets").join(rel), &Path::new("assets").join(rel))?;
+        public.copy(
+            &opts.templates.join("assets").join(rel),
+            &Path::new("assets").join(rel),
+        )?;
     }
     public.write(Path::new("robots.txt"), format!("User-agent: *\nAllow: /\nDisallow: /members/\nDisallow: /api/\n\nSitemap: {}/sitemap.xml\n", cfg.base_url).as_bytes())?;
     public.remove_stale()?;
@@ -221,12 +279,17 @@ enum Job {
     Page(usize),
 }
 
-fn with_url((t, v): (&'static str, minijinja::Value), url: String) -> (&'static str, minijinja::Value, String) {
+fn with_url(
+    (t, v): (&'static str, minijinja::Value),
+    url: String,
+) -> (&'static str, minijinja::Value, String) {
     (t, v, url)
 }
 
 fn render(env: &Environment<'_>, template: &str, ctx: minijinja::Value) -> Result<String> {
-    let tmpl = env.get_template(template).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let tmpl = env
+        .get_template(template)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
     tmpl.render(ctx).map_err(|e| {
         let mut msg = format!("{e}");
         let mut source = std::error::Error::source(&e);
@@ -239,7 +302,13 @@ fn render(env: &Environment<'_>, template: &str, ctx: minijinja::Value) -> Resul
 }
 
 /// Attachments and linked files, next to the page.
-fn copy_files(content: &Content, i: usize, prepared: &[Option<crate::prepare::Prepared>], out: &Output, url: &str) -> Result<()> {
+fn copy_files(
+    content: &Content,
+    i: usize,
+    prepared: &[Option<crate::prepare::Prepared>],
+    out: &Output,
+    url: &str,
+) -> Result<()> {
     let p = &content.pages[i];
     let folder = p.source.parent().unwrap_or(Path::new(""));
     let dir = Path::new(url.trim_start_matches('/'));
@@ -268,7 +337,13 @@ fn list_assets(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
         if entry.file_type().is_file() {
-            out.push(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_path_buf());
+            out.push(
+                entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap_or(entry.path())
+                    .to_path_buf(),
+            );
         }
     }
     Ok(out)
@@ -280,9 +355,20 @@ fn write_feeds(model: &Model<'_>, r: &Renderer<'_>, out: &Output) -> Result<()> 
     for lang in &cfg.languages {
         let lp = cfg.lang_prefix(lang);
         let name = cfg.name.get(lang, &cfg.default_language);
-        let summary = |i: usize| r.prepared[i].as_ref().map(|p| p.summary.clone()).unwrap_or_default();
+        let summary = |i: usize| {
+            r.prepared[i]
+                .as_ref()
+                .map(|p| p.summary.clone())
+                .unwrap_or_default()
+        };
         let public = |area: Area| {
-            model.pages().filter(move |(i, p)| p.area == area && !p.is_section() && &p.lang == lang && p.visibility == Visibility::Public && model.url(*i).is_some())
+            model.pages().filter(move |(i, p)| {
+                p.area == area
+                    && !p.is_section()
+                    && &p.lang == lang
+                    && p.visibility == Visibility::Public
+                    && model.url(*i).is_some()
+            })
         };
         let mut notices: Vec<FeedItem> = public(Area::Notices)
             .map(|(i, p)| {
@@ -299,18 +385,40 @@ fn write_feeds(model: &Model<'_>, r: &Renderer<'_>, out: &Output) -> Result<()> 
                     url: format!("{base}{}", model.url(i).unwrap_or_default()),
                     title: p.title.clone(),
                     published,
-                    updated: [Some(published), p.updated, latest].into_iter().flatten().max().unwrap_or(published),
+                    updated: [Some(published), p.updated, latest]
+                        .into_iter()
+                        .flatten()
+                        .max()
+                        .unwrap_or(published),
                     category: kind.to_owned(),
                     summary: summary(i),
                 }
             })
             .collect();
-        notices.sort_by(|a, b| b.updated.cmp(&a.updated));
+        notices.sort_by_key(|n| std::cmp::Reverse(n.updated));
         notices.truncate(50);
-        let title = format!("{name} — {}", if lang == "ja" { "お知らせ" } else { "Notices" });
+        let title = format!(
+            "{name} — {}",
+            if lang == "ja" {
+                "お知らせ"
+            } else {
+                "Notices"
+            }
+        );
         out.write(
-            Path::new(&format!("{}notices/atom.xml", lp.trim_start_matches('/').to_owned() + if lp.is_empty() { "" } else { "/" })),
-            feeds::atom(&title, &format!("{base}{lp}/notices/atom.xml"), &format!("{base}{lp}/notices/"), name, lang, &notices).as_bytes(),
+            Path::new(&format!(
+                "{}notices/atom.xml",
+                lp.trim_start_matches('/').to_owned() + if lp.is_empty() { "" } else { "/" }
+            )),
+            feeds::atom(
+                &title,
+                &format!("{base}{lp}/notices/atom.xml"),
+                &format!("{base}{lp}/notices/"),
+                name,
+                lang,
+                &notices,
+            )
+            .as_bytes(),
         )?;
 
         let mut faq: Vec<FeedItem> = public(Area::Faq)
@@ -321,27 +429,60 @@ fn write_feeds(model: &Model<'_>, r: &Renderer<'_>, out: &Output) -> Result<()> 
                     title: p.title.clone(),
                     published,
                     updated: p.last_modified().unwrap_or(published),
-                    category: model.section_title(&format!("faq/{}", p.category_path().join("/")), lang),
+                    category: model
+                        .section_title(&format!("faq/{}", p.category_path().join("/")), lang),
                     summary: summary(i),
                 }
             })
             .collect();
         faq.sort_by(|a, b| b.updated.cmp(&a.updated).then(a.url.cmp(&b.url)));
         faq.truncate(50);
-        let title = format!("{name} — {}", if lang == "ja" { "FAQ 更新情報" } else { "FAQ updates" });
-        let dir = if lp.is_empty() { String::new() } else { format!("{}/", lp.trim_start_matches('/')) };
+        let title = format!(
+            "{name} — {}",
+            if lang == "ja" {
+                "FAQ 更新情報"
+            } else {
+                "FAQ updates"
+            }
+        );
+        let dir = if lp.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", lp.trim_start_matches('/'))
+        };
         out.write(
             Path::new(&format!("{dir}faq/atom.xml")),
-            feeds::atom(&title, &format!("{base}{lp}/faq/atom.xml"), &format!("{base}{lp}/faq/"), name, lang, &faq).as_bytes(),
+            feeds::atom(
+                &title,
+                &format!("{base}{lp}/faq/atom.xml"),
+                &format!("{base}{lp}/faq/"),
+                name,
+                lang,
+                &faq,
+            )
+            .as_bytes(),
         )?;
 
-        let host = base.split("://").nth(1).unwrap_or(base).trim_end_matches('/');
+        let host = base
+            .split("://")
+            .nth(1)
+            .unwrap_or(base)
+            .trim_end_matches('/');
         let windows: Vec<Window> = r
             .current_notices(lang)
             .into_iter()
             .filter_map(|i| {
                 let p = &model.content.pages[i];
-                let PageKind::Notice { kind: NoticeKind::Maintenance, status, starts_at: Some(s), ends_at: Some(e), .. } = &p.kind else { return None };
+                let PageKind::Notice {
+                    kind: NoticeKind::Maintenance,
+                    status,
+                    starts_at: Some(s),
+                    ends_at: Some(e),
+                    ..
+                } = &p.kind
+                else {
+                    return None;
+                };
                 let _: NoticeState = model.notice_state(p);
                 Some(Window {
                     uid: format!("{}@{host}", p.key.replace('/', "-")),
@@ -355,23 +496,52 @@ fn write_feeds(model: &Model<'_>, r: &Renderer<'_>, out: &Output) -> Result<()> 
                 })
             })
             .collect();
-        let cal_name = format!("{name} — {}", if lang == "ja" { "メンテナンス予定" } else { "Maintenance" });
-        out.write(Path::new(&format!("{dir}notices/maintenance.ics")), feeds::icalendar(&cal_name, &windows).as_bytes())?;
+        let cal_name = format!(
+            "{name} — {}",
+            if lang == "ja" {
+                "メンテナンス予定"
+            } else {
+                "Maintenance"
+            }
+        );
+        out.write(
+            Path::new(&format!("{dir}notices/maintenance.ics")),
+            feeds::icalendar(&cal_name, &windows).as_bytes(),
+        )?;
     }
     Ok(())
 }
 
 /// One index per language for the public pages, and one per language for the members'
 /// pages (their search page queries both).
-fn write_search(model: &Model<'_>, prepared: &[Option<crate::prepare::Prepared>], public: &Output, members: &Output) -> Result<(IndexStats, IndexStats)> {
+fn write_search(
+    model: &Model<'_>,
+    prepared: &[Option<crate::prepare::Prepared>],
+    labels: &templates::Strings,
+    public: &Output,
+    members: &Output,
+) -> Result<(IndexStats, IndexStats)> {
     let cfg = &model.content.config;
     let mut totals = (IndexStats::default(), IndexStats::default());
     for lang in &cfg.languages {
-        let dir = PathBuf::from(format!("{}search", cfg.lang_prefix(lang).trim_start_matches('/').to_owned() + if lang == &cfg.default_language { "" } else { "/" }));
+        let dir = PathBuf::from(format!(
+            "{}search",
+            cfg.lang_prefix(lang).trim_start_matches('/').to_owned()
+                + if lang == &cfg.default_language {
+                    ""
+                } else {
+                    "/"
+                }
+        ));
         for (aud, out) in [(Audience::Public, public), (Audience::Members, members)] {
             let mut idx: Vec<usize> = model
                 .pages()
-                .filter(|(i, p)| !p.is_section() && &p.lang == lang && prepared[*i].is_some() && Audience::of(p.visibility) == Some(aud))
+                .filter(|(i, p)| {
+                    !p.is_section()
+                        && &p.lang == lang
+                        && prepared[*i].is_some()
+                        && Audience::of(p.visibility) == Some(aud)
+                })
                 .map(|(i, _)| i)
                 .collect();
             idx.sort_by(|&a, &b| {
@@ -383,12 +553,21 @@ fn write_search(model: &Model<'_>, prepared: &[Option<crate::prepare::Prepared>]
                 .filter_map(|i| {
                     let p = &model.content.pages[i];
                     let prep = prepared[i].as_ref()?;
+                    let label = |key: &str| {
+                        labels
+                            .get(lang)
+                            .and_then(|m| m.get(key))
+                            .cloned()
+                            .unwrap_or_else(|| key.to_owned())
+                    };
                     let kind = match &p.kind {
                         PageKind::Faq { id, .. } => format!("FAQ #{id}"),
-                        PageKind::Notice { kind, .. } => kind.as_str().to_owned(),
-                        PageKind::Manual { form: true, .. } => "form".to_owned(),
-                        PageKind::Manual { .. } => "manual".to_owned(),
-                        _ => "page".to_owned(),
+                        PageKind::Notice { kind, .. } => {
+                            label(&format!("notices.kind.{}", kind.as_str()))
+                        }
+                        PageKind::Manual { form: true, .. } => label("search.kind.form"),
+                        PageKind::Manual { .. } => label("search.kind.manual"),
+                        _ => label("search.kind.page"),
                     };
                     Some(SearchDoc {
                         url: model.url(i)?.to_owned(),
@@ -401,7 +580,11 @@ fn write_search(model: &Model<'_>, prepared: &[Option<crate::prepare::Prepared>]
                 })
                 .collect();
             let stats = search::write_index(out, &dir, docs)?;
-            let t = if aud == Audience::Public { &mut totals.0 } else { &mut totals.1 };
+            let t = if aud == Audience::Public {
+                &mut totals.0
+            } else {
+                &mut totals.1
+            };
             t.docs += stats.docs;
             t.terms += stats.terms;
             t.shards += stats.shards;
@@ -414,14 +597,34 @@ fn write_search(model: &Model<'_>, prepared: &[Option<crate::prepare::Prepared>]
 fn write_sitemap(model: &Model<'_>, out: &Output) -> Result<()> {
     let cfg = &model.content.config;
     let base = &cfg.base_url;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
     for lang in &cfg.languages {
         let lp = cfg.lang_prefix(lang);
-        for fixed in ["/", "/faq/", "/notices/", "/status/", "/manuals/", "/search/"] {
-            xml.push_str(&format!("  <url><loc>{}</loc>", esc(&format!("{base}{lp}{fixed}"))));
+        for fixed in [
+            "/",
+            "/faq/",
+            "/notices/",
+            "/status/",
+            "/manuals/",
+            "/search/",
+        ] {
+            xml.push_str(&format!(
+                "  <url><loc>{}</loc>",
+                esc(&format!("{base}{lp}{fixed}"))
+            ));
             for other in &cfg.languages {
-                xml.push_str(&format!("<xhtml:link rel=\"alternate\" hreflang=\"{other}\" href=\"{}\"/>", esc(&format!("{base}{}{fixed}", cfg.lang_prefix(other)))));
+                xml.push_str(&format!(
+                    "<xhtml:link rel=\"alternate\" hreflang=\"{other}\" href=\"{}\"/>",
+                    esc(&format!("{base}{}{fixed}", cfg.lang_prefix(other)))
+                ));
             }
             xml.push_str("</url>\n");
         }
@@ -431,13 +634,22 @@ fn write_sitemap(model: &Model<'_>, out: &Output) -> Result<()> {
             continue;
         }
         let Some(url) = model.url(i) else { continue };
-        xml.push_str(&format!("  <url><loc>{}</loc>", esc(&format!("{base}{url}"))));
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc>",
+            esc(&format!("{base}{url}"))
+        ));
         if let Some(t) = p.last_modified() {
-            xml.push_str(&format!("<lastmod>{}</lastmod>", t.strftime("%Y-%m-%dT%H:%M:%SZ")));
+            xml.push_str(&format!(
+                "<lastmod>{}</lastmod>",
+                t.strftime("%Y-%m-%dT%H:%M:%SZ")
+            ));
         }
         for (lang, other) in model.translations(i) {
             if !other.starts_with("/members") {
-                xml.push_str(&format!("<xhtml:link rel=\"alternate\" hreflang=\"{lang}\" href=\"{}\"/>", esc(&format!("{base}{other}"))));
+                xml.push_str(&format!(
+                    "<xhtml:link rel=\"alternate\" hreflang=\"{lang}\" href=\"{}\"/>",
+                    esc(&format!("{base}{other}"))
+                ));
             }
         }
         xml.push_str("</url>\n");

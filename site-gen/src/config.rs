@@ -62,7 +62,11 @@ pub struct SiteConfig {
 impl SiteConfig {
     /// The URL prefix of a language: "" for the default one, "/en" for the others.
     pub fn lang_prefix(&self, lang: &str) -> String {
-        if lang == self.default_language { String::new() } else { format!("/{lang}") }
+        if lang == self.default_language {
+            String::new()
+        } else {
+            format!("/{lang}")
+        }
     }
 
     pub fn component(&self, id: &str) -> Option<&Component> {
@@ -84,61 +88,121 @@ impl SiteConfig {
     }
 
     pub fn parse(file: &Path, text: &str) -> Result<SiteConfig, Vec<ContentError>> {
-        let err = |line, message: String| vec![ContentError { file: file.into(), line, field: None, message }];
+        let err = |line, message: String| {
+            vec![ContentError {
+                file: file.into(),
+                line,
+                field: None,
+                message,
+            }]
+        };
         let node = match yaml::parse(text) {
             Ok(Some(node)) => node,
             Ok(None) => return Err(err(0, "the site configuration is empty".into())),
             Err(e) => return Err(err(e.line, format!("not valid YAML: {}", e.message))),
         };
         let mut errors = Vec::new();
-        let origin = Origin { file, line_offset: 0 };
+        let origin = Origin {
+            file,
+            line_offset: 0,
+        };
         let mut f = Fields::new(origin, String::new(), &node, &mut errors);
 
         let name = localized(&mut f, "name", true);
-        let base_url = f.req_str("base_url").map(|u| u.trim_end_matches('/').to_owned());
+        let base_url = f
+            .req_str("base_url")
+            .map(|u| u.trim_end_matches('/').to_owned());
         if let Some(u) = &base_url
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
             let line = f.line();
-            f.error_at(line, "base_url", format!("'{u}' must start with https:// or http://"));
+            f.error_at(
+                line,
+                "base_url",
+                format!("'{u}' must start with https:// or http://"),
+            );
         }
         let languages: Vec<String> = {
             let list = f.str_list("languages");
             for (l, line) in &list {
                 if !KNOWN_LANGUAGES.contains(&l.as_str()) {
-                    f.error_at(*line, "languages", format!("'{l}' is not a language madoguchi has UI text for ({})", KNOWN_LANGUAGES.join(", ")));
+                    f.error_at(
+                        *line,
+                        "languages",
+                        format!(
+                            "'{l}' is not a language madoguchi has UI text for ({})",
+                            KNOWN_LANGUAGES.join(", ")
+                        ),
+                    );
                 }
             }
             let list: Vec<String> = list.into_iter().map(|(l, _)| l).collect();
-            if list.is_empty() { vec!["ja".to_owned(), "en".to_owned()] } else { list }
+            if list.is_empty() {
+                vec!["ja".to_owned(), "en".to_owned()]
+            } else {
+                list
+            }
         };
-        let default_language = f.str("default_language").unwrap_or_else(|| languages[0].clone());
+        let default_language = f
+            .str("default_language")
+            .unwrap_or_else(|| languages[0].clone());
         if !languages.contains(&default_language) {
             let line = f.line();
-            f.error_at(line, "default_language", format!("'{default_language}' is not in languages"));
+            f.error_at(
+                line,
+                "default_language",
+                format!("'{default_language}' is not in languages"),
+            );
         }
-        let time_zone_name = f.str("time_zone").unwrap_or_else(|| "Asia/Tokyo".to_owned());
+        let time_zone_name = f
+            .str("time_zone")
+            .unwrap_or_else(|| "Asia/Tokyo".to_owned());
         let time_zone = match TimeZone::get(&time_zone_name) {
             Ok(tz) => tz,
             Err(_) => {
                 let line = f.line();
-                f.error_at(line, "time_zone", format!("'{time_zone_name}' is not a known time zone (e.g. Asia/Tokyo)"));
+                f.error_at(
+                    line,
+                    "time_zone",
+                    format!("'{time_zone_name}' is not a known time zone (e.g. Asia/Tokyo)"),
+                );
                 TimeZone::UTC
             }
         };
         let support_hours = localized(&mut f, "support_hours", false);
         let contact = f
             .map("contact", |c| {
-                Some(Contact { phone: c.str("phone"), email: c.str("email"), note: localized(c, "note", false) })
+                Some(Contact {
+                    phone: c.str("phone"),
+                    email: c.str("email"),
+                    note: localized(c, "note", false),
+                })
             })
-            .unwrap_or(Contact { phone: None, email: None, note: Localized::default() });
+            .unwrap_or(Contact {
+                phone: None,
+                email: None,
+                note: Localized::default(),
+            });
         let mut components: Vec<Component> = f.map_list("components", |c| {
             let id = c.req_str("id")?;
-            Some(Component { id, name: localized(c, "name", true), description: localized(c, "description", false) })
+            Some(Component {
+                id,
+                name: localized(c, "name", true),
+                description: localized(c, "description", false),
+            })
         });
         let mut seen = std::collections::HashSet::new();
         components.retain(|c| seen.insert(c.id.clone()));
-        f.finish(&["name", "base_url", "default_language", "languages", "time_zone", "support_hours", "contact", "components"]);
+        f.finish(&[
+            "name",
+            "base_url",
+            "default_language",
+            "languages",
+            "time_zone",
+            "support_hours",
+            "contact",
+            "components",
+        ]);
 
         if !errors.is_empty() {
             return Err(errors);
@@ -182,11 +246,22 @@ fn localized(f: &mut Fields<'_>, key: &str, required: bool) -> Localized {
                     }
                     Value::Scalar(..) => {
                         let line = f.line_of(v);
-                        f.error_at(line, &format!("{key}.{lang}"), format!("'{lang}' is not a language ({})", KNOWN_LANGUAGES.join(", ")));
+                        f.error_at(
+                            line,
+                            &format!("{key}.{lang}"),
+                            format!(
+                                "'{lang}' is not a language ({})",
+                                KNOWN_LANGUAGES.join(", ")
+                            ),
+                        );
                     }
                     _ => {
                         let line = f.line_of(v);
-                        f.error_at(line, &format!("{key}.{lang}"), format!("expected text, found {}", v.type_name()));
+                        f.error_at(
+                            line,
+                            &format!("{key}.{lang}"),
+                            format!("expected text, found {}", v.type_name()),
+                        );
                     }
                 }
             }
@@ -194,7 +269,11 @@ fn localized(f: &mut Fields<'_>, key: &str, required: bool) -> Localized {
         }
         Value::Seq(_) => {
             let line = f.line_of(node);
-            f.error_at(line, key, "expected text or a map {ja: …, en: …}, found a list");
+            f.error_at(
+                line,
+                key,
+                "expected text or a map {ja: …, en: …}, found a list",
+            );
             Localized::default()
         }
     }
@@ -221,12 +300,28 @@ mod tests {
 
     #[test]
     fn every_problem_is_listed_with_its_line() {
-        let bad = "name: x\nbase_url: ftp://x\nlanguages: [ja, fr]\ntime_zone: Mars/Base\ncolour: red\n";
+        let bad =
+            "name: x\nbase_url: ftp://x\nlanguages: [ja, fr]\ntime_zone: Mars/Base\ncolour: red\n";
         let errs = SiteConfig::parse(Path::new("site.yaml"), bad).unwrap_err();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        assert!(text.iter().any(|t| t.starts_with("site.yaml:") && t.contains("base_url: 'ftp://x' must start with https://")), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("site.yaml:3: languages: 'fr'")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("time_zone: 'Mars/Base'")), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("site.yaml:5: colour: is not a known key")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.starts_with("site.yaml:")
+                && t.contains("base_url: 'ftp://x' must start with https://")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("site.yaml:3: languages: 'fr'")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("time_zone: 'Mars/Base'")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("site.yaml:5: colour: is not a known key")),
+            "{text:?}"
+        );
     }
 }

@@ -38,7 +38,11 @@ impl fmt::Display for ContentErrors {
             writeln!(f, "{e}")?;
         }
         let n = self.0.len();
-        write!(f, "{n} error{} in the content", if n == 1 { "" } else { "s" })
+        write!(
+            f,
+            "{n} error{} in the content",
+            if n == 1 { "" } else { "s" }
+        )
     }
 }
 

@@ -27,12 +27,23 @@ fn utc(t: Timestamp) -> DateTime<Utc> {
 }
 
 /// An Atom feed. `self_url` and `site_url` are absolute.
-pub fn atom(title: &str, self_url: &str, site_url: &str, author: &str, lang: &str, items: &[FeedItem]) -> String {
+pub fn atom(
+    title: &str,
+    self_url: &str,
+    site_url: &str,
+    author: &str,
+    lang: &str,
+    items: &[FeedItem],
+) -> String {
     let mut feed = Feed::default();
     feed.set_title(Text::plain(title));
     feed.set_id(self_url);
     feed.set_lang(Some(lang.to_owned()));
-    let updated = items.iter().map(|i| i.updated).max().unwrap_or(Timestamp::UNIX_EPOCH);
+    let updated = items
+        .iter()
+        .map(|i| i.updated)
+        .max()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
     feed.set_updated(fixed(updated));
     let mut me = Link::default();
     me.set_href(self_url);
@@ -96,7 +107,11 @@ pub fn icalendar(name: &str, windows: &[Window]) -> String {
             .starts(utc(w.starts_at))
             .ends(utc(w.ends_at))
             .timestamp(utc(w.stamp))
-            .status(if w.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
+            .status(if w.cancelled {
+                EventStatus::Cancelled
+            } else {
+                EventStatus::Confirmed
+            });
         cal.push(ev.done());
     }
     cal.done().to_string()

@@ -46,7 +46,14 @@ impl<'a> Fields<'a> {
                 &[]
             }
         };
-        Fields { origin, prefix, used: vec![false; entries.len()], entries, line: node.line, errors }
+        Fields {
+            origin,
+            prefix,
+            used: vec![false; entries.len()],
+            entries,
+            line: node.line,
+            errors,
+        }
     }
 
     /// The line of the map itself (for errors about a missing key).
@@ -96,7 +103,11 @@ impl<'a> Fields<'a> {
             Value::Scalar(s, _) => Some(s.clone()),
             _ => {
                 let line = self.line_of(node);
-                self.error_at(line, key, format!("expected text, found {}", node.type_name()));
+                self.error_at(
+                    line,
+                    key,
+                    format!("expected text, found {}", node.type_name()),
+                );
                 None
             }
         }
@@ -123,7 +134,11 @@ impl<'a> Fields<'a> {
             Value::Scalar(s, true) if s.parse::<i64>().is_ok() => s.parse().ok(),
             _ => {
                 let line = self.line_of(node);
-                self.error_at(line, key, format!("expected a whole number, found {}", describe(node)));
+                self.error_at(
+                    line,
+                    key,
+                    format!("expected a whole number, found {}", describe(node)),
+                );
                 None
             }
         }
@@ -133,10 +148,16 @@ impl<'a> Fields<'a> {
         let node = self.node(key)?;
         match &node.value {
             Value::Scalar(s, true) if matches!(s.as_str(), "true" | "True" | "TRUE") => Some(true),
-            Value::Scalar(s, true) if matches!(s.as_str(), "false" | "False" | "FALSE") => Some(false),
+            Value::Scalar(s, true) if matches!(s.as_str(), "false" | "False" | "FALSE") => {
+                Some(false)
+            }
             _ => {
                 let line = self.line_of(node);
-                self.error_at(line, key, format!("expected true or false, found {}", describe(node)));
+                self.error_at(
+                    line,
+                    key,
+                    format!("expected true or false, found {}", describe(node)),
+                );
                 None
             }
         }
@@ -150,24 +171,36 @@ impl<'a> Fields<'a> {
             Some(s)
         } else {
             let line = self.line_of(node);
-            self.error_at(line, key, format!("'{s}' is not one of: {}", allowed.join(", ")));
+            self.error_at(
+                line,
+                key,
+                format!("'{s}' is not one of: {}", allowed.join(", ")),
+            );
             None
         }
     }
 
     /// A list of texts; a single text is taken as a list of one.
     pub fn str_list(&mut self, key: &str) -> Vec<(String, usize)> {
-        let Some(node) = self.node(key) else { return Vec::new() };
+        let Some(node) = self.node(key) else {
+            return Vec::new();
+        };
         match &node.value {
             Value::Scalar(s, _) => vec![(s.clone(), self.line_of(node))],
             Value::Seq(items) => {
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     match &item.value {
-                        Value::Scalar(s, _) if !item.is_null() => out.push((s.clone(), self.line_of(item))),
+                        Value::Scalar(s, _) if !item.is_null() => {
+                            out.push((s.clone(), self.line_of(item)))
+                        }
                         _ => {
                             let line = self.line_of(item);
-                            self.error_at(line, &format!("{key}[{i}]"), format!("expected text, found {}", item.type_name()));
+                            self.error_at(
+                                line,
+                                &format!("{key}[{i}]"),
+                                format!("expected text, found {}", item.type_name()),
+                            );
                         }
                     }
                 }
@@ -206,11 +239,21 @@ impl<'a> Fields<'a> {
 
     /// Reads each map of a list with `read`, giving it a reader whose errors name
     /// `key[i].field`.
-    pub fn map_list<T>(&mut self, key: &str, mut read: impl FnMut(&mut Fields<'_>) -> Option<T>) -> Vec<T> {
-        let Some(node) = self.node(key) else { return Vec::new() };
+    pub fn map_list<T>(
+        &mut self,
+        key: &str,
+        mut read: impl FnMut(&mut Fields<'_>) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(node) = self.node(key) else {
+            return Vec::new();
+        };
         let Value::Seq(items) = &node.value else {
             let line = self.line_of(node);
-            self.error_at(line, key, format!("expected a list, found {}", node.type_name()));
+            self.error_at(
+                line,
+                key,
+                format!("expected a list, found {}", node.type_name()),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -226,7 +269,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A reader for a nested map under `key`.
-    pub fn map<T>(&mut self, key: &str, read: impl FnOnce(&mut Fields<'_>) -> Option<T>) -> Option<T> {
+    pub fn map<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<T> {
         let node = self.node(key)?;
         let prefix = format!("{}{key}.", self.prefix);
         let mut sub = Fields::new(self.origin, prefix, node, self.errors);
@@ -272,7 +319,12 @@ pub fn parse_time(s: &str, tz: &TimeZone) -> Result<Timestamp, String> {
     // A bare date is midnight; jiff's Date parser would also accept a date-time and
     // drop its time, so the date-time form is tried first.
     let civil = s.parse::<jiff::civil::DateTime>().or_else(|_| {
-        if s.len() == 10 { s.parse::<jiff::civil::Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())) } else { s.parse::<jiff::civil::DateTime>() }
+        if s.len() == 10 {
+            s.parse::<jiff::civil::Date>()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        } else {
+            s.parse::<jiff::civil::DateTime>()
+        }
     });
     civil
         .and_then(|dt| tz.to_timestamp(dt))
@@ -305,29 +357,53 @@ mod tests {
 
     #[test]
     fn unknown_and_wrongly_typed_keys_are_reported_with_lines() {
-        let node = yaml::parse("title: a\nid: abc\ntags: [x]\n").unwrap().unwrap();
+        let node = yaml::parse("title: a\nid: abc\ntags: [x]\n")
+            .unwrap()
+            .unwrap();
         let mut errors = Vec::new();
-        let origin = Origin { file: Path::new("faq/x.md"), line_offset: 1 };
+        let origin = Origin {
+            file: Path::new("faq/x.md"),
+            line_offset: 1,
+        };
         let mut f = Fields::new(origin, String::new(), &node, &mut errors);
         assert_eq!(f.req_str("title").as_deref(), Some("a"));
         assert_eq!(f.int("id"), None);
         f.finish(&["title", "id"]);
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert_eq!(text[0], "faq/x.md:3: id: expected a whole number, found 'abc'");
-        assert!(text[1].starts_with("faq/x.md:4: tags: is not a known key"), "{}", text[1]);
+        assert_eq!(
+            text[0],
+            "faq/x.md:3: id: expected a whole number, found 'abc'"
+        );
+        assert!(
+            text[1].starts_with("faq/x.md:4: tags: is not a known key"),
+            "{}",
+            text[1]
+        );
     }
 
     #[test]
     fn nested_lists_of_maps_name_the_index() {
-        let node = yaml::parse("updates:\n  - at: 2026-11-20\n    status: x\n    extra: 1\n").unwrap().unwrap();
+        let node = yaml::parse("updates:\n  - at: 2026-11-20\n    status: x\n    extra: 1\n")
+            .unwrap()
+            .unwrap();
         let mut errors = Vec::new();
-        let origin = Origin { file: Path::new("n.md"), line_offset: 1 };
+        let origin = Origin {
+            file: Path::new("n.md"),
+            line_offset: 1,
+        };
         let mut f = Fields::new(origin, String::new(), &node, &mut errors);
         let got = f.map_list("updates", |u| u.choice("status", &["resolved"]));
         assert!(got.is_empty());
         f.finish(&[]);
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert!(text.contains(&"n.md:4: updates[0].status: 'x' is not one of: resolved".to_owned()), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("n.md:3: updates[0].at: is not a known key")), "{text:?}");
+        assert!(
+            text.contains(&"n.md:4: updates[0].status: 'x' is not one of: resolved".to_owned()),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("n.md:3: updates[0].at: is not a known key")),
+            "{text:?}"
+        );
     }
 }

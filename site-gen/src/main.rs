@@ -7,7 +7,10 @@ use clap::{Args, Parser, Subcommand};
 use site_gen::{BuildOptions, build, content_errors};
 
 #[derive(Parser)]
-#[command(name = "site-gen", about = "Builds madoguchi's public site from content/ and templates/")]
+#[command(
+    name = "site-gen",
+    about = "Builds madoguchi's public site from content/ and templates/"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +59,11 @@ fn print_error(e: &anyhow::Error) {
             for err in errors {
                 eprintln!("error: {err}");
             }
-            eprintln!("site-gen: {} error{} in the content; nothing was published", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "site-gen: {} error{} in the content; nothing was published",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
         }
         None => eprintln!("site-gen: error: {e:#}"),
     }
@@ -79,7 +86,11 @@ fn main() -> ExitCode {
         }
         Command::Watch(paths) => {
             let opts: BuildOptions = paths.into();
-            eprintln!("site-gen: watching {} and {} (Ctrl-C to stop)", opts.content.display(), opts.templates.display());
+            eprintln!(
+                "site-gen: watching {} and {} (Ctrl-C to stop)",
+                opts.content.display(),
+                opts.templates.display()
+            );
             let result = site_gen::watch::watch(&opts, |r| match r {
                 Ok(summary) => println!("site-gen: {summary}"),
                 Err(e) => print_error(&e),

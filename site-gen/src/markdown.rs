@@ -39,13 +39,23 @@ pub fn anchor(text: &str) -> String {
         }
     }
     let out = out.trim_matches('-').to_owned();
-    if out.is_empty() { "section".to_owned() } else { out }
+    if out.is_empty() {
+        "section".to_owned()
+    } else {
+        out
+    }
 }
 
 /// Renders `md`, whose first line is line `first_line` of its file. `resolve` gets every
 /// link and image destination.
-pub fn render(md: &str, first_line: usize, resolve: &mut dyn FnMut(&str) -> Result<Link, String>) -> Rendered {
-    let line_starts: Vec<usize> = std::iter::once(0).chain(md.match_indices('\n').map(|(i, _)| i + 1)).collect();
+pub fn render(
+    md: &str,
+    first_line: usize,
+    resolve: &mut dyn FnMut(&str) -> Result<Link, String>,
+) -> Rendered {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(md.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let line_of = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset) - 1;
 
     let mut events: Vec<Event> = Vec::new();
@@ -57,13 +67,33 @@ pub fn render(md: &str, first_line: usize, resolve: &mut dyn FnMut(&str) -> Resu
 
     for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
         let event = match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest = rewrite(&dest_url, resolve, &mut problems, line_of(range.start));
-                Event::Start(Tag::Link { link_type, dest_url: dest, title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: dest,
+                    title,
+                    id,
+                })
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest = rewrite(&dest_url, resolve, &mut problems, line_of(range.start));
-                Event::Start(Tag::Image { link_type, dest_url: dest, title, id })
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: dest,
+                    title,
+                    id,
+                })
             }
             Event::Start(Tag::Heading { .. }) => {
                 heading = Some((events.len(), String::new()));
@@ -106,7 +136,11 @@ pub fn render(md: &str, first_line: usize, resolve: &mut dyn FnMut(&str) -> Resu
     let mut out = String::with_capacity(md.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    Rendered { html: out, text, problems }
+    Rendered {
+        html: out,
+        text,
+        problems,
+    }
 }
 
 fn rewrite<'a>(
@@ -163,13 +197,21 @@ mod tests {
     #[test]
     fn broken_links_are_reported_with_their_file_line() {
         let md = "intro\n\nsee [x](missing.md)\n";
-        let r = render(md, 10, &mut |d: &str| if d == "missing.md" { Err("no such page".into()) } else { Ok(Link::Keep) });
+        let r = render(md, 10, &mut |d: &str| {
+            if d == "missing.md" {
+                Err("no such page".into())
+            } else {
+                Ok(Link::Keep)
+            }
+        });
         assert_eq!(r.problems, [(12, "no such page".to_owned())]);
     }
 
     #[test]
     fn links_are_rewritten_and_text_is_kept() {
-        let r = render("[設定](a.md) と `code`", 1, &mut |_: &str| Ok(Link::Url("/faq/a/".into())));
+        let r = render("[設定](a.md) と `code`", 1, &mut |_: &str| {
+            Ok(Link::Url("/faq/a/".into()))
+        });
         assert!(r.html.contains(r#"href="/faq/a/""#), "{}", r.html);
         assert_eq!(r.text, "設定 と code");
     }

@@ -64,9 +64,8 @@ impl<'a> Model<'a> {
         let mut known = HashSet::new();
         let mut sections = HashMap::new();
         for (i, p) in content.pages.iter().enumerate() {
-            let url = Audience::of(p.visibility).map(|aud| {
-                format!("{}{}{}", aud.prefix(), cfg.lang_prefix(&p.lang), path_of(p))
-            });
+            let url = Audience::of(p.visibility)
+                .map(|aud| format!("{}{}{}", aud.prefix(), cfg.lang_prefix(&p.lang), path_of(p)));
             if let Some(u) = &url {
                 known.insert(u.clone());
                 for a in &p.attachments {
@@ -90,8 +89,20 @@ impl<'a> Model<'a> {
             known.insert(format!("/members{lp}/search/"));
         }
         known.extend(asset_urls.iter().cloned());
-        let by_source = content.pages.iter().enumerate().map(|(i, p)| (p.source.as_path(), i)).collect();
-        Model { content, now, urls, by_source, known, sections }
+        let by_source = content
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.source.as_path(), i))
+            .collect();
+        Model {
+            content,
+            now,
+            urls,
+            by_source,
+            known,
+            sections,
+        }
     }
 
     pub fn pages(&self) -> impl Iterator<Item = (usize, &'a Page)> {
@@ -106,7 +117,9 @@ impl<'a> Model<'a> {
     pub fn translations(&self, i: usize) -> Vec<(&'a str, String)> {
         let p = &self.content.pages[i];
         self.pages()
-            .filter(|(j, q)| *j != i && q.key == p.key && q.area == p.area && q.is_section() == p.is_section())
+            .filter(|(j, q)| {
+                *j != i && q.key == p.key && q.area == p.area && q.is_section() == p.is_section()
+            })
             .filter_map(|(j, q)| Some((q.lang.as_str(), self.urls[j].clone()?)))
             .collect()
     }
@@ -122,12 +135,23 @@ impl<'a> Model<'a> {
 
     /// The title of a folder: its section's title, else the folder name.
     pub fn section_title(&self, key: &str, lang: &str) -> String {
-        self.section(key, lang).map(|s| s.title.clone()).unwrap_or_else(|| key.rsplit('/').next().unwrap_or(key).to_owned())
+        self.section(key, lang)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| key.rsplit('/').next().unwrap_or(key).to_owned())
     }
 
     /// Where a notice stands now.
     pub fn notice_state(&self, p: &Page) -> NoticeState {
-        let PageKind::Notice { kind, status, starts_at, ends_at, .. } = &p.kind else { return NoticeState::Past };
+        let PageKind::Notice {
+            kind,
+            status,
+            starts_at,
+            ends_at,
+            ..
+        } = &p.kind
+        else {
+            return NoticeState::Past;
+        };
         let status = status.as_deref().unwrap_or("");
         match kind {
             NoticeKind::Incident if status != "resolved" => NoticeState::Active,
@@ -146,7 +170,12 @@ impl<'a> Model<'a> {
 
     /// Resolves a link written in page `i`: `.md` paths to page URLs, files next to the
     /// page to their copies, site paths checked. `files` collects the files to copy.
-    pub fn resolve_link(&self, i: usize, dest: &str, files: &mut Vec<PathBuf>) -> Result<Link, String> {
+    pub fn resolve_link(
+        &self,
+        i: usize,
+        dest: &str,
+        files: &mut Vec<PathBuf>,
+    ) -> Result<Link, String> {
         let page = &self.content.pages[i];
         if dest.is_empty()
             || dest.starts_with('#')
@@ -165,7 +194,9 @@ impl<'a> Model<'a> {
             return Ok(Link::Keep);
         }
         if path.starts_with('/') {
-            let normalized = if path.ends_with('/') || path.rsplit('/').next().is_some_and(|l| l.contains('.')) {
+            let normalized = if path.ends_with('/')
+                || path.rsplit('/').next().is_some_and(|l| l.contains('.'))
+            {
                 path.to_owned()
             } else {
                 format!("{path}/")
@@ -173,12 +204,16 @@ impl<'a> Model<'a> {
             return if self.known.contains(&normalized) {
                 Ok(Link::Url(format!("{normalized}{fragment}")))
             } else {
-                Err(format!("links to '{path}', which is not a page or file of this site"))
+                Err(format!(
+                    "links to '{path}', which is not a page or file of this site"
+                ))
             };
         }
         let folder = page.source.parent().unwrap_or(Path::new(""));
         let Some(target) = normalize(&folder.join(path)) else {
-            return Err(format!("links to '{path}', which is outside the content folder"));
+            return Err(format!(
+                "links to '{path}', which is outside the content folder"
+            ));
         };
         if path.ends_with(".md") {
             let Some(&j) = self.by_source.get(target.as_path()) else {
@@ -186,29 +221,49 @@ impl<'a> Model<'a> {
                 if self.content.dir.join(&target).is_file() {
                     return Ok(Link::Keep);
                 }
-                return Err(format!("links to '{path}', but there is no page {}", target.display()));
+                return Err(format!(
+                    "links to '{path}', but there is no page {}",
+                    target.display()
+                ));
             };
             return match &self.urls[j] {
                 Some(u) => Ok(Link::Url(format!("{u}{fragment}"))),
-                None => Err(format!("links to '{path}', which is an internal page and is not published")),
+                None => Err(format!(
+                    "links to '{path}', which is an internal page and is not published"
+                )),
             };
         }
         if self.content.dir.join(&target).is_file() {
-            let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             files.push(target);
             let base = self.urls[i].clone().unwrap_or_default();
             Ok(Link::Url(format!("{base}{name}{fragment}")))
         } else {
-            Err(format!("links to '{path}', but there is no file {}", target.display()))
+            Err(format!(
+                "links to '{path}', but there is no file {}",
+                target.display()
+            ))
         }
     }
 
     /// The FAQ folders (section keys) with the items directly in each, for one language
     /// and audience, items ordered by weight then FAQ number.
-    pub fn faq_tree(&self, lang: &str, visible: impl Fn(&Page) -> bool) -> BTreeMap<String, Vec<usize>> {
+    pub fn faq_tree(
+        &self,
+        lang: &str,
+        visible: impl Fn(&Page) -> bool,
+    ) -> BTreeMap<String, Vec<usize>> {
         let mut tree: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, p) in self.pages() {
-            if p.area == Area::Faq && !p.is_section() && p.lang == lang && self.urls[i].is_some() && visible(p) {
+            if p.area == Area::Faq
+                && !p.is_section()
+                && p.lang == lang
+                && self.urls[i].is_some()
+                && visible(p)
+            {
                 let mut key = String::from("faq");
                 for part in p.category_path() {
                     tree.entry(key.clone()).or_default();
@@ -277,7 +332,10 @@ mod tests {
 
     #[test]
     fn normalize_resolves_parents_and_refuses_escapes() {
-        assert_eq!(normalize(Path::new("faq/a/../b/x.md")), Some(PathBuf::from("faq/b/x.md")));
+        assert_eq!(
+            normalize(Path::new("faq/a/../b/x.md")),
+            Some(PathBuf::from("faq/b/x.md"))
+        );
         assert_eq!(normalize(Path::new("faq/../../x")), None);
     }
 }

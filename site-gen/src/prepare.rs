@@ -34,7 +34,13 @@ pub fn prepare_all(model: &Model<'_>) -> (Vec<Option<Prepared>>, Vec<ContentErro
         .pages
         .par_iter()
         .enumerate()
-        .map(|(i, p)| if model.url(i).is_some() { prepare(model, i, p) } else { (None, Vec::new()) })
+        .map(|(i, p)| {
+            if model.url(i).is_some() {
+                prepare(model, i, p)
+            } else {
+                (None, Vec::new())
+            }
+        })
         .collect();
     let mut errors = Vec::new();
     let prepared = results
@@ -51,9 +57,16 @@ fn prepare(model: &Model<'_>, i: usize, p: &Page) -> (Option<Prepared>, Vec<Cont
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut render = |md: &str, first_line: usize| -> Rendered {
-        let r = markdown::render(md, first_line, &mut |dest: &str| model.resolve_link(i, dest, &mut files));
+        let r = markdown::render(md, first_line, &mut |dest: &str| {
+            model.resolve_link(i, dest, &mut files)
+        });
         for (line, message) in &r.problems {
-            errors.push(ContentError { file: p.source.clone(), line: *line, field: None, message: message.clone() });
+            errors.push(ContentError {
+                file: p.source.clone(),
+                line: *line,
+                field: None,
+                message: message.clone(),
+            });
         }
         r
     };
@@ -78,5 +91,14 @@ fn prepare(model: &Model<'_>, i: usize, p: &Page) -> (Option<Prepared>, Vec<Cont
     }
     let summary = markdown::summary(p.description.as_deref().unwrap_or(&text), SUMMARY_CHARS);
     let terms = doc_terms(&p.title, &search_text);
-    (Some(Prepared { html: body.html, updates_html, summary, terms, files }), errors)
+    (
+        Some(Prepared {
+            html: body.html,
+            updates_html,
+            summary,
+            terms,
+            files,
+        }),
+        errors,
+    )
 }

@@ -99,7 +99,9 @@ macro_rules! template_value {
         }
     )*};
 }
-template_value!(Crumb, Alternate, FaqRow, SectionRow, NoticeRow, FileRow, ManualRow);
+template_value!(
+    Crumb, Alternate, FaqRow, SectionRow, NoticeRow, FileRow, ManualRow
+);
 
 fn state_name(s: NoticeState) -> &'static str {
     match s {
@@ -123,7 +125,13 @@ impl<'a> Renderer<'a> {
     }
 
     /// The context every page shares.
-    pub fn base(&self, lang: &str, audience: Audience, url: &str, alternates: Vec<Alternate>) -> Value {
+    pub fn base(
+        &self,
+        lang: &str,
+        audience: Audience,
+        url: &str,
+        alternates: Vec<Alternate>,
+    ) -> Value {
         let cfg = &self.model.content.config;
         let d = cfg.default_language.as_str();
         let lp = cfg.lang_prefix(lang);
@@ -135,7 +143,10 @@ impl<'a> Renderer<'a> {
             .collect();
         let mut alts = alternates;
         if !alts.iter().any(|a| a.lang == lang) {
-            alts.push(Alternate { lang: lang.to_owned(), url: url.to_owned() });
+            alts.push(Alternate {
+                lang: lang.to_owned(),
+                url: url.to_owned(),
+            });
         }
         alts.sort_by_key(|a| cfg.languages.iter().position(|l| *l == a.lang));
         context! {
@@ -167,7 +178,11 @@ impl<'a> Renderer<'a> {
         let d = &self.model.content.config.default_language;
         let mut by_key: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, p) in self.model.pages() {
-            if p.area == Area::Notices && !p.is_section() && p.visibility == Visibility::Public && (p.lang == lang || &p.lang == d) {
+            if p.area == Area::Notices
+                && !p.is_section()
+                && p.visibility == Visibility::Public
+                && (p.lang == lang || &p.lang == d)
+            {
                 match by_key.get(p.key.as_str()) {
                     Some(&j) if self.page(j).lang == lang => {}
                     _ => {
@@ -177,22 +192,45 @@ impl<'a> Renderer<'a> {
             }
         }
         let mut v: Vec<usize> = by_key.into_values().collect();
-        v.sort_by(|&a, &b| self.page(b).date.cmp(&self.page(a).date));
+        v.sort_by_key(|&i| std::cmp::Reverse(self.page(i).date));
         v
     }
 
     fn component_names(&self, ids: &[String], lang: &str) -> Vec<String> {
         let cfg = &self.model.content.config;
-        ids.iter().filter_map(|id| cfg.component(id)).map(|c| c.name.get(lang, &cfg.default_language).to_owned()).collect()
+        ids.iter()
+            .filter_map(|id| cfg.component(id))
+            .map(|c| c.name.get(lang, &cfg.default_language).to_owned())
+            .collect()
     }
 
     fn notice_row(&self, i: usize, lang: &str) -> NoticeRow {
         let p = self.page(i);
         let (kind, status, impact, starts, ends, comps) = match &p.kind {
-            PageKind::Notice { kind, status, impact, starts_at, ends_at, components, .. } => {
-                (kind.as_str(), status.clone().unwrap_or_default(), impact.clone(), *starts_at, *ends_at, components.as_slice())
-            }
-            _ => ("announcement", String::new(), String::new(), None, None, &[][..]),
+            PageKind::Notice {
+                kind,
+                status,
+                impact,
+                starts_at,
+                ends_at,
+                components,
+                ..
+            } => (
+                kind.as_str(),
+                status.clone().unwrap_or_default(),
+                impact.clone(),
+                *starts_at,
+                *ends_at,
+                components.as_slice(),
+            ),
+            _ => (
+                "announcement",
+                String::new(),
+                String::new(),
+                None,
+                None,
+                &[][..],
+            ),
         };
         NoticeRow {
             title: p.title.clone(),
@@ -227,11 +265,26 @@ impl<'a> Renderer<'a> {
 
     fn files(&self, i: usize) -> Vec<FileRow> {
         let base = self.model.url(i).unwrap_or_default();
-        self.page(i).attachments.iter().map(|a| FileRow { name: a.name.clone(), url: format!("{base}{}", a.name), size: a.size }).collect()
+        self.page(i)
+            .attachments
+            .iter()
+            .map(|a| FileRow {
+                name: a.name.clone(),
+                url: format!("{base}{}", a.name),
+                size: a.size,
+            })
+            .collect()
     }
 
     fn alternates(&self, i: usize) -> Vec<Alternate> {
-        self.model.translations(i).into_iter().map(|(lang, url)| Alternate { lang: lang.to_owned(), url }).collect()
+        self.model
+            .translations(i)
+            .into_iter()
+            .map(|(lang, url)| Alternate {
+                lang: lang.to_owned(),
+                url,
+            })
+            .collect()
     }
 
     fn breadcrumbs(&self, key: &str, lang: &str, prefix: &str) -> Vec<Crumb> {
@@ -243,7 +296,10 @@ impl<'a> Renderer<'a> {
                 acc.push('/');
             }
             acc.push_str(part);
-            crumbs.push(Crumb { title: self.model.section_title(&acc, lang), url: format!("{prefix}{lp}/{acc}/") });
+            crumbs.push(Crumb {
+                title: self.model.section_title(&acc, lang),
+                url: format!("{prefix}{lp}/{acc}/"),
+            });
         }
         crumbs
     }
@@ -253,7 +309,13 @@ impl<'a> Renderer<'a> {
         let mut items: Vec<usize> = self
             .model
             .pages()
-            .filter(|(i, p)| p.area == Area::Faq && !p.is_section() && p.lang == lang && p.visibility == Visibility::Public && self.model.url(*i).is_some())
+            .filter(|(i, p)| {
+                p.area == Area::Faq
+                    && !p.is_section()
+                    && p.lang == lang
+                    && p.visibility == Visibility::Public
+                    && self.model.url(*i).is_some()
+            })
             .map(|(i, _)| i)
             .collect();
         let key = |i: &usize| {
@@ -266,22 +328,38 @@ impl<'a> Renderer<'a> {
     }
 
     /// Top-level FAQ categories and their counts.
-    fn section_rows(&self, tree: &BTreeMap<String, Vec<usize>>, parent: &str, lang: &str) -> Vec<SectionRow> {
+    fn section_rows(
+        &self,
+        tree: &BTreeMap<String, Vec<usize>>,
+        parent: &str,
+        lang: &str,
+    ) -> Vec<SectionRow> {
         let lp = self.model.content.config.lang_prefix(lang);
         let depth = parent.split('/').count() + 1;
         let mut rows: Vec<(i64, SectionRow)> = tree
             .keys()
             .filter(|k| k.starts_with(&format!("{parent}/")) && k.split('/').count() == depth)
             .map(|k| {
-                let items: usize = tree.iter().filter(|(kk, _)| *kk == k || kk.starts_with(&format!("{k}/"))).map(|(_, v)| v.len()).sum();
-                let subcategories = tree.keys().filter(|kk| kk.starts_with(&format!("{k}/")) && kk.split('/').count() == depth + 1).count();
+                let items: usize = tree
+                    .iter()
+                    .filter(|(kk, _)| *kk == k || kk.starts_with(&format!("{k}/")))
+                    .map(|(_, v)| v.len())
+                    .sum();
+                let subcategories = tree
+                    .keys()
+                    .filter(|kk| {
+                        kk.starts_with(&format!("{k}/")) && kk.split('/').count() == depth + 1
+                    })
+                    .count();
                 let section = self.model.section(k, lang);
                 (
                     section.map(|s| s.weight).unwrap_or(0),
                     SectionRow {
                         title: self.model.section_title(k, lang),
                         url: format!("{lp}/{k}/"),
-                        description: section.and_then(|s| s.description.clone()).unwrap_or_default(),
+                        description: section
+                            .and_then(|s| s.description.clone())
+                            .unwrap_or_default(),
                         subcategories,
                         items,
                     },
@@ -297,20 +375,47 @@ impl<'a> Renderer<'a> {
         let lp = self.model.content.config.lang_prefix(lang);
         let notices: Vec<usize> = self.current_notices(lang);
         let rows = |f: &dyn Fn(&Page, NoticeState) -> bool, n: usize| -> Vec<NoticeRow> {
-            notices.iter().copied().filter(|&i| f(self.page(i), self.model.notice_state(self.page(i)))).take(n).map(|i| self.notice_row(i, lang)).collect()
+            notices
+                .iter()
+                .copied()
+                .filter(|&i| f(self.page(i), self.model.notice_state(self.page(i))))
+                .take(n)
+                .map(|i| self.notice_row(i, lang))
+                .collect()
         };
         let kind_of = |p: &Page| match &p.kind {
             PageKind::Notice { kind, .. } => Some(*kind),
             _ => None,
         };
-        let incidents = rows(&|p, s| kind_of(p) == Some(NoticeKind::Incident) && s == NoticeState::Active, 10);
-        let ongoing = rows(&|p, s| kind_of(p) == Some(NoticeKind::Maintenance) && s == NoticeState::Active, 10);
-        let mut upcoming = rows(&|p, s| kind_of(p) == Some(NoticeKind::Maintenance) && s == NoticeState::Upcoming, 10);
+        let incidents = rows(
+            &|p, s| kind_of(p) == Some(NoticeKind::Incident) && s == NoticeState::Active,
+            10,
+        );
+        let ongoing = rows(
+            &|p, s| kind_of(p) == Some(NoticeKind::Maintenance) && s == NoticeState::Active,
+            10,
+        );
+        let mut upcoming = rows(
+            &|p, s| kind_of(p) == Some(NoticeKind::Maintenance) && s == NoticeState::Upcoming,
+            10,
+        );
         upcoming.sort_by(|a, b| a.starts_at.cmp(&b.starts_at));
         upcoming.truncate(5);
         let announcements = rows(&|p, _| kind_of(p) == Some(NoticeKind::Announcement), 5);
-        let tree = self.model.faq_tree(lang, |p| p.visibility == Visibility::Public);
-        let manuals = self.model.pages().filter(|(i, p)| p.area == Area::Manuals && !p.is_section() && p.lang == lang && self.model.url(*i).is_some() && p.visibility == Visibility::Public).count();
+        let tree = self
+            .model
+            .faq_tree(lang, |p| p.visibility == Visibility::Public);
+        let manuals = self
+            .model
+            .pages()
+            .filter(|(i, p)| {
+                p.area == Area::Manuals
+                    && !p.is_section()
+                    && p.lang == lang
+                    && self.model.url(*i).is_some()
+                    && p.visibility == Visibility::Public
+            })
+            .count();
         let ctx = context! {
             ..self.base(lang, Audience::Public, &format!("{lp}/"), self.home_alternates()),
             ..context! {
@@ -326,21 +431,45 @@ impl<'a> Renderer<'a> {
 
     fn home_alternates(&self) -> Vec<Alternate> {
         let cfg = &self.model.content.config;
-        cfg.languages.iter().map(|l| Alternate { lang: l.clone(), url: format!("{}/", cfg.lang_prefix(l)) }).collect()
+        cfg.languages
+            .iter()
+            .map(|l| Alternate {
+                lang: l.clone(),
+                url: format!("{}/", cfg.lang_prefix(l)),
+            })
+            .collect()
     }
 
     fn fixed_alternates(&self, path: &str) -> Vec<Alternate> {
         let cfg = &self.model.content.config;
-        cfg.languages.iter().map(|l| Alternate { lang: l.clone(), url: format!("{}{path}", cfg.lang_prefix(l)) }).collect()
+        cfg.languages
+            .iter()
+            .map(|l| Alternate {
+                lang: l.clone(),
+                url: format!("{}{path}", cfg.lang_prefix(l)),
+            })
+            .collect()
     }
 
     /// An FAQ folder: the root (`faq`) or a category at any depth.
-    pub fn faq_section(&self, lang: &str, key: &str, tree: &BTreeMap<String, Vec<usize>>) -> (&'static str, Value) {
+    pub fn faq_section(
+        &self,
+        lang: &str,
+        key: &str,
+        tree: &BTreeMap<String, Vec<usize>>,
+    ) -> (&'static str, Value) {
         let lp = self.model.content.config.lang_prefix(lang);
         let url = format!("{lp}/{key}/");
         let section = self.model.section(key, lang);
-        let items: Vec<FaqRow> = tree.get(key).map(|v| v.iter().map(|&i| self.faq_row(i)).collect()).unwrap_or_default();
-        let total: usize = tree.iter().filter(|(k, _)| *k == key || k.starts_with(&format!("{key}/"))).map(|(_, v)| v.len()).sum();
+        let items: Vec<FaqRow> = tree
+            .get(key)
+            .map(|v| v.iter().map(|&i| self.faq_row(i)).collect())
+            .unwrap_or_default();
+        let total: usize = tree
+            .iter()
+            .filter(|(k, _)| *k == key || k.starts_with(&format!("{key}/")))
+            .map(|(_, v)| v.len())
+            .sum();
         let alternates = self.fixed_alternates(&format!("/{key}/"));
         let root = key == "faq";
         let ctx = context! {
@@ -360,7 +489,11 @@ impl<'a> Renderer<'a> {
     }
 
     /// A content page (FAQ item, notice, manual, plain page) in its audience.
-    pub fn page_view(&self, i: usize, related: &HashMap<usize, Vec<usize>>) -> (&'static str, Value) {
+    pub fn page_view(
+        &self,
+        i: usize,
+        related: &HashMap<usize, Vec<usize>>,
+    ) -> (&'static str, Value) {
         let p = self.page(i);
         let url = self.model.url(i).unwrap_or_default().to_owned();
         let audience = Audience::of(p.visibility).unwrap_or(Audience::Public);
@@ -378,28 +511,50 @@ impl<'a> Renderer<'a> {
             PageKind::Faq { id, keywords, .. } => {
                 let cat = p.category_path();
                 let key = format!("faq/{}", cat.join("/"));
-                let rel: Vec<FaqRow> = related.get(&i).map(|v| v.iter().map(|&j| self.faq_row(j)).collect()).unwrap_or_default();
+                let rel: Vec<FaqRow> = related
+                    .get(&i)
+                    .map(|v| v.iter().map(|&j| self.faq_row(j)).collect())
+                    .unwrap_or_default();
                 let crumbs = self.breadcrumbs(&key, &p.lang, "");
-                ("faq/item.html", context! { ..base, ..common, ..context! {
-                    id, keywords, breadcrumbs => crumbs, related => rel,
-                    category => self.model.section_title(&key, &p.lang),
-                    vote_url => format!("/api/v1/faq/{id}/votes"),
-                }})
+                (
+                    "faq/item.html",
+                    context! { ..base, ..common, ..context! {
+                        id, keywords, breadcrumbs => crumbs, related => rel,
+                        category => self.model.section_title(&key, &p.lang),
+                        vote_url => format!("/api/v1/faq/{id}/votes"),
+                    }},
+                )
             }
-            PageKind::Notice { kind, status, components, starts_at, ends_at, impact, updates } => {
+            PageKind::Notice {
+                kind,
+                status,
+                components,
+                starts_at,
+                ends_at,
+                impact,
+                updates,
+            } => {
                 let updates: Vec<Value> = updates
                     .iter()
                     .zip(prep.map(|x| x.updates_html.clone()).unwrap_or_default())
                     .map(|(u, html)| context! { at => u.at.to_string(), status => u.status.clone(), html })
                     .collect();
-                ("notices/notice.html", context! { ..base, ..common, ..context! {
-                    kind => kind.as_str(), status, impact, updates,
-                    state => state_name(self.model.notice_state(p)),
-                    starts_at => iso(*starts_at), ends_at => iso(*ends_at),
-                    components => self.component_names(components, &p.lang),
-                }})
+                (
+                    "notices/notice.html",
+                    context! { ..base, ..common, ..context! {
+                        kind => kind.as_str(), status, impact, updates,
+                        state => state_name(self.model.notice_state(p)),
+                        starts_at => iso(*starts_at), ends_at => iso(*ends_at),
+                        components => self.component_names(components, &p.lang),
+                    }},
+                )
             }
-            PageKind::Manual { product, version, form, versions } => {
+            PageKind::Manual {
+                product,
+                version,
+                form,
+                versions,
+            } => {
                 let base_url = url.clone();
                 let versions: Vec<Value> = versions
                     .iter()
@@ -408,7 +563,10 @@ impl<'a> Renderer<'a> {
                         file => v.file.as_ref().map(|f| format!("{base_url}{f}")),
                     })
                     .collect();
-                ("manuals/manual.html", context! { ..base, ..common, ..context! { product, version, form, versions }})
+                (
+                    "manuals/manual.html",
+                    context! { ..base, ..common, ..context! { product, version, form, versions }},
+                )
             }
             PageKind::Plain | PageKind::Section => ("page.html", context! { ..base, ..common }),
         }
@@ -420,31 +578,56 @@ impl<'a> Renderer<'a> {
         const N: usize = 5;
         let mut by_cat: HashMap<(&str, String), Vec<usize>> = HashMap::new();
         let mut by_kw: HashMap<(&str, String), Vec<usize>> = HashMap::new();
-        let items: Vec<usize> = self.model.pages().filter(|(i, p)| p.faq_id().is_some() && self.model.url(*i).is_some()).map(|(i, _)| i).collect();
+        let items: Vec<usize> = self
+            .model
+            .pages()
+            .filter(|(i, p)| p.faq_id().is_some() && self.model.url(*i).is_some())
+            .map(|(i, _)| i)
+            .collect();
         for &i in &items {
             let p = self.page(i);
-            by_cat.entry((&p.lang, p.category_path().join("/"))).or_default().push(i);
+            by_cat
+                .entry((&p.lang, p.category_path().join("/")))
+                .or_default()
+                .push(i);
             if let PageKind::Faq { keywords, .. } = &p.kind {
                 for k in keywords {
-                    by_kw.entry((&p.lang, k.to_lowercase())).or_default().push(i);
+                    by_kw
+                        .entry((&p.lang, k.to_lowercase()))
+                        .or_default()
+                        .push(i);
                 }
             }
         }
         let mut out = HashMap::new();
         for &i in &items {
             let p = self.page(i);
-            let visible = |j: &usize| *j != i && (p.visibility == Visibility::Customer || self.page(*j).visibility == Visibility::Public);
+            let visible = |j: &usize| {
+                *j != i
+                    && (p.visibility == Visibility::Customer
+                        || self.page(*j).visibility == Visibility::Public)
+            };
             let mut rel: Vec<usize> = Vec::new();
             if let PageKind::Faq { keywords, .. } = &p.kind {
                 for k in keywords {
-                    for &j in by_kw.get(&(p.lang.as_str(), k.to_lowercase())).into_iter().flatten().take(N * 4) {
+                    for &j in by_kw
+                        .get(&(p.lang.as_str(), k.to_lowercase()))
+                        .into_iter()
+                        .flatten()
+                        .take(N * 4)
+                    {
                         if visible(&j) && !rel.contains(&j) && rel.len() < N {
                             rel.push(j);
                         }
                     }
                 }
             }
-            for &j in by_cat.get(&(p.lang.as_str(), p.category_path().join("/"))).into_iter().flatten().take(N * 4) {
+            for &j in by_cat
+                .get(&(p.lang.as_str(), p.category_path().join("/")))
+                .into_iter()
+                .flatten()
+                .take(N * 4)
+            {
                 if visible(&j) && !rel.contains(&j) && rel.len() < N {
                     rel.push(j);
                 }
@@ -464,11 +647,20 @@ impl<'a> Renderer<'a> {
         let mut list: Vec<usize> = self
             .model
             .pages()
-            .filter(|(i, p)| p.area == Area::Notices && !p.is_section() && p.lang == lang && p.visibility == Visibility::Public && self.model.url(*i).is_some())
-            .filter(|(_, p)| only.is_none() || matches!(&p.kind, PageKind::Notice { kind, .. } if Some(*kind) == only))
+            .filter(|(i, p)| {
+                p.area == Area::Notices
+                    && !p.is_section()
+                    && p.lang == lang
+                    && p.visibility == Visibility::Public
+                    && self.model.url(*i).is_some()
+            })
+            .filter(|(_, p)| {
+                only.is_none()
+                    || matches!(&p.kind, PageKind::Notice { kind, .. } if Some(*kind) == only)
+            })
             .map(|(i, _)| i)
             .collect();
-        list.sort_by(|&a, &b| self.page(b).date.cmp(&self.page(a).date));
+        list.sort_by_key(|&i| std::cmp::Reverse(self.page(i).date));
         let notices: Vec<NoticeRow> = list.into_iter().map(|i| self.notice_row(i, lang)).collect();
         let filters: Vec<Value> = std::iter::once((None, "/notices/".to_owned()))
             .chain(NoticeKind::ALL.iter().map(|k| (Some(k.as_str()), format!("/notices/{}/", k.as_str()))))
@@ -494,12 +686,30 @@ impl<'a> Renderer<'a> {
         for &i in &notices {
             let p = self.page(i);
             let state = self.model.notice_state(p);
-            let PageKind::Notice { kind, status, components, starts_at, ends_at, impact, updates } = &p.kind else { continue };
+            let PageKind::Notice {
+                kind,
+                status,
+                components,
+                starts_at,
+                ends_at,
+                impact,
+                updates,
+            } = &p.kind
+            else {
+                continue;
+            };
             let (level, start, end) = match kind {
                 NoticeKind::Incident => {
                     let start = starts_at.or(p.date).unwrap_or(now);
-                    let resolved = updates.iter().find(|u| u.status == "resolved").map(|u| u.at);
-                    let end = if state == NoticeState::Active { now } else { ends_at.or(resolved).unwrap_or(start) };
+                    let resolved = updates
+                        .iter()
+                        .find(|u| u.status == "resolved")
+                        .map(|u| u.at);
+                    let end = if state == NoticeState::Active {
+                        now
+                    } else {
+                        ends_at.or(resolved).unwrap_or(start)
+                    };
                     let level = match impact.as_str() {
                         "major" => 4,
                         "partial" => 3,
@@ -507,9 +717,21 @@ impl<'a> Renderer<'a> {
                     };
                     (level, start, end)
                 }
-                NoticeKind::Maintenance if status.as_deref() != Some("cancelled") && state != NoticeState::Upcoming => {
-                    let (Some(s), Some(e)) = (starts_at, ends_at) else { continue };
-                    (1, *s, if state == NoticeState::Active { now.max(*s) } else { *e })
+                NoticeKind::Maintenance
+                    if status.as_deref() != Some("cancelled") && state != NoticeState::Upcoming =>
+                {
+                    let (Some(s), Some(e)) = (starts_at, ends_at) else {
+                        continue;
+                    };
+                    (
+                        1,
+                        *s,
+                        if state == NoticeState::Active {
+                            now.max(*s)
+                        } else {
+                            *e
+                        },
+                    )
                 }
                 _ => continue,
             };
@@ -517,7 +739,15 @@ impl<'a> Renderer<'a> {
                 spans.push((c.as_str(), level, start, end, i));
             }
         }
-        let level_name = |l: u8| ["operational", "maintenance", "degraded", "partial_outage", "major_outage"][l as usize];
+        let level_name = |l: u8| {
+            [
+                "operational",
+                "maintenance",
+                "degraded",
+                "partial_outage",
+                "major_outage",
+            ][l as usize]
+        };
         let mut overall = 0u8;
         let components: Vec<Value> = cfg
             .components
@@ -551,12 +781,24 @@ impl<'a> Renderer<'a> {
                 }
             })
             .collect();
-        let since = now.checked_sub(SignedDuration::from_hours(24 * STATUS_DAYS)).unwrap_or(now);
+        let since = now
+            .checked_sub(SignedDuration::from_hours(24 * STATUS_DAYS))
+            .unwrap_or(now);
         let mut history: Vec<usize> = spans.iter().filter(|s| s.3 >= since).map(|s| s.4).collect();
-        history.sort_by(|&a, &b| self.page(b).date.cmp(&self.page(a).date));
+        history.sort_by_key(|&i| std::cmp::Reverse(self.page(i).date));
         history.dedup();
-        let active: Vec<NoticeRow> = notices.iter().copied().filter(|&i| self.model.notice_state(self.page(i)) == NoticeState::Active).map(|i| self.notice_row(i, lang)).collect();
-        let upcoming: Vec<NoticeRow> = notices.iter().copied().filter(|&i| self.model.notice_state(self.page(i)) == NoticeState::Upcoming).map(|i| self.notice_row(i, lang)).collect();
+        let active: Vec<NoticeRow> = notices
+            .iter()
+            .copied()
+            .filter(|&i| self.model.notice_state(self.page(i)) == NoticeState::Active)
+            .map(|i| self.notice_row(i, lang))
+            .collect();
+        let upcoming: Vec<NoticeRow> = notices
+            .iter()
+            .copied()
+            .filter(|&i| self.model.notice_state(self.page(i)) == NoticeState::Upcoming)
+            .map(|i| self.notice_row(i, lang))
+            .collect();
         let ctx = context! {
             ..self.base(lang, Audience::Public, &format!("{lp}/status/"), self.fixed_alternates("/status/")),
             ..context! {
@@ -574,9 +816,20 @@ impl<'a> Renderer<'a> {
         let mut rows: Vec<(i64, ManualRow)> = self
             .model
             .pages()
-            .filter(|(i, p)| p.area == Area::Manuals && !p.is_section() && p.lang == lang && p.visibility == Visibility::Public && self.model.url(*i).is_some())
+            .filter(|(i, p)| {
+                p.area == Area::Manuals
+                    && !p.is_section()
+                    && p.lang == lang
+                    && p.visibility == Visibility::Public
+                    && self.model.url(*i).is_some()
+            })
             .filter_map(|(i, p)| match &p.kind {
-                PageKind::Manual { product, version, form, .. } => Some((
+                PageKind::Manual {
+                    product,
+                    version,
+                    form,
+                    ..
+                } => Some((
                     p.weight,
                     ManualRow {
                         title: p.title.clone(),
@@ -591,7 +844,14 @@ impl<'a> Renderer<'a> {
                 _ => None,
             })
             .collect();
-        rows.sort_by(|a, b| (a.1.form, &a.1.product, a.0, &a.1.title).cmp(&(b.1.form, &b.1.product, b.0, &b.1.title)));
+        rows.sort_by(|a, b| {
+            (a.1.form, &a.1.product, a.0, &a.1.title).cmp(&(
+                b.1.form,
+                &b.1.product,
+                b.0,
+                &b.1.title,
+            ))
+        });
         let mut products: Vec<(String, Vec<ManualRow>)> = Vec::new();
         let mut forms = Vec::new();
         for (_, r) in rows {
@@ -603,7 +863,10 @@ impl<'a> Renderer<'a> {
                 products.push((r.product.clone(), vec![r]));
             }
         }
-        let products: Vec<Value> = products.into_iter().map(|(name, manuals)| context! { name, manuals }).collect();
+        let products: Vec<Value> = products
+            .into_iter()
+            .map(|(name, manuals)| context! { name, manuals })
+            .collect();
         let ctx = context! {
             ..self.base(lang, Audience::Public, &format!("{lp}/manuals/"), self.fixed_alternates("/manuals/")),
             ..context! { products, forms }
@@ -624,7 +887,15 @@ impl<'a> Renderer<'a> {
 
     pub fn not_found(&self, lang: &str) -> (&'static str, Value) {
         let lp = self.model.content.config.lang_prefix(lang);
-        ("404.html", self.base(lang, Audience::Public, &format!("{lp}/404.html"), Vec::new()))
+        (
+            "404.html",
+            self.base(
+                lang,
+                Audience::Public,
+                &format!("{lp}/404.html"),
+                Vec::new(),
+            ),
+        )
     }
 
     /// The members' home: every customer-only page of a language, by area.
@@ -633,13 +904,29 @@ impl<'a> Renderer<'a> {
         let mine = |area: Area| -> Vec<usize> {
             self.model
                 .pages()
-                .filter(|(i, p)| p.area == area && !p.is_section() && p.lang == lang && p.visibility == Visibility::Customer && self.model.url(*i).is_some())
+                .filter(|(i, p)| {
+                    p.area == area
+                        && !p.is_section()
+                        && p.lang == lang
+                        && p.visibility == Visibility::Customer
+                        && self.model.url(*i).is_some()
+                })
                 .map(|(i, _)| i)
                 .collect()
         };
-        let faq: Vec<FaqRow> = mine(Area::Faq).into_iter().map(|i| self.faq_row(i)).collect();
-        let notices: Vec<NoticeRow> = mine(Area::Notices).into_iter().map(|i| self.notice_row(i, lang)).collect();
-        let manuals: Vec<Value> = mine(Area::Manuals).into_iter().chain(mine(Area::Pages)).map(|i| context! { title => self.page(i).title.clone(), url => self.model.url(i) }).collect();
+        let faq: Vec<FaqRow> = mine(Area::Faq)
+            .into_iter()
+            .map(|i| self.faq_row(i))
+            .collect();
+        let notices: Vec<NoticeRow> = mine(Area::Notices)
+            .into_iter()
+            .map(|i| self.notice_row(i, lang))
+            .collect();
+        let manuals: Vec<Value> = mine(Area::Manuals)
+            .into_iter()
+            .chain(mine(Area::Pages))
+            .map(|i| context! { title => self.page(i).title.clone(), url => self.model.url(i) })
+            .collect();
         let ctx = context! {
             ..self.base(lang, Audience::Members, &format!("/members{lp}/"), self.fixed_alternates("/members/").into_iter().map(|mut a| { a.url = format!("/members{}", a.url.trim_start_matches("/members")); a }).collect()),
             ..context! { faq, notices, manuals }

@@ -80,7 +80,11 @@ fn term_text(key: u64, words: &HashMap<u64, String>) -> Option<String> {
     }
     let a = char::from_u32((key >> 21) as u32)?;
     let b = (key & 0x1F_FFFF) as u32;
-    Some(if b == 0 { a.to_string() } else { [a, char::from_u32(b)?].iter().collect() })
+    Some(if b == 0 {
+        a.to_string()
+    } else {
+        [a, char::from_u32(b)?].iter().collect()
+    })
 }
 
 fn varint(mut v: u64, out: &mut Vec<u8>) {
@@ -93,7 +97,10 @@ fn varint(mut v: u64, out: &mut Vec<u8>) {
 
 /// Writes the index of `docs` (in the order results should prefer on a tie) below `dir`.
 pub fn write_index(out: &Output, dir: &Path, docs: Vec<SearchDoc>) -> Result<IndexStats> {
-    let mut stats = IndexStats { docs: docs.len(), ..Default::default() };
+    let mut stats = IndexStats {
+        docs: docs.len(),
+        ..Default::default()
+    };
     let mut words: HashMap<u64, String> = HashMap::new();
     let total: usize = docs.iter().map(|d| d.terms.keys.len()).sum();
     let mut postings: Vec<(u64, u32)> = Vec::with_capacity(total);
@@ -122,7 +129,10 @@ pub fn write_index(out: &Output, dir: &Path, docs: Vec<SearchDoc>) -> Result<Ind
             let mut prev = 0u32;
             for &(_, doc_flag) in &postings[at..end] {
                 let doc = doc_flag >> 1;
-                varint((((doc - prev) as u64) << 1) | (doc_flag & 1) as u64, &mut buf);
+                varint(
+                    (((doc - prev) as u64) << 1) | (doc_flag & 1) as u64,
+                    &mut buf,
+                );
                 prev = doc;
             }
             entries.push((fnv1a32(text.as_bytes()), start, buf.len()));
@@ -131,7 +141,10 @@ pub fn write_index(out: &Output, dir: &Path, docs: Vec<SearchDoc>) -> Result<Ind
     }
     drop(postings);
     stats.terms = entries.len();
-    let shards = (buf.len() / SHARD_TARGET).max(1).next_power_of_two().min(4096);
+    let shards = (buf.len() / SHARD_TARGET)
+        .max(1)
+        .next_power_of_two()
+        .min(4096);
     stats.shards = shards;
     let mut by_shard: Vec<Vec<u8>> = vec![Vec::new(); shards];
     for (hash, start, end) in entries {
@@ -145,13 +158,25 @@ pub fn write_index(out: &Output, dir: &Path, docs: Vec<SearchDoc>) -> Result<Ind
         bytes += shard.len() as u64;
     }
     for (k, chunk) in docs.chunks(CHUNK).enumerate() {
-        let rows: Vec<[&str; 5]> =
-            chunk.iter().map(|d| [d.url.as_str(), d.title.as_str(), d.kind.as_str(), d.date.as_str(), d.snippet.as_str()]).collect();
+        let rows: Vec<[&str; 5]> = chunk
+            .iter()
+            .map(|d| {
+                [
+                    d.url.as_str(),
+                    d.title.as_str(),
+                    d.kind.as_str(),
+                    d.date.as_str(),
+                    d.snippet.as_str(),
+                ]
+            })
+            .collect();
         let json = serde_json::to_vec(&rows)?;
         bytes += json.len() as u64;
         out.write(&dir.join(format!("d{k}.json")), &json)?;
     }
-    let meta = serde_json::to_vec(&serde_json::json!({"v": 1, "docs": docs.len(), "chunk": CHUNK, "shards": shards}))?;
+    let meta = serde_json::to_vec(
+        &serde_json::json!({"v": 1, "docs": docs.len(), "chunk": CHUNK, "shards": shards}),
+    )?;
     bytes += meta.len() as u64;
     out.write(&dir.join("meta.json"), &meta)?;
     stats.bytes = bytes;
@@ -215,7 +240,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = Output::new(dir.path()).unwrap();
         let docs = vec![
-            doc("/a/", "メール送信の障害", "SMTP サーバーで障害が発生しました"),
+            doc(
+                "/a/",
+                "メール送信の障害",
+                "SMTP サーバーで障害が発生しました",
+            ),
             doc("/b/", "SMTP settings", "送信サーバーの設定"),
             doc("/c/", "VPN", "接続できない"),
         ];
@@ -226,9 +255,13 @@ mod tests {
         assert_eq!(shard["障害"], [(0, true)]);
         assert_eq!(shard["送信"], [(0, true), (1, false)]);
         assert_eq!(shard["smtp"], [(0, false), (1, true)]);
-        let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("search/meta.json")).unwrap()).unwrap();
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("search/meta.json")).unwrap())
+                .unwrap();
         assert_eq!(meta["docs"], 3);
-        let d0: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("search/d0.json")).unwrap()).unwrap();
+        let d0: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("search/d0.json")).unwrap())
+                .unwrap();
         assert_eq!(d0[2][0], "/c/");
     }
 }

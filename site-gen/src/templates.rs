@@ -25,11 +25,19 @@ pub fn load_strings(templates: &Path, languages: &[String]) -> Result<Strings, V
     let mut lines: HashMap<(String, String), usize> = HashMap::new();
     for lang in languages {
         let rel = PathBuf::from(format!("i18n/{lang}.yaml"));
-        let err = |line, message: String| ContentError { file: Path::new("templates").join(&rel), line, field: None, message };
+        let err = |line, message: String| ContentError {
+            file: Path::new("templates").join(&rel),
+            line,
+            field: None,
+            message,
+        };
         let text = match std::fs::read_to_string(templates.join(&rel)) {
             Ok(t) => t,
             Err(e) => {
-                errors.push(err(0, format!("cannot read the UI strings for '{lang}': {e}")));
+                errors.push(err(
+                    0,
+                    format!("cannot read the UI strings for '{lang}': {e}"),
+                ));
                 continue;
             }
         };
@@ -54,7 +62,9 @@ pub fn load_strings(templates: &Path, languages: &[String]) -> Result<Strings, V
     }
     for a in languages {
         for b in languages {
-            let (Some(ma), Some(mb)) = (strings.get(a), strings.get(b)) else { continue };
+            let (Some(ma), Some(mb)) = (strings.get(a), strings.get(b)) else {
+                continue;
+            };
             let mut missing: Vec<&String> = ma.keys().filter(|k| !mb.contains_key(*k)).collect();
             missing.sort();
             for k in missing {
@@ -68,23 +78,44 @@ pub fn load_strings(templates: &Path, languages: &[String]) -> Result<Strings, V
             }
         }
     }
-    if errors.is_empty() { Ok(strings) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(strings)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Builds the environment with every `.html`, `.xml` and `.txt` template below `dir`
 /// (except `assets/`) added by its relative path.
-pub fn environment(dir: &Path, strings: Strings, tz: TimeZone) -> Result<Environment<'static>, Vec<ContentError>> {
+pub fn environment(
+    dir: &Path,
+    strings: Strings,
+    tz: TimeZone,
+) -> Result<Environment<'static>, Vec<ContentError>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
         env.set_syntax(syntax);
     }
     let mut errors = Vec::new();
-    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    for entry in WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
-        let Ok(rel) = path.strip_prefix(dir) else { continue };
+        let Ok(rel) = path.strip_prefix(dir) else {
+            continue;
+        };
         let rel_s = rel.to_string_lossy().replace('\\', "/");
-        if !entry.file_type().is_file() || rel_s.starts_with("assets/") || rel_s.starts_with("mail/") {
+        if !entry.file_type().is_file()
+            || rel_s.starts_with("assets/")
+            || rel_s.starts_with("mail/")
+        {
             continue;
         }
         if !(rel_s.ends_with(".html") || rel_s.ends_with(".xml") || rel_s.ends_with(".txt")) {
@@ -97,11 +128,19 @@ pub fn environment(dir: &Path, strings: Strings, tz: TimeZone) -> Result<Environ
                         file: Path::new("templates").join(rel),
                         line: e.line().unwrap_or(0),
                         field: None,
-                        message: format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+                        message: format!(
+                            "template error: {}",
+                            e.detail().unwrap_or(&e.to_string())
+                        ),
                     });
                 }
             }
-            Err(e) => errors.push(ContentError { file: Path::new("templates").join(rel), line: 0, field: None, message: format!("cannot read: {e}") }),
+            Err(e) => errors.push(ContentError {
+                file: Path::new("templates").join(rel),
+                line: 0,
+                field: None,
+                message: format!("cannot read: {e}"),
+            }),
         }
     }
     if !errors.is_empty() {
@@ -110,18 +149,30 @@ pub fn environment(dir: &Path, strings: Strings, tz: TimeZone) -> Result<Environ
 
     env.set_formatter(html_formatter);
     let strings = Arc::new(strings);
-    env.add_function("t", move |state: &State, key: &str| -> Result<String, Error> {
-        let lang = current_lang(state);
-        strings
-            .get(&lang)
-            .and_then(|m| m.get(key))
-            .cloned()
-            .ok_or_else(|| Error::new(ErrorKind::UndefinedError, format!("no UI string '{key}' for '{lang}' in templates/i18n/")))
+    env.add_function(
+        "t",
+        move |state: &State, key: &str| -> Result<String, Error> {
+            let lang = current_lang(state);
+            strings
+                .get(&lang)
+                .and_then(|m| m.get(key))
+                .cloned()
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::UndefinedError,
+                        format!("no UI string '{key}' for '{lang}' in templates/i18n/"),
+                    )
+                })
+        },
+    );
+    let zone = tz.clone();
+    env.add_filter("date", move |state: &State, iso: &str| {
+        format_time(iso, &zone, &current_lang(state), false)
     });
     let zone = tz.clone();
-    env.add_filter("date", move |state: &State, iso: &str| format_time(iso, &zone, &current_lang(state), false));
-    let zone = tz.clone();
-    env.add_filter("datetime", move |state: &State, iso: &str| format_time(iso, &zone, &current_lang(state), true));
+    env.add_filter("datetime", move |state: &State, iso: &str| {
+        format_time(iso, &zone, &current_lang(state), true)
+    });
     let zone = tz;
     env.add_filter("day", move |iso: &str| -> Result<String, Error> {
         let t = parse_iso(iso)?;
@@ -133,7 +184,11 @@ pub fn environment(dir: &Path, strings: Strings, tz: TimeZone) -> Result<Environ
 
 /// Escapes text for HTML like the default formatter, but leaves `/` alone: minijinja
 /// writes it as `&#x2f;`, which bloats every URL in the output for no safety gain.
-fn html_formatter(out: &mut minijinja::Output, state: &mut State, value: &minijinja::Value) -> Result<(), Error> {
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut State,
+    value: &minijinja::Value,
+) -> Result<(), Error> {
     match (state.auto_escape(), value.as_str()) {
         (minijinja::AutoEscape::Html, Some(s)) if !value.is_safe() => {
             let mut last = 0;
@@ -146,22 +201,33 @@ fn html_formatter(out: &mut minijinja::Output, state: &mut State, value: &miniji
                     b'\'' => "&#x27;",
                     _ => continue,
                 };
-                out.write_str(&s[last..i]).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))?;
-                out.write_str(rep).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))?;
+                out.write_str(&s[last..i])
+                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))?;
+                out.write_str(rep)
+                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))?;
                 last = i + 1;
             }
-            out.write_str(&s[last..]).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+            out.write_str(&s[last..])
+                .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
 }
 
 fn current_lang(state: &State) -> String {
-    state.lookup("lang").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "ja".to_owned())
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "ja".to_owned())
 }
 
 fn parse_iso(iso: &str) -> Result<Timestamp, Error> {
-    iso.parse::<Timestamp>().map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("'{iso}' is not a time: {e}")))
+    iso.parse::<Timestamp>().map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("'{iso}' is not a time: {e}"),
+        )
+    })
 }
 
 /// A time for people: `2026年11月23日 10:00` or `Nov 23, 2026 10:00 JST`.
@@ -203,8 +269,17 @@ mod tests {
     #[test]
     fn times_are_shown_in_the_site_zone_and_language() {
         let tz = TimeZone::get("Asia/Tokyo").unwrap();
-        assert_eq!(format_time("2026-11-23T01:00:00Z", &tz, "ja", true).unwrap(), "2026年11月23日 10:00");
-        assert_eq!(format_time("2026-11-23T01:00:00Z", &tz, "en", false).unwrap(), "Nov 23, 2026");
-        assert_eq!(format_time("2026-11-23T01:00:00Z", &tz, "en", true).unwrap(), "Nov 23, 2026 10:00 JST");
+        assert_eq!(
+            format_time("2026-11-23T01:00:00Z", &tz, "ja", true).unwrap(),
+            "2026年11月23日 10:00"
+        );
+        assert_eq!(
+            format_time("2026-11-23T01:00:00Z", &tz, "en", false).unwrap(),
+            "Nov 23, 2026"
+        );
+        assert_eq!(
+            format_time("2026-11-23T01:00:00Z", &tz, "en", true).unwrap(),
+            "Nov 23, 2026 10:00 JST"
+        );
     }
 }

@@ -29,8 +29,12 @@ pub fn watch(opts: &BuildOptions, mut report: impl FnMut(Result<Summary>)) -> Re
         }
     })
     .context("cannot start watching files")?;
-    watcher.watch(&opts.content, RecursiveMode::Recursive).with_context(|| format!("cannot watch {}", opts.content.display()))?;
-    watcher.watch(&opts.templates, RecursiveMode::Recursive).with_context(|| format!("cannot watch {}", opts.templates.display()))?;
+    watcher
+        .watch(&opts.content, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", opts.content.display()))?;
+    watcher
+        .watch(&opts.templates, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", opts.templates.display()))?;
     loop {
         rx.recv().context("the file watcher stopped")?;
         // Editors write several events per save: wait for a quiet moment.

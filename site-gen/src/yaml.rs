@@ -58,7 +58,10 @@ struct Builder {
 impl Builder {
     fn fail(&mut self, line: usize, message: impl Into<String>) {
         if self.error.is_none() {
-            self.error = Some(YamlError { line, message: message.into() });
+            self.error = Some(YamlError {
+                line,
+                message: message.into(),
+            });
         }
     }
 
@@ -88,16 +91,21 @@ impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let line = mark.line();
         match ev {
-            Event::Scalar(text, style, _, _) => {
-                self.push(Node { value: Value::Scalar(text, style == TScalarStyle::Plain), line })
-            }
+            Event::Scalar(text, style, _, _) => self.push(Node {
+                value: Value::Scalar(text, style == TScalarStyle::Plain),
+                line,
+            }),
             Event::SequenceStart(..) => self.stack.push(Frame::Seq(Vec::new(), line)),
             Event::MappingStart(..) => self.stack.push(Frame::Map(Vec::new(), line, None)),
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Seq(items, line)) => self.push(Node { value: Value::Seq(items), line }),
-                Some(Frame::Map(entries, line, _)) => {
-                    self.push(Node { value: Value::Map(entries), line })
-                }
+                Some(Frame::Seq(items, line)) => self.push(Node {
+                    value: Value::Seq(items),
+                    line,
+                }),
+                Some(Frame::Map(entries, line, _)) => self.push(Node {
+                    value: Value::Map(entries),
+                    line,
+                }),
                 None => {}
             },
             Event::Alias(_) => self.fail(line, "YAML aliases (*name) are not supported here"),
@@ -110,9 +118,10 @@ impl MarkedEventReceiver for Builder {
 pub fn parse(src: &str) -> Result<Option<Node>, YamlError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(src);
-    parser
-        .load(&mut builder, false)
-        .map_err(|e| YamlError { line: e.marker().line().max(1), message: e.info().to_owned() })?;
+    parser.load(&mut builder, false).map_err(|e| YamlError {
+        line: e.marker().line().max(1),
+        message: e.info().to_owned(),
+    })?;
     match builder.error {
         Some(e) => Err(e),
         None => Ok(builder.root.filter(|n| !n.is_null())),
@@ -125,8 +134,12 @@ mod tests {
 
     #[test]
     fn nodes_carry_their_lines() {
-        let n = parse("title: a\nkeywords:\n  - x\n  - y\n").unwrap().unwrap();
-        let Value::Map(entries) = n.value else { panic!() };
+        let n = parse("title: a\nkeywords:\n  - x\n  - y\n")
+            .unwrap()
+            .unwrap();
+        let Value::Map(entries) = n.value else {
+            panic!()
+        };
         assert_eq!(entries[0].0, "title");
         assert_eq!(entries[0].1.line, 1);
         assert_eq!(entries[1].1.line, 3);

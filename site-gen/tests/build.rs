@@ -7,7 +7,11 @@ use site_gen::{build, content_errors};
 
 fn errors_of(f: &Fixture) -> Vec<String> {
     let err = build(&f.options()).expect_err("the build should fail");
-    content_errors(&err).unwrap_or_else(|| panic!("not a content error: {err:#}")).iter().map(|e| e.to_string()).collect()
+    content_errors(&err)
+        .unwrap_or_else(|| panic!("not a content error: {err:#}"))
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
 }
 
 #[test]
@@ -56,17 +60,42 @@ fn an_faq_item_shows_number_breadcrumbs_keywords_attachments_and_related_items()
     let html = f.read("faq/mail/trouble/delay/index.html");
     assert!(html.contains(r#"<html lang="ja">"#));
     assert!(html.contains(r#"class="faq-id">1001<"#), "FAQ number");
-    assert!(html.contains(r#"href="/faq/mail/">メール</a>"#), "breadcrumb to the category");
-    assert!(html.contains(r#"href="/faq/mail/trouble/">トラブルシューティング</a>"#), "breadcrumb to the sub-category");
-    assert!(html.contains("遅延") && html.contains("/search/?q="), "keywords link to search");
-    assert!(html.contains(r#"href="/faq/mail/trouble/delay/guide.pdf""#) && html.contains("(13 B)"), "attachment with size");
-    assert!(html.contains(r#"href="/faq/mail/trouble/auth/""#), "the .md link became the page URL, and auth is related");
+    assert!(
+        html.contains(r#"href="/faq/mail/">メール</a>"#),
+        "breadcrumb to the category"
+    );
+    assert!(
+        html.contains(r#"href="/faq/mail/trouble/">トラブルシューティング</a>"#),
+        "breadcrumb to the sub-category"
+    );
+    assert!(
+        html.contains("遅延") && html.contains("/search/?q="),
+        "keywords link to search"
+    );
+    assert!(
+        html.contains(r#"href="/faq/mail/trouble/delay/guide.pdf""#) && html.contains("(13 B)"),
+        "attachment with size"
+    );
+    assert!(
+        html.contains(r#"href="/faq/mail/trouble/auth/""#),
+        "the .md link became the page URL, and auth is related"
+    );
     assert!(html.contains(r#"data-vote-url="/api/v1/faq/1001/votes""#));
-    assert!(html.contains(r#"hreflang="en" href="https://support.example.jp/en/faq/mail/trouble/delay/""#), "alternate language");
-    assert!(html.contains(r#"<link rel="canonical" href="https://support.example.jp/faq/mail/trouble/delay/">"#));
+    assert!(
+        html.contains(
+            r#"hreflang="en" href="https://support.example.jp/en/faq/mail/trouble/delay/""#
+        ),
+        "alternate language"
+    );
+    assert!(html.contains(
+        r#"<link rel="canonical" href="https://support.example.jp/faq/mail/trouble/delay/">"#
+    ));
     assert!(html.contains(r#"<h2 id="症状">"#), "heading anchor");
     let en = f.read("en/faq/mail/trouble/delay/index.html");
-    assert!(en.contains(r#"<html lang="en">"#) && en.contains("Was this FAQ item helpful?"), "English UI strings");
+    assert!(
+        en.contains(r#"<html lang="en">"#) && en.contains("Was this FAQ item helpful?"),
+        "English UI strings"
+    );
     assert!(en.contains(r#"href="/en/faq/mail/trouble/auth/""#));
 }
 
@@ -84,8 +113,18 @@ fn customer_and_internal_pages_never_reach_the_public_output() {
     let f = sample();
     build(&f.options()).unwrap();
     let public = f.all_public_text();
-    for token in ["CUSTOMERONLYTOKEN", "顧客限定パッチ手順", "CUSTOMERNOTICETOKEN", "顧客向け通知", "INTERNALONLYTOKEN", "社内メモ"] {
-        assert!(!public.contains(token), "{token} leaked into the public site");
+    for token in [
+        "CUSTOMERONLYTOKEN",
+        "顧客限定パッチ手順",
+        "CUSTOMERNOTICETOKEN",
+        "顧客向け通知",
+        "INTERNALONLYTOKEN",
+        "社内メモ",
+    ] {
+        assert!(
+            !public.contains(token),
+            "{token} leaked into the public site"
+        );
     }
     assert!(!f.out("faq/mail/trouble/secret-fix").exists());
     // The public search index has no term that only the customer page has.
@@ -95,11 +134,15 @@ fn customer_and_internal_pages_never_reach_the_public_output() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".bin"))
         .flat_map(|e| site_gen::search::read_shard(&std::fs::read(e.path()).unwrap()).into_keys())
         .collect();
-    assert!(!shard_terms.iter().any(|t| t == "customeronlytoken"), "customer term in the public index");
+    assert!(
+        !shard_terms.iter().any(|t| t == "customeronlytoken"),
+        "customer term in the public index"
+    );
     assert!(shard_terms.iter().any(|t| t == "遅延"));
 
     // Customer pages go to the members output with their own index; internal ones nowhere.
-    let members = std::fs::read_to_string(f.members("faq/mail/trouble/secret-fix/index.html")).unwrap();
+    let members =
+        std::fs::read_to_string(f.members("faq/mail/trouble/secret-fix/index.html")).unwrap();
     assert!(members.contains("CUSTOMERONLYTOKEN"));
     assert!(f.members("notices/customer-notice/index.html").is_file());
     assert!(f.members("search/meta.json").is_file());
@@ -113,11 +156,18 @@ fn the_atom_feeds_parse_and_hold_only_public_entries() {
     let f = sample();
     build(&f.options()).unwrap();
     let notices = feed_rs::parser::parse(f.read("notices/atom.xml").as_bytes()).unwrap();
-    let titles: Vec<String> = notices.entries.iter().map(|e| e.title.as_ref().unwrap().content.clone()).collect();
+    let titles: Vec<String> = notices
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
     assert_eq!(notices.entries.len(), 3, "{titles:?}");
     assert!(titles.contains(&"メール中継の障害".to_owned()));
     assert!(!titles.iter().any(|t| t.contains("顧客")));
-    assert_eq!(notices.entries[0].links[0].href, "https://support.example.jp/notices/mail-outage/");
+    assert_eq!(
+        notices.entries[0].links[0].href,
+        "https://support.example.jp/notices/mail-outage/"
+    );
     let faq = feed_rs::parser::parse(f.read("faq/atom.xml").as_bytes()).unwrap();
     assert_eq!(faq.entries.len(), 2);
     let en = feed_rs::parser::parse(f.read("en/faq/atom.xml").as_bytes()).unwrap();
@@ -130,9 +180,19 @@ fn the_icalendar_feed_parses_with_the_maintenance_window_in_utc() {
     build(&f.options()).unwrap();
     let ics = f.read("notices/maintenance.ics");
     let mut reader = ical::IcalParser::new(ics.as_bytes());
-    let cal = reader.next().expect("one calendar").expect("valid iCalendar");
+    let cal = reader
+        .next()
+        .expect("one calendar")
+        .expect("valid iCalendar");
     assert_eq!(cal.events.len(), 1);
-    let prop = |name: &str| cal.events[0].properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone()).unwrap_or_default();
+    let prop = |name: &str| {
+        cal.events[0]
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
+    };
     assert_eq!(prop("SUMMARY"), "VPN メンテナンス");
     assert_eq!(prop("DTSTART"), "20261211T160000Z");
     assert_eq!(prop("DTEND"), "20261211T200000Z");
@@ -145,10 +205,23 @@ fn the_status_page_derives_component_states_from_notices() {
     let f = sample();
     build(&f.options()).unwrap();
     let html = f.read("status/index.html");
-    assert!(html.contains(r#"class="overall overall-major_outage""#), "an unresolved major incident");
-    assert!(html.contains("メール</h3>\n        <span class=\"state state-major_outage\""), "{html}");
-    assert!(html.contains("VPN</h3>\n        <span class=\"state state-operational\""), "maintenance is upcoming, not active");
-    assert_eq!(html.matches(r#"class="day day-"#).count(), 2 * 90, "90 days per component");
+    assert!(
+        html.contains(r#"class="overall overall-major_outage""#),
+        "an unresolved major incident"
+    );
+    assert!(
+        html.contains("メール</h3>\n        <span class=\"state state-major_outage\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("VPN</h3>\n        <span class=\"state state-operational\""),
+        "maintenance is upcoming, not active"
+    );
+    assert_eq!(
+        html.matches(r#"class="day day-"#).count(),
+        2 * 90,
+        "90 days per component"
+    );
     // The banner shows the active incident on every page.
     assert!(f.read("contact/index.html").contains(r#"class="banner""#));
 }
@@ -159,9 +232,20 @@ fn the_sitemap_lists_public_pages_with_alternates_and_robots_points_to_it() {
     build(&f.options()).unwrap();
     let sitemap = f.read("sitemap.xml");
     assert!(sitemap.contains("<loc>https://support.example.jp/faq/mail/trouble/delay/</loc>"));
-    assert!(sitemap.contains(r#"hreflang="en" href="https://support.example.jp/en/faq/mail/trouble/delay/""#));
-    assert!(!sitemap.contains("secret-fix") && !sitemap.contains("staff-memo") && !sitemap.contains("customer-notice"));
-    assert!(f.read("robots.txt").contains("Sitemap: https://support.example.jp/sitemap.xml"));
+    assert!(
+        sitemap.contains(
+            r#"hreflang="en" href="https://support.example.jp/en/faq/mail/trouble/delay/""#
+        )
+    );
+    assert!(
+        !sitemap.contains("secret-fix")
+            && !sitemap.contains("staff-memo")
+            && !sitemap.contains("customer-notice")
+    );
+    assert!(
+        f.read("robots.txt")
+            .contains("Sitemap: https://support.example.jp/sitemap.xml")
+    );
 }
 
 #[test]
@@ -185,7 +269,11 @@ fn every_content_error_is_listed_with_file_line_and_field() {
         "notices/bad.md:6: components: 'dns' is not a component in site.yaml",
     ];
     for want in expect {
-        assert!(e.iter().any(|got| got.starts_with(want)), "missing «{want}» in:\n{}", e.join("\n"));
+        assert!(
+            e.iter().any(|got| got.starts_with(want)),
+            "missing «{want}» in:\n{}",
+            e.join("\n")
+        );
     }
 }
 
@@ -202,7 +290,10 @@ fn a_second_build_rewrites_nothing_and_a_deleted_page_disappears() {
     )
     .unwrap();
     build(&f.options()).unwrap();
-    assert!(!f.out("faq/mail/trouble/auth/index.html").exists(), "stale page removed");
+    assert!(
+        !f.out("faq/mail/trouble/auth/index.html").exists(),
+        "stale page removed"
+    );
     assert!(f.out("en/faq/mail/trouble/auth/index.html").exists());
 }
 
@@ -212,7 +303,10 @@ fn the_watch_cache_reparses_only_changed_files() {
     let mut cache = site_gen::content::load::Cache::default();
     let first = site_gen::content::load::load_cached(&f.content(), &mut cache).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    f.write("faq/mail/trouble/auth.md", "---\ntitle: 変更後のタイトル\nid: 1002\ndate: 2026-05-01\n---\n変更\n");
+    f.write(
+        "faq/mail/trouble/auth.md",
+        "---\ntitle: 変更後のタイトル\nid: 1002\ndate: 2026-05-01\n---\n変更\n",
+    );
     let second = site_gen::content::load::load_cached(&f.content(), &mut cache).unwrap();
     assert_eq!(first.pages.len(), second.pages.len());
     assert!(second.pages.iter().any(|p| p.title == "変更後のタイトル"));
@@ -226,7 +320,13 @@ fn the_shipped_content_builds_without_errors() {
     opts.out = dir.path().join("site");
     opts.members_out = dir.path().join("members");
     let summary = build(&opts).unwrap_or_else(|e| match content_errors(&e) {
-        Some(errs) => panic!("{}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")),
+        Some(errs) => panic!(
+            "{}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
         None => panic!("{e:#}"),
     });
     assert!(summary.pages >= 100, "{summary}");

@@ -15,7 +15,11 @@ pub fn router(site_dir: &Path) -> Router {
         let dir = dir.clone();
         async move { not_found_page(&dir, uri.path()).await }
     };
-    Router::new().fallback_service(ServeDir::new(site_dir).append_index_html_on_directories(true).fallback(axum::routing::any(not_found)))
+    Router::new().fallback_service(
+        ServeDir::new(site_dir)
+            .append_index_html_on_directories(true)
+            .fallback(axum::routing::any(not_found)),
+    )
 }
 
 async fn not_found_page(dir: &Path, path: &str) -> Response {
@@ -26,7 +30,12 @@ async fn not_found_page(dir: &Path, path: &str) -> Response {
     };
     for file in candidates {
         if let Ok(html) = tokio::fs::read(&file).await {
-            return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], Body::from(html)).into_response();
+            return (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                Body::from(html),
+            )
+                .into_response();
         }
     }
     (StatusCode::NOT_FOUND, "not found").into_response()

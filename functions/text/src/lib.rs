@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn mixed_text_gives_words_and_bigrams() {
-        assert_eq!(all("SMTP送信エラー"), ["smtp", "送信", "信エ", "エラ", "ラー"]);
+        assert_eq!(
+            all("SMTP送信エラー"),
+            ["smtp", "送信", "信エ", "エラ", "ラー"]
+        );
     }
 
     #[test]

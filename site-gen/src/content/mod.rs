@@ -40,7 +40,11 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 3] = [NoticeKind::Maintenance, NoticeKind::Incident, NoticeKind::Announcement];
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Maintenance,
+        NoticeKind::Incident,
+        NoticeKind::Announcement,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,14 +3,33 @@
 use std::path::Path;
 
 use crate::config::SiteConfig;
-use crate::content::{Area, Attachment, ManualVersion, NoticeKind, NoticeUpdate, Page, PageKind, Visibility};
+use crate::content::{
+    Area, Attachment, ManualVersion, NoticeKind, NoticeUpdate, Page, PageKind, Visibility,
+};
 use crate::error::ContentError;
 use crate::fields::{Fields, Origin};
 use crate::yaml;
 
-const COMMON: &[&str] = &["title", "lang", "visibility", "date", "updated", "weight", "draft", "description"];
+const COMMON: &[&str] = &[
+    "title",
+    "lang",
+    "visibility",
+    "date",
+    "updated",
+    "weight",
+    "draft",
+    "description",
+];
 const FAQ: &[&str] = &["id", "keywords", "attachments"];
-const NOTICE: &[&str] = &["kind", "components", "status", "starts_at", "ends_at", "impact", "updates"];
+const NOTICE: &[&str] = &[
+    "kind",
+    "components",
+    "status",
+    "starts_at",
+    "ends_at",
+    "impact",
+    "updates",
+];
 const MANUAL: &[&str] = &["product", "version", "kind", "attachments", "versions"];
 const IMPACTS: &[&str] = &["major", "partial", "minor"];
 
@@ -21,7 +40,9 @@ pub fn split_front_matter(text: &str) -> Result<(&str, &str, usize), String> {
     let rest = text
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
-        .ok_or("the file must start with front matter: a line '---', YAML keys, and a closing '---'")?;
+        .ok_or(
+            "the file must start with front matter: a line '---', YAML keys, and a closing '---'",
+        )?;
     let mut offset = 0;
     for (i, line) in rest.split_inclusive('\n').enumerate() {
         let trimmed = line.trim_end_matches(['\n', '\r']);
@@ -36,48 +57,101 @@ pub fn split_front_matter(text: &str) -> Result<(&str, &str, usize), String> {
 }
 
 fn err(file: &Path, line: usize, field: Option<&str>, message: impl Into<String>) -> ContentError {
-    ContentError { file: file.to_path_buf(), line, field: field.map(str::to_owned), message: message.into() }
+    ContentError {
+        file: file.to_path_buf(),
+        line,
+        field: field.map(str::to_owned),
+        message: message.into(),
+    }
 }
 
 /// What the path says: area, translation key, language from a `.en.md` suffix, and
 /// whether it is a section's `_index`.
-fn read_path(rel: &Path, cfg: &SiteConfig) -> Result<(Area, String, Option<String>, bool), ContentError> {
+fn read_path(
+    rel: &Path,
+    cfg: &SiteConfig,
+) -> Result<(Area, String, Option<String>, bool), ContentError> {
     let rel_str = rel.to_string_lossy().replace('\\', "/");
     let Some(stem) = rel_str.strip_suffix(".md") else {
-        return Err(err(rel, 0, None, "content pages are Markdown files ending in .md"));
+        return Err(err(
+            rel,
+            0,
+            None,
+            "content pages are Markdown files ending in .md",
+        ));
     };
     let (stem, lang) = match stem.rsplit_once('.') {
         Some((s, l)) if cfg.languages.iter().any(|x| x == l) => (s.to_owned(), Some(l.to_owned())),
         Some((_, l)) if l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()) => {
-            return Err(err(rel, 0, None, format!("'.{l}.md': '{l}' is not one of the site's languages ({})", cfg.languages.join(", "))));
+            return Err(err(
+                rel,
+                0,
+                None,
+                format!(
+                    "'.{l}.md': '{l}' is not one of the site's languages ({})",
+                    cfg.languages.join(", ")
+                ),
+            ));
         }
         _ => (stem.to_owned(), None),
     };
     let mut parts: Vec<&str> = stem.split('/').collect();
     let area_dir = parts[0];
     let Some(area) = Area::from_dir(area_dir).filter(|_| parts.len() > 1) else {
-        return Err(err(rel, 0, None, "content lives in faq/, notices/, manuals/ or pages/"));
+        return Err(err(
+            rel,
+            0,
+            None,
+            "content lives in faq/, notices/, manuals/ or pages/",
+        ));
     };
     let section = parts.last() == Some(&"_index");
     if section {
         parts.pop();
     }
     for part in parts.iter().skip(1) {
-        if part.is_empty() || !part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-            return Err(err(rel, 0, None, format!("'{part}': file and folder names become URLs, so use lower-case letters, digits, '-' and '_' only")));
+        if part.is_empty()
+            || !part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(err(
+                rel,
+                0,
+                None,
+                format!(
+                    "'{part}': file and folder names become URLs, so use lower-case letters, digits, '-' and '_' only"
+                ),
+            ));
         }
     }
     // Names the site's own pages use at the same level.
     let reserved: &[&str] = match area {
         Area::Notices => &["maintenance", "incident", "announcement"],
-        Area::Pages => &["faq", "notices", "status", "manuals", "search", "members", "assets", "portal", "api", "en", "ja"],
+        Area::Pages => &[
+            "faq", "notices", "status", "manuals", "search", "members", "assets", "portal", "api",
+            "en", "ja",
+        ],
         _ => &[],
     };
     if !section && parts.len() == 2 && reserved.contains(&parts[1]) {
-        return Err(err(rel, 0, None, format!("'{}' is a name the site uses for its own page at that address: rename the file", parts[1])));
+        return Err(err(
+            rel,
+            0,
+            None,
+            format!(
+                "'{}' is a name the site uses for its own page at that address: rename the file",
+                parts[1]
+            ),
+        ));
     }
     if area != Area::Faq && parts.len() > 2 {
-        return Err(err(rel, 0, None, format!("{area_dir}/ has no sub-folders: put the file directly in {area_dir}/")));
+        return Err(err(
+            rel,
+            0,
+            None,
+            format!("{area_dir}/ has no sub-folders: put the file directly in {area_dir}/"),
+        ));
     }
     Ok((area, parts.join("/"), lang, section))
 }
@@ -85,15 +159,33 @@ fn read_path(rel: &Path, cfg: &SiteConfig) -> Result<(Area, String, Option<Strin
 /// Parses one content file. `rel` is its path relative to the content folder.
 pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<ContentError>> {
     let (area, key, path_lang, section) = read_path(rel, cfg).map_err(|e| vec![e])?;
-    let (yaml_text, body, body_line) = split_front_matter(text).map_err(|m| vec![err(rel, 1, None, m)])?;
+    let (yaml_text, body, body_line) =
+        split_front_matter(text).map_err(|m| vec![err(rel, 1, None, m)])?;
     let node = match yaml::parse(yaml_text) {
         Ok(Some(node)) => node,
-        Ok(None) => return Err(vec![err(rel, 1, Some("title"), "is required but missing (the front matter is empty)")]),
-        Err(e) => return Err(vec![err(rel, e.line + 1, None, format!("the front matter is not valid YAML: {}", e.message))]),
+        Ok(None) => {
+            return Err(vec![err(
+                rel,
+                1,
+                Some("title"),
+                "is required but missing (the front matter is empty)",
+            )]);
+        }
+        Err(e) => {
+            return Err(vec![err(
+                rel,
+                e.line + 1,
+                None,
+                format!("the front matter is not valid YAML: {}", e.message),
+            )]);
+        }
     };
     let tz = &cfg.time_zone;
     let mut errors = Vec::new();
-    let origin = Origin { file: rel, line_offset: 1 };
+    let origin = Origin {
+        file: rel,
+        line_offset: 1,
+    };
     let mut f = Fields::new(origin, String::new(), &node, &mut errors);
 
     let title = f.req_str("title").unwrap_or_default();
@@ -102,7 +194,11 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
     let lang = match (path_lang, fm_lang) {
         (Some(p), Some(l)) if p != l => {
             let line = f.line();
-            f.error_at(line, "lang", format!("says '{l}' but the file name says '{p}'"));
+            f.error_at(
+                line,
+                "lang",
+                format!("says '{l}' but the file name says '{p}'"),
+            );
             p
         }
         (Some(p), _) => p,
@@ -123,9 +219,19 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
     let mut read_attachments = |f: &mut Fields<'_>| {
         for (name, line) in f.str_list("attachments") {
             if name.contains("..") || name.starts_with('/') || name.contains('\\') {
-                f.error_at(line, "attachments", format!("'{name}' must be a file next to the page (no '..' or '/' at the start)"));
+                f.error_at(
+                    line,
+                    "attachments",
+                    format!(
+                        "'{name}' must be a file next to the page (no '..' or '/' at the start)"
+                    ),
+                );
             } else {
-                attachments.push(Attachment { name, size: 0, line });
+                attachments.push(Attachment {
+                    name,
+                    size: 0,
+                    line,
+                });
             }
         }
     };
@@ -135,11 +241,18 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
     } else {
         match area {
             Area::Faq => {
-                let id_line = f.node("id").map(|n| f.line_of(n)).unwrap_or_else(|| f.line());
+                let id_line = f
+                    .node("id")
+                    .map(|n| f.line_of(n))
+                    .unwrap_or_else(|| f.line());
                 let id = match f.node("id") {
                     None => {
                         let line = f.line();
-                        f.error_at(line, "id", "is required but missing (the FAQ number, e.g. 100101)");
+                        f.error_at(
+                            line,
+                            "id",
+                            "is required but missing (the FAQ number, e.g. 100101)",
+                        );
                         0
                     }
                     Some(_) => match f.int("id") {
@@ -154,9 +267,19 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
                 };
                 let keywords = f.str_list("keywords").into_iter().map(|(k, _)| k).collect();
                 read_attachments(&mut f);
-                (PageKind::Faq { id, id_line, keywords }, [COMMON, FAQ].concat())
+                (
+                    PageKind::Faq {
+                        id,
+                        id_line,
+                        keywords,
+                    },
+                    [COMMON, FAQ].concat(),
+                )
             }
-            Area::Notices => (read_notice(&mut f, tz, &cfg.components), [COMMON, NOTICE].concat()),
+            Area::Notices => (
+                read_notice(&mut f, tz, &cfg.components),
+                [COMMON, NOTICE].concat(),
+            ),
             Area::Manuals => {
                 let product = f.req_str("product").unwrap_or_default();
                 let version = f.str("version");
@@ -170,7 +293,15 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
                         file: v.str("file"),
                     })
                 });
-                (PageKind::Manual { product, version, form, versions }, [COMMON, MANUAL].concat())
+                (
+                    PageKind::Manual {
+                        product,
+                        version,
+                        form,
+                        versions,
+                    },
+                    [COMMON, MANUAL].concat(),
+                )
             }
             Area::Pages => (PageKind::Plain, COMMON.to_vec()),
         }
@@ -182,15 +313,30 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
                 && !attachments.iter().any(|a| &a.name == file)
             {
                 let line = f.line();
-                f.error_at(line, "versions", format!("version {} names file '{file}', which is not in attachments", v.version));
+                f.error_at(
+                    line,
+                    "versions",
+                    format!(
+                        "version {} names file '{file}', which is not in attachments",
+                        v.version
+                    ),
+                );
             }
         }
     }
     let map_line = f.line();
     f.finish(&hint);
 
-    if date.is_none() && matches!(kind, PageKind::Notice { .. }) && !errors.iter().any(|e| e.field.as_deref() == Some("date")) {
-        errors.push(err(rel, map_line, Some("date"), "is required for a notice (when it was published)"));
+    if date.is_none()
+        && matches!(kind, PageKind::Notice { .. })
+        && !errors.iter().any(|e| e.field.as_deref() == Some("date"))
+    {
+        errors.push(err(
+            rel,
+            map_line,
+            Some("date"),
+            "is required for a notice (when it was published)",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -214,14 +360,25 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
     })
 }
 
-fn read_notice(f: &mut Fields<'_>, tz: &jiff::tz::TimeZone, components: &[crate::config::Component]) -> PageKind {
+fn read_notice(
+    f: &mut Fields<'_>,
+    tz: &jiff::tz::TimeZone,
+    components: &[crate::config::Component],
+) -> PageKind {
     let kind = match f.node("kind") {
         None => {
             let line = f.line();
-            f.error_at(line, "kind", "is required but missing (maintenance, incident or announcement)");
+            f.error_at(
+                line,
+                "kind",
+                "is required but missing (maintenance, incident or announcement)",
+            );
             NoticeKind::Announcement
         }
-        Some(_) => match f.choice("kind", &["maintenance", "incident", "announcement"]).as_deref() {
+        Some(_) => match f
+            .choice("kind", &["maintenance", "incident", "announcement"])
+            .as_deref()
+        {
             Some("maintenance") => NoticeKind::Maintenance,
             Some("incident") => NoticeKind::Incident,
             _ => NoticeKind::Announcement,
@@ -237,7 +394,15 @@ fn read_notice(f: &mut Fields<'_>, tz: &jiff::tz::TimeZone, components: &[crate:
     } else if !f.has("status") {
         f.node("status");
         let line = f.line();
-        f.error_at(line, "status", format!("is required for a {} notice ({})", kind.as_str(), statuses.join(", ")));
+        f.error_at(
+            line,
+            "status",
+            format!(
+                "is required for a {} notice ({})",
+                kind.as_str(),
+                statuses.join(", ")
+            ),
+        );
         None
     } else {
         f.choice("status", statuses)
@@ -248,7 +413,14 @@ fn read_notice(f: &mut Fields<'_>, tz: &jiff::tz::TimeZone, components: &[crate:
             component_ids.push(c);
         } else {
             let known: Vec<&str> = components.iter().map(|k| k.id.as_str()).collect();
-            f.error_at(line, "components", format!("'{c}' is not a component in site.yaml ({})", known.join(", ")));
+            f.error_at(
+                line,
+                "components",
+                format!(
+                    "'{c}' is not a component in site.yaml ({})",
+                    known.join(", ")
+                ),
+            );
         }
     }
     let (starts_at, ends_at) = if kind == NoticeKind::Maintenance {
@@ -263,7 +435,8 @@ fn read_notice(f: &mut Fields<'_>, tz: &jiff::tz::TimeZone, components: &[crate:
         f.error_at(line, "ends_at", "is before starts_at");
     }
     let impact = if kind == NoticeKind::Incident {
-        f.choice("impact", IMPACTS).unwrap_or_else(|| "partial".to_owned())
+        f.choice("impact", IMPACTS)
+            .unwrap_or_else(|| "partial".to_owned())
     } else {
         if let Some(node) = f.node("impact") {
             let line = f.line_of(node);
@@ -274,12 +447,29 @@ fn read_notice(f: &mut Fields<'_>, tz: &jiff::tz::TimeZone, components: &[crate:
     let mut updates = f.map_list("updates", |u| {
         let line = u.line();
         let at = u.req_time("at", tz);
-        let status = if kind == NoticeKind::Announcement { u.str("status") } else { u.choice("status", statuses) };
+        let status = if kind == NoticeKind::Announcement {
+            u.str("status")
+        } else {
+            u.choice("status", statuses)
+        };
         let body = u.req_str("body");
-        Some(NoticeUpdate { at: at?, status: status.unwrap_or_default(), body: body?, line })
+        Some(NoticeUpdate {
+            at: at?,
+            status: status.unwrap_or_default(),
+            body: body?,
+            line,
+        })
     });
-    updates.sort_by(|a, b| b.at.cmp(&a.at));
-    PageKind::Notice { kind, status, components: component_ids, starts_at, ends_at, impact, updates }
+    updates.sort_by_key(|u| std::cmp::Reverse(u.at));
+    PageKind::Notice {
+        kind,
+        status,
+        components: component_ids,
+        starts_at,
+        ends_at,
+        impact,
+        updates,
+    }
 }
 
 #[cfg(test)]
@@ -295,7 +485,11 @@ mod tests {
     }
 
     fn errors(path: &str, text: &str) -> Vec<String> {
-        parse_page(Path::new(path), text, &cfg()).unwrap_err().iter().map(|e| e.to_string()).collect()
+        parse_page(Path::new(path), text, &cfg())
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     #[test]
@@ -317,32 +511,70 @@ mod tests {
 
     #[test]
     fn front_matter_must_open_and_close() {
-        assert_eq!(split_front_matter("no front matter").unwrap_err(), "the file must start with front matter: a line '---', YAML keys, and a closing '---'");
-        assert!(split_front_matter("---\ntitle: x\n").unwrap_err().contains("not closed"));
+        assert_eq!(
+            split_front_matter("no front matter").unwrap_err(),
+            "the file must start with front matter: a line '---', YAML keys, and a closing '---'"
+        );
+        assert!(
+            split_front_matter("---\ntitle: x\n")
+                .unwrap_err()
+                .contains("not closed")
+        );
     }
 
     #[test]
     fn a_missing_title_and_id_are_named() {
         let e = errors("faq/a/b.md", "---\nkeywords: [x]\n---\n");
-        assert!(e.contains(&"faq/a/b.md:2: title: is required but missing".to_owned()), "{e:?}");
-        assert!(e.iter().any(|x| x.starts_with("faq/a/b.md:2: id: is required")), "{e:?}");
+        assert!(
+            e.contains(&"faq/a/b.md:2: title: is required but missing".to_owned()),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|x| x.starts_with("faq/a/b.md:2: id: is required")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn an_unknown_key_names_its_line_and_the_known_keys() {
         let e = errors("faq/a/b.md", "---\ntitle: t\nid: 5\ntags: [x]\n---\n");
         assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("faq/a/b.md:4: tags: is not a known key here (known keys: title,"), "{e:?}");
+        assert!(
+            e[0].starts_with("faq/a/b.md:4: tags: is not a known key here (known keys: title,"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn wrong_types_are_named() {
-        let e = errors("faq/a/b.md", "---\ntitle: [a, b]\nid: x\ndraft: maybe\nweight: 1.5\nvisibility: secret\n---\n");
-        assert!(e.contains(&"faq/a/b.md:2: title: expected text, found a list".to_owned()), "{e:?}");
-        assert!(e.contains(&"faq/a/b.md:3: id: expected a whole number, found 'x'".to_owned()), "{e:?}");
-        assert!(e.contains(&"faq/a/b.md:4: draft: expected true or false, found 'maybe'".to_owned()), "{e:?}");
-        assert!(e.contains(&"faq/a/b.md:5: weight: expected a whole number, found '1.5'".to_owned()), "{e:?}");
-        assert!(e.contains(&"faq/a/b.md:6: visibility: 'secret' is not one of: public, customer, internal".to_owned()), "{e:?}");
+        let e = errors(
+            "faq/a/b.md",
+            "---\ntitle: [a, b]\nid: x\ndraft: maybe\nweight: 1.5\nvisibility: secret\n---\n",
+        );
+        assert!(
+            e.contains(&"faq/a/b.md:2: title: expected text, found a list".to_owned()),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&"faq/a/b.md:3: id: expected a whole number, found 'x'".to_owned()),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&"faq/a/b.md:4: draft: expected true or false, found 'maybe'".to_owned()),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&"faq/a/b.md:5: weight: expected a whole number, found '1.5'".to_owned()),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(
+                &"faq/a/b.md:6: visibility: 'secret' is not one of: public, customer, internal"
+                    .to_owned()
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -359,13 +591,25 @@ mod tests {
             "---\ntitle: m\nkind: maintenance\ndate: 2026-11-01\nstatus: resolved\ncomponents: [mail, dns]\nstarts_at: 2026-11-02 10:00\n---\n",
         );
         assert!(e.contains(&"notices/m.md:5: status: 'resolved' is not one of: scheduled, in_progress, completed, cancelled".to_owned()), "{e:?}");
-        assert!(e.contains(&"notices/m.md:6: components: 'dns' is not a component in site.yaml (mail)".to_owned()), "{e:?}");
-        assert!(e.iter().any(|x| x.contains("ends_at: is required")), "{e:?}");
+        assert!(
+            e.contains(
+                &"notices/m.md:6: components: 'dns' is not a component in site.yaml (mail)"
+                    .to_owned()
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|x| x.contains("ends_at: is required")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn an_announcement_has_no_status_and_updates_sort_newest_first() {
-        let e = errors("notices/a.md", "---\ntitle: a\nkind: announcement\ndate: 2026-11-01\nstatus: resolved\n---\n");
+        let e = errors(
+            "notices/a.md",
+            "---\ntitle: a\nkind: announcement\ndate: 2026-11-01\nstatus: resolved\n---\n",
+        );
         assert_eq!(e, ["notices/a.md:5: status: an announcement has no status"]);
         let p = parse_page(
             Path::new("notices/i.md"),
@@ -373,20 +617,40 @@ mod tests {
             &cfg(),
         )
         .unwrap();
-        let PageKind::Notice { updates, impact, .. } = p.kind else { panic!() };
+        let PageKind::Notice {
+            updates, impact, ..
+        } = p.kind
+        else {
+            panic!()
+        };
         assert_eq!(updates[0].body, "b");
         assert_eq!(impact, "partial");
     }
 
     #[test]
     fn file_names_and_languages_are_checked() {
-        assert!(errors("faq/Mail/x.md", "---\ntitle: t\nid: 1\n---\n")[0].contains("'Mail': file and folder names become URLs"));
-        assert!(errors("faq/a/x.fr.md", "---\ntitle: t\nid: 1\n---\n")[0].contains("'fr' is not one of the site's languages"));
+        assert!(
+            errors("faq/Mail/x.md", "---\ntitle: t\nid: 1\n---\n")[0]
+                .contains("'Mail': file and folder names become URLs")
+        );
+        assert!(
+            errors("faq/a/x.fr.md", "---\ntitle: t\nid: 1\n---\n")[0]
+                .contains("'fr' is not one of the site's languages")
+        );
         assert!(errors("blog/x.md", "---\ntitle: t\n---\n")[0].contains("content lives in faq/"));
-        assert!(errors("notices/incident.md", "---\ntitle: t\n---\n")[0].contains("'incident' is a name the site uses"));
-        assert!(errors("pages/status.en.md", "---\ntitle: t\n---\n")[0].contains("'status' is a name the site uses"));
+        assert!(
+            errors("notices/incident.md", "---\ntitle: t\n---\n")[0]
+                .contains("'incident' is a name the site uses")
+        );
+        assert!(
+            errors("pages/status.en.md", "---\ntitle: t\n---\n")[0]
+                .contains("'status' is a name the site uses")
+        );
         let e = errors("pages/x.en.md", "---\ntitle: t\nlang: ja\n---\n");
-        assert!(e[0].contains("lang: says 'ja' but the file name says 'en'"), "{e:?}");
+        assert!(
+            e[0].contains("lang: says 'ja' but the file name says 'en'"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -395,6 +659,9 @@ mod tests {
             "manuals/g.md",
             "---\ntitle: g\nproduct: P\nattachments: [a.pdf]\nversions:\n  - {version: '2', file: b.pdf}\n---\n",
         );
-        assert!(e[0].contains("versions: version 2 names file 'b.pdf', which is not in attachments"), "{e:?}");
+        assert!(
+            e[0].contains("versions: version 2 names file 'b.pdf', which is not in attachments"),
+            "{e:?}"
+        );
     }
 }

@@ -15,8 +15,10 @@ pub struct Fixture {
 
 impl Fixture {
     /// An empty site with site.yaml only.
-    pub fn new() -> Fixture {
-        let f = Fixture { dir: tempfile::tempdir().expect("temp dir") };
+    pub fn empty() -> Fixture {
+        let f = Fixture {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
         f.write("site.yaml", SITE_YAML);
         f
     }
@@ -59,7 +61,10 @@ impl Fixture {
     /// Every file of the public output, concatenated (for "appears nowhere" checks).
     pub fn all_public_text(&self) -> String {
         let mut all = String::new();
-        for e in walkdir::WalkDir::new(self.dir.path().join("out/site")).into_iter().filter_map(Result::ok) {
+        for e in walkdir::WalkDir::new(self.dir.path().join("out/site"))
+            .into_iter()
+            .filter_map(Result::ok)
+        {
             if e.file_type().is_file() {
                 let bytes = std::fs::read(e.path()).unwrap();
                 all.push_str(&String::from_utf8_lossy(&bytes));
@@ -71,7 +76,10 @@ impl Fixture {
 }
 
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn templates_dir() -> PathBuf {
@@ -81,7 +89,7 @@ pub fn templates_dir() -> PathBuf {
 /// A small but complete site: FAQ in two languages, all three visibilities, notices
 /// of every kind, a manual with an attachment, and a plain page.
 pub fn sample() -> Fixture {
-    let f = Fixture::new();
+    let f = Fixture::empty();
     f.write("faq/_index.md", "---\ntitle: よくあるご質問\n---\n")
         .write("faq/mail/_index.md", "---\ntitle: メール\ndescription: メールについて\n---\n")
         .write("faq/mail/_index.en.md", "---\ntitle: Mail\n---\n")
@@ -122,7 +130,11 @@ pub fn sample() -> Fixture {
             "---\ntitle: 管理者マニュアル\nproduct: NL Mail Gateway\nversion: '3.2'\ndate: 2026-09-01\nattachments: [guide.pdf]\nversions:\n  - {version: '3.2', date: 2026-09-01, notes: 改訂, file: guide.pdf}\n---\n最新版です。\n",
         )
         .write("pages/contact.md", "---\ntitle: お問い合わせ\n---\n[稼働状況](/status/) をご確認ください。\n");
-    std::fs::write(f.content().join("faq/mail/trouble/guide.pdf"), b"%PDF-1.4 test").unwrap();
+    std::fs::write(
+        f.content().join("faq/mail/trouble/guide.pdf"),
+        b"%PDF-1.4 test",
+    )
+    .unwrap();
     std::fs::write(f.content().join("manuals/guide.pdf"), b"%PDF-1.4 manual").unwrap();
     f
 }

@@ -1,0 +1,109 @@
+//! Starting ChromeDriver and a headless Chromium session, and stopping them by PID.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use thirtyfour::prelude::*;
+
+/// A ChromeDriver process on a random loopback port; killed when dropped.
+pub struct ChromeDriver {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path).chain([
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/usr/lib/chromium"),
+    ]) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl ChromeDriver {
+    /// Starts ChromeDriver; fails with a clear message when it is not installed
+    /// (`tests/run` installs Debian's chromium and chromium-driver).
+    pub fn start() -> Result<ChromeDriver> {
+        let Some(bin) = find(&["chromedriver"]) else {
+            bail!(
+                "chromedriver is not installed: run tests/run (it installs the Debian packages chromium and chromium-driver)"
+            );
+        };
+        let port = free_port()?;
+        let child = Command::new(bin)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start chromedriver")?;
+        let driver = ChromeDriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let started = Instant::now();
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if started.elapsed() > Duration::from_secs(20) {
+                bail!("chromedriver did not listen on {addr} within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(driver)
+    }
+
+    /// A headless Chromium session with the given window size.
+    pub async fn session(&self, width: u32, height: u32) -> Result<WebDriver> {
+        let mut caps = DesiredCapabilities::chrome();
+        if let Some(chromium) = find(&["chromium", "chromium-browser"]) {
+            caps.set_binary(&chromium.to_string_lossy())?;
+        }
+        let profile = tempfile::tempdir()?.keep();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            &format!("--window-size={width},{height}"),
+            &format!("--user-data-dir={}", profile.display()),
+        ] {
+            caps.add_arg(arg)?;
+        }
+        WebDriver::new(&self.url, caps)
+            .await
+            .context("cannot open a Chromium session")
+    }
+}
+
+/// Where screenshots go: `target/screenshots/` of the workspace.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
