@@ -2,6 +2,7 @@
 //! and, later, under Lambda; today it serves the built static site with the security
 //! headers every response carries.
 
+pub mod domain;
 pub mod http;
 #[cfg(feature = "local")]
 pub mod local;
