@@ -121,10 +121,7 @@ fn build_content(
     if !errors.is_empty() {
         return Err(ContentErrors::sorted(errors).into());
     }
-    let renderer = Renderer {
-        model: &model,
-        prepared: &prepared,
-    };
+    let renderer = Renderer::new(&model, &prepared);
     let public = Output::new(&opts.out)?;
     let members = Output::new(&opts.members_out)?;
 

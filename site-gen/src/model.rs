@@ -55,6 +55,8 @@ pub struct Model<'a> {
     pub known: HashSet<String>,
     /// Section (`_index`) pages by (key, lang).
     sections: HashMap<(&'a str, &'a str), usize>,
+    /// Pages sharing (area, key, is-section): a page and its translations.
+    siblings: HashMap<(Area, &'a str, bool), Vec<usize>>,
 }
 
 impl<'a> Model<'a> {
@@ -95,6 +97,13 @@ impl<'a> Model<'a> {
             .enumerate()
             .map(|(i, p)| (p.source.as_path(), i))
             .collect();
+        let mut siblings: HashMap<(Area, &str, bool), Vec<usize>> = HashMap::new();
+        for (i, p) in content.pages.iter().enumerate() {
+            siblings
+                .entry((p.area, p.key.as_str(), p.is_section()))
+                .or_default()
+                .push(i);
+        }
         Model {
             content,
             now,
@@ -102,6 +111,7 @@ impl<'a> Model<'a> {
             by_source,
             known,
             sections,
+            siblings,
         }
     }
 
@@ -116,11 +126,12 @@ impl<'a> Model<'a> {
     /// The page's other languages, with their URLs (same key, also built).
     pub fn translations(&self, i: usize) -> Vec<(&'a str, String)> {
         let p = &self.content.pages[i];
-        self.pages()
-            .filter(|(j, q)| {
-                *j != i && q.key == p.key && q.area == p.area && q.is_section() == p.is_section()
-            })
-            .filter_map(|(j, q)| Some((q.lang.as_str(), self.urls[j].clone()?)))
+        self.siblings
+            .get(&(p.area, p.key.as_str(), p.is_section()))
+            .into_iter()
+            .flatten()
+            .filter(|&&j| j != i)
+            .filter_map(|&j| Some((self.content.pages[j].lang.as_str(), self.urls[j].clone()?)))
             .collect()
     }
 

@@ -17,6 +17,8 @@ pub const STATUS_DAYS: i64 = 90;
 pub struct Renderer<'a> {
     pub model: &'a Model<'a>,
     pub prepared: &'a [Option<Prepared>],
+    /// The banner of active notices per language, computed once: every page shows it.
+    banners: HashMap<String, Value>,
 }
 
 fn iso(t: Option<Timestamp>) -> String {
@@ -112,6 +114,24 @@ fn state_name(s: NoticeState) -> &'static str {
 }
 
 impl<'a> Renderer<'a> {
+    pub fn new(model: &'a Model<'a>, prepared: &'a [Option<Prepared>]) -> Renderer<'a> {
+        let mut r = Renderer {
+            model,
+            prepared,
+            banners: HashMap::new(),
+        };
+        for lang in &model.content.config.languages {
+            let banner: Vec<NoticeRow> = r
+                .current_notices(lang)
+                .into_iter()
+                .filter(|&i| model.notice_state(r.page(i)) == NoticeState::Active)
+                .map(|i| r.notice_row(i, lang))
+                .collect();
+            r.banners.insert(lang.clone(), Value::from(banner));
+        }
+        r
+    }
+
     fn page(&self, i: usize) -> &'a Page {
         &self.model.content.pages[i]
     }
@@ -135,12 +155,7 @@ impl<'a> Renderer<'a> {
         let cfg = &self.model.content.config;
         let d = cfg.default_language.as_str();
         let lp = cfg.lang_prefix(lang);
-        let banner: Vec<NoticeRow> = self
-            .current_notices(lang)
-            .into_iter()
-            .filter(|&i| self.model.notice_state(self.page(i)) == NoticeState::Active)
-            .map(|i| self.notice_row(i, lang))
-            .collect();
+        let banner = self.banners.get(lang).cloned().unwrap_or_default();
         let mut alts = alternates;
         if !alts.iter().any(|a| a.lang == lang) {
             alts.push(Alternate {

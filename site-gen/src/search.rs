@@ -33,24 +33,33 @@ pub struct DocTerms {
 }
 
 pub fn doc_terms(title: &str, text: &str) -> DocTerms {
-    let mut keys: HashMap<u64, bool> = HashMap::new();
-    let mut words = Vec::new();
+    // Sorting a vector and merging runs is cheaper than a hash set per page.
+    let mut keys: Vec<(u64, bool)> = Vec::with_capacity(text.len() / 2);
+    let mut words: Vec<(u64, String)> = Vec::new();
     let mut add = |t: Term<'_>, in_title: bool| {
         let k = t.key();
-        match keys.get_mut(&k) {
-            Some(flag) => *flag |= in_title,
-            None => {
-                keys.insert(k, in_title);
-                if let Term::Word(w) = t {
-                    words.push((k, w.to_owned()));
-                }
-            }
+        if let Term::Word(w) = t {
+            words.push((k, w.to_owned()));
         }
+        keys.push((k, in_title));
     };
     for_each_term(title, |t| add(t, true));
     for_each_term(text, |t| add(t, false));
-    let mut keys: Vec<(u64, bool)> = keys.into_iter().collect();
     keys.sort_unstable();
+    // Within a run of one key, `true` (in the title) sorts last; keep the first entry
+    // and give it the flag of any.
+    keys.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 |= later.1;
+        }
+        same
+    });
+    words.sort_unstable_by_key(|w| w.0);
+    words.dedup_by_key(|w| w.0);
+    // Every page's terms live until the index is written: keep them tight.
+    keys.shrink_to_fit();
+    words.shrink_to_fit();
     DocTerms { keys, words }
 }
 

@@ -144,16 +144,56 @@ pub fn for_each_term(text: &str, mut f: impl FnMut(Term<'_>)) {
         }
     };
 
+    for_each_nfkc_char(text, |c| step(c, &mut f));
+    step(' ', &mut f);
+}
+
+/// Characters that NFKC leaves as they are and that never combine with the character
+/// before them: ASCII, kana, common CJK ideographs and Japanese punctuation. Most of a
+/// Japanese page is made of them.
+fn nfkc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0x00..=0x7F
+        | 0x3001..=0x3002    // 、。
+        | 0x300C..=0x300F    // 「」『』
+        | 0x3041..=0x3096    // hiragana
+        | 0x30A1..=0x30FA    // katakana
+        | 0x30FC             // ー
+        | 0x4E00..=0x9FFF) // CJK unified ideographs
+}
+
+/// Calls `f` with the characters of `text` in NFKC, normalizing only the runs that
+/// need it. A run starts one character early, because a combining mark may compose
+/// with the stable character before it (か + ゙ = が); stable characters never compose
+/// with what precedes them, so cutting before one is exact.
+pub fn for_each_nfkc_char(text: &str, mut f: impl FnMut(char)) {
     if text.is_ascii() {
-        for c in text.chars() {
-            step(c, &mut f);
-        }
-    } else {
-        for c in text.nfkc() {
-            step(c, &mut f);
+        text.chars().for_each(f);
+        return;
+    }
+    let mut pending: Option<char> = None;
+    let mut run = String::new();
+    for c in text.chars() {
+        if nfkc_stable(c) {
+            if !run.is_empty() {
+                run.nfkc().for_each(&mut f);
+                run.clear();
+            } else if let Some(p) = pending {
+                f(p);
+            }
+            pending = Some(c);
+        } else {
+            if let Some(p) = pending.take() {
+                run.push(p);
+            }
+            run.push(c);
         }
     }
-    step(' ', &mut f);
+    if !run.is_empty() {
+        run.nfkc().for_each(&mut f);
+    } else if let Some(p) = pending {
+        f(p);
+    }
 }
 
 /// The distinct terms of `text` in order of first appearance, as text: what a query
@@ -246,6 +286,50 @@ mod tests {
             })
             .collect();
         assert_eq!(keys.len(), 5);
+    }
+
+    #[test]
+    fn the_fast_path_equals_full_nfkc_on_tricky_text() {
+        let samples = [
+            "か\u{3099}き\u{309A}",
+            "ｶﾞｷﾞ ﾊﾟ",
+            "e\u{0301}t\u{0323}\u{0302}",
+            "（株）①２ｍ㎏",
+            "가\u{11A8} \u{1100}\u{1161}",
+            "障害、送信。「テスト」ＡＢＣ",
+            "Ａ\u{0308}",
+            "ﬁle ℡ ½",
+            "",
+            "x",
+            "\u{3099}start",
+            "end\u{3099}",
+        ];
+        for s in samples {
+            let mut fast = String::new();
+            for_each_nfkc_char(s, |c| fast.push(c));
+            assert_eq!(fast, s.nfkc().collect::<String>(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_equals_full_nfkc_on_random_text() {
+        let alphabet: Vec<char> = "aeAZ09 、。「」あかがぱアカガパーｶﾞﾊﾟ障害送信（）ＡＢ①㎏\u{0301}\u{0308}\u{3099}\u{309A}\u{1161}\u{11A8}가ﬁ"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(1);
+            let mut fast = String::new();
+            for_each_nfkc_char(&s, |c| fast.push(c));
+            assert_eq!(fast, s.nfkc().collect::<String>(), "{s:?}");
+        }
     }
 
     #[test]
