@@ -2,7 +2,9 @@
 //! and, later, under Lambda; today it serves the built static site with the security
 //! headers every response carries.
 
+pub mod adapters;
 pub mod domain;
 pub mod http;
 #[cfg(feature = "local")]
 pub mod local;
+pub mod ports;

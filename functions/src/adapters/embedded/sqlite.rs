@@ -1,0 +1,653 @@
+//! The Store port on SQLite (rusqlite, bundled): WAL so readers never wait for the
+//! writer, schema versions in `PRAGMA user_version`, one writer connection behind a
+//! mutex and a few reader connections, all used from blocking threads.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::domain::ticket::{State, Timer, TimerKind};
+use crate::ports::store::*;
+
+/// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE tickets (
+    number TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    requester_id TEXT NOT NULL,
+    company_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    is_open INTEGER NOT NULL,
+    priority TEXT NOT NULL,
+    owner_id TEXT,
+    service TEXT,
+    sla TEXT,
+    ticket_type TEXT,
+    product TEXT,
+    fields TEXT NOT NULL,
+    cc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    timer_kind TEXT,
+    timer_due INTEGER,
+    timer_remind_at INTEGER,
+    next_due INTEGER,
+    linked_to TEXT,
+    preview TEXT NOT NULL,
+    article_count INTEGER NOT NULL,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tickets_by_requester ON tickets (requester_id, is_open, updated_at, number);
+CREATE INDEX tickets_by_company ON tickets (company_id, is_open, updated_at, number);
+CREATE INDEX tickets_by_update ON tickets (is_open, updated_at, number);
+CREATE INDEX tickets_by_requester_all ON tickets (requester_id, updated_at, number);
+CREATE INDEX tickets_by_company_all ON tickets (company_id, updated_at, number);
+CREATE INDEX tickets_by_update_all ON tickets (updated_at, number);
+CREATE INDEX tickets_due ON tickets (next_due) WHERE next_due IS NOT NULL;
+CREATE TABLE articles (
+    ticket TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    author_id TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    internal INTEGER NOT NULL,
+    body_md TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attachments TEXT NOT NULL,
+    PRIMARY KEY (ticket, seq)
+) WITHOUT ROWID;
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    ticket TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    from_value TEXT,
+    to_value TEXT,
+    reason TEXT NOT NULL
+);
+CREATE INDEX history_by_ticket ON history (ticket, id);
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    recipients TEXT NOT NULL,
+    message BLOB NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    sent_at INTEGER,
+    last_error TEXT,
+    ticket TEXT
+) WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL;
+CREATE TABLE idempotency (key TEXT PRIMARY KEY, ticket TEXT NOT NULL) WITHOUT ROWID;
+"#];
+
+const READERS: usize = 4;
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// The embedded store. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn from_micros(v: i64) -> rusqlite::Result<Timestamp> {
+    Timestamp::from_microsecond(v).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, Box::new(e))
+    })
+}
+
+fn opt_time(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
+    v.map(from_micros).transpose()
+}
+
+fn bad(msg: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, msg.into())
+}
+
+fn json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&s).map_err(|e| bad(e.to_string()))
+}
+
+const TICKET_COLUMNS: &str = "number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
+     product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
+     article_count, version";
+
+fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
+    let state: String = r.get(4)?;
+    let timer_kind: Option<String> = r.get(16)?;
+    let timer = match timer_kind {
+        Some(k) => Some(Timer {
+            kind: TimerKind::parse(&k).ok_or_else(|| bad(format!("unknown timer kind {k}")))?,
+            due: from_micros(r.get(17)?)?,
+            remind_at: opt_time(r.get(18)?)?,
+        }),
+        None => None,
+    };
+    Ok(TicketRecord {
+        number: r.get(0)?,
+        subject: r.get(1)?,
+        requester_id: r.get(2)?,
+        company_id: r.get(3)?,
+        state: State::parse(&state).ok_or_else(|| bad(format!("unknown state {state}")))?,
+        priority: r.get(5)?,
+        owner_id: r.get(6)?,
+        service: r.get(7)?,
+        sla: r.get(8)?,
+        ticket_type: r.get(9)?,
+        product: r.get(10)?,
+        fields: json::<BTreeMap<String, String>>(r.get(11)?)?,
+        cc: json::<Vec<String>>(r.get(12)?)?,
+        created_at: from_micros(r.get(13)?)?,
+        updated_at: from_micros(r.get(14)?)?,
+        closed_at: opt_time(r.get(15)?)?,
+        timer,
+        linked_to: r.get(19)?,
+        preview: r.get(20)?,
+        article_count: r.get(21)?,
+        version: r.get::<_, i64>(22)? as u64,
+    })
+}
+
+/// The earliest moment the sweep must look at the ticket: its reminder or its due time.
+fn next_due(t: &TicketRecord) -> Option<i64> {
+    t.timer
+        .map(|timer| micros(timer.remind_at.map_or(timer.due, |r| r.min(timer.due))))
+}
+
+fn write_ticket(
+    tx: &rusqlite::Transaction<'_>,
+    t: &TicketRecord,
+    insert: bool,
+) -> rusqlite::Result<usize> {
+    let sql = if insert {
+        "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
+         product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
+         article_count, version, is_open, next_due) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)"
+    } else {
+        "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
+         ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
+         timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25 \
+         WHERE number=?1 AND version=?26"
+    };
+    let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
+    let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![
+        Box::new(t.number.clone()),
+        Box::new(t.subject.clone()),
+        Box::new(t.requester_id.clone()),
+        Box::new(t.company_id.clone()),
+        Box::new(t.state.as_str()),
+        Box::new(t.priority.clone()),
+        Box::new(t.owner_id.clone()),
+        Box::new(t.service.clone()),
+        Box::new(t.sla.clone()),
+        Box::new(t.ticket_type.clone()),
+        Box::new(t.product.clone()),
+        Box::new(fields),
+        Box::new(cc),
+        Box::new(micros(t.created_at)),
+        Box::new(micros(t.updated_at)),
+        Box::new(t.closed_at.map(micros)),
+        Box::new(t.timer.map(|x| x.kind.as_str())),
+        Box::new(t.timer.map(|x| micros(x.due))),
+        Box::new(t.timer.and_then(|x| x.remind_at).map(micros)),
+        Box::new(t.linked_to.clone()),
+        Box::new(t.preview.clone()),
+        Box::new(t.article_count),
+        Box::new(t.version as i64),
+        Box::new(t.state.is_open()),
+        Box::new(next_due(t)),
+    ];
+    if !insert {
+        values.push(Box::new(t.version as i64 - 1));
+    }
+    tx.execute(
+        sql,
+        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+    )
+}
+
+fn write_article(tx: &rusqlite::Transaction<'_>, a: &ArticleRecord) -> rusqlite::Result<()> {
+    let attachments: Vec<serde_json::Value> = a
+        .attachments
+        .iter()
+        .map(|x| serde_json::json!({"id": x.id, "name": x.name, "size": x.size, "content_type": x.content_type, "blob_key": x.blob_key}))
+        .collect();
+    tx.execute(
+        "INSERT INTO articles (ticket, seq, author_id, author_name, internal, body_md, created_at, attachments) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        params![a.ticket, a.seq, a.author_id, a.author_name, a.internal, a.body_md, micros(a.created_at), serde_json::Value::from(attachments).to_string()],
+    )?;
+    Ok(())
+}
+
+fn write_side_effects(
+    tx: &rusqlite::Transaction<'_>,
+    history: &[HistoryRecord],
+    mails: &[OutboxMail],
+) -> rusqlite::Result<()> {
+    for h in history {
+        tx.execute(
+            "INSERT INTO history (ticket, at, actor_id, field, from_value, to_value, reason) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            params![h.ticket, micros(h.at), h.actor_id, h.field, h.from, h.to, h.reason],
+        )?;
+    }
+    for m in mails {
+        tx.execute(
+            "INSERT INTO outbox (id, created_at, recipients, message, attempts, next_attempt_at, sent_at, last_error, ticket) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            params![
+                m.id,
+                micros(m.created_at),
+                serde_json::to_string(&m.recipients).unwrap_or_else(|_| "[]".into()),
+                m.message,
+                m.attempts,
+                micros(m.next_attempt_at),
+                m.sent_at.map(micros),
+                m.last_error,
+                m.ticket
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+/// `updated_at` and number of the last row of a page, as the opaque cursor.
+fn cursor_of(t: &TicketRecord) -> String {
+    format!("{}.{}", micros(t.updated_at), t.number)
+}
+
+fn parse_cursor(c: &str) -> Option<(i64, String)> {
+    let (at, number) = c.split_once('.')?;
+    Some((at.parse().ok()?, number.to_owned()))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut writer = open(path).map_err(StoreError::unexpected)?;
+        migrate(&mut writer).map_err(StoreError::unexpected)?;
+        let readers = (0..READERS)
+            .map(|_| open(path).map(Mutex::new))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(StoreError::unexpected)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(StoreError::unexpected)?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let conn = inner.readers[i].lock().unwrap_or_else(|e| e.into_inner());
+            f(&conn)
+        })
+        .await
+        .map_err(StoreError::unexpected)?
+        .map_err(StoreError::unexpected)
+    }
+}
+
+fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::unexpected)
+}
+
+#[async_trait]
+impl SequenceStore for SqliteStore {
+    async fn next_sequence(&self, key: &str) -> Result<u64, StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            conn.query_row(
+                "INSERT INTO counters (key, value) VALUES (?1, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
+                params![key],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|v| v as u64)
+            .map_err(StoreError::unexpected)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl TicketStore for SqliteStore {
+    async fn create_ticket(&self, new: NewTicket) -> Result<String, StoreError> {
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            if let Some(key) = &new.idempotency_key {
+                let earlier: Option<String> = tx
+                    .query_row(
+                        "SELECT ticket FROM idempotency WHERE key = ?1",
+                        params![key],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(StoreError::unexpected)?;
+                if let Some(number) = earlier {
+                    return Ok(number);
+                }
+                tx.execute(
+                    "INSERT INTO idempotency (key, ticket) VALUES (?1, ?2)",
+                    params![key, new.ticket.number],
+                )
+                .map_err(StoreError::unexpected)?;
+            }
+            write_ticket(&tx, &new.ticket, true).map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("ticket {}", new.ticket.number))
+                } else {
+                    StoreError::unexpected(e)
+                }
+            })?;
+            write_article(&tx, &new.article).map_err(StoreError::unexpected)?;
+            write_side_effects(&tx, &new.history, &new.mails).map_err(StoreError::unexpected)?;
+            tx.commit().map_err(StoreError::unexpected)?;
+            Ok(new.ticket.number.clone())
+        })
+        .await
+    }
+
+    async fn get_ticket(&self, number: &str) -> Result<Option<TicketRecord>, StoreError> {
+        let number = number.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ?1"),
+                params![number],
+                ticket_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn update_ticket(&self, update: TicketUpdate) -> Result<(), StoreError> {
+        if update.ticket.version != update.expected_version + 1 {
+            return Err(StoreError::Conflict("ticket"));
+        }
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let changed =
+                write_ticket(&tx, &update.ticket, false).map_err(StoreError::unexpected)?;
+            if changed != 1 {
+                return Err(StoreError::Conflict("ticket"));
+            }
+            if let Some(a) = &update.article {
+                write_article(&tx, a).map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::Conflict("ticket")
+                    } else {
+                        StoreError::unexpected(e)
+                    }
+                })?;
+            }
+            write_side_effects(&tx, &update.history, &update.mails)
+                .map_err(StoreError::unexpected)?;
+            tx.commit().map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
+    async fn articles(&self, number: &str) -> Result<Vec<ArticleRecord>, StoreError> {
+        let number = number.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT ticket, seq, author_id, author_name, internal, body_md, created_at, attachments FROM articles WHERE ticket = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map(params![number], |r| {
+                let atts: Vec<serde_json::Value> = json(r.get(7)?)?;
+                Ok(ArticleRecord {
+                    ticket: r.get(0)?,
+                    seq: r.get(1)?,
+                    author_id: r.get(2)?,
+                    author_name: r.get(3)?,
+                    internal: r.get(4)?,
+                    body_md: r.get(5)?,
+                    created_at: from_micros(r.get(6)?)?,
+                    attachments: atts
+                        .into_iter()
+                        .map(|v| AttachmentRecord {
+                            id: v["id"].as_str().unwrap_or_default().to_owned(),
+                            name: v["name"].as_str().unwrap_or_default().to_owned(),
+                            size: v["size"].as_u64().unwrap_or(0),
+                            content_type: v["content_type"].as_str().unwrap_or_default().to_owned(),
+                            blob_key: v["blob_key"].as_str().unwrap_or_default().to_owned(),
+                        })
+                        .collect(),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn history(&self, number: &str) -> Result<Vec<HistoryRecord>, StoreError> {
+        let number = number.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached("SELECT ticket, at, actor_id, field, from_value, to_value, reason FROM history WHERE ticket = ?1 ORDER BY id")?;
+            let rows = stmt.query_map(params![number], |r| {
+                Ok(HistoryRecord {
+                    ticket: r.get(0)?,
+                    at: from_micros(r.get(1)?)?,
+                    actor_id: r.get(2)?,
+                    field: r.get(3)?,
+                    from: r.get(4)?,
+                    to: r.get(5)?,
+                    reason: r.get(6)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn list_tickets(&self, query: &ListQuery) -> Result<Page<TicketRecord>, StoreError> {
+        let q = query.clone();
+        let limit = q.limit.clamp(1, 500);
+        self.read(move |c| {
+            let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1=1");
+            let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+            match &q.scope {
+                Scope::Requester(id) => {
+                    sql.push_str(" AND requester_id = ?");
+                    args.push(Box::new(id.clone()));
+                }
+                Scope::Company(id) => {
+                    sql.push_str(" AND company_id = ?");
+                    args.push(Box::new(id.clone()));
+                }
+                Scope::All => {}
+            }
+            match q.filter {
+                ListFilter::Open => sql.push_str(" AND is_open = 1"),
+                ListFilter::Closed => sql.push_str(" AND is_open = 0"),
+                ListFilter::All => {}
+            }
+            if let Some((at, number)) = q.cursor.as_deref().and_then(parse_cursor) {
+                sql.push_str(if q.oldest_first {
+                    " AND (updated_at, number) > (?, ?)"
+                } else {
+                    " AND (updated_at, number) < (?, ?)"
+                });
+                args.push(Box::new(at));
+                args.push(Box::new(number));
+            }
+            sql.push_str(if q.oldest_first {
+                " ORDER BY updated_at, number"
+            } else {
+                " ORDER BY updated_at DESC, number DESC"
+            });
+            sql.push_str(&format!(" LIMIT {}", limit + 1));
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut items: Vec<TicketRecord> = stmt
+                .query_map(
+                    rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),
+                    ticket_from_row,
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            let next = if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                items.last().map(cursor_of)
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn count_tickets(&self, scope: &Scope) -> Result<Counts, StoreError> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let (sql, arg) = match &scope {
+                Scope::Requester(id) => ("SELECT is_open, count(*) FROM tickets WHERE requester_id = ?1 GROUP BY is_open", Some(id.clone())),
+                Scope::Company(id) => ("SELECT is_open, count(*) FROM tickets WHERE company_id = ?1 GROUP BY is_open", Some(id.clone())),
+                Scope::All => ("SELECT is_open, count(*) FROM tickets GROUP BY is_open", None),
+            };
+            let mut stmt = c.prepare_cached(sql)?;
+            let mut counts = Counts::default();
+            let mut add = |r: &Row<'_>| -> rusqlite::Result<()> {
+                let open: bool = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                if open { counts.open = n as u64 } else { counts.closed = n as u64 }
+                Ok(())
+            };
+            let mut rows = match arg {
+                Some(a) => stmt.query(params![a])?,
+                None => stmt.query([])?,
+            };
+            while let Some(r) = rows.next()? {
+                add(r)?;
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn due_tickets(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketRecord>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE next_due <= ?1 ORDER BY next_due LIMIT ?2"))?;
+            let rows = stmt.query_map(params![micros(now), limit], ticket_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl OutboxStore for SqliteStore {
+    async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, created_at, recipients, message, attempts, next_attempt_at, sent_at, last_error, ticket FROM outbox \
+                 WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![micros(now), limit], |r| {
+                Ok(OutboxMail {
+                    id: r.get(0)?,
+                    created_at: from_micros(r.get(1)?)?,
+                    recipients: json(r.get(2)?)?,
+                    message: r.get(3)?,
+                    attempts: r.get(4)?,
+                    next_attempt_at: from_micros(r.get(5)?)?,
+                    sent_at: opt_time(r.get(6)?)?,
+                    last_error: r.get(7)?,
+                    ticket: r.get(8)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn mark_sent(&self, id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn| {
+            conn.execute("UPDATE outbox SET sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND sent_at IS NULL", params![id, micros(at)])
+                .map(|n| n == 1)
+                .map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
+    async fn mark_failed(
+        &self,
+        id: &str,
+        error: &str,
+        next_attempt_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let (id, error) = (id.to_owned(), error.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL",
+                params![id, error, next_attempt_at.map(micros)],
+            )
+            .map(|_| ())
+            .map_err(StoreError::unexpected)
+        })
+        .await
+    }
+}

@@ -1,0 +1,4 @@
+//! Adapters: the ports implemented on real systems.
+
+#[cfg(feature = "local")]
+pub mod embedded;

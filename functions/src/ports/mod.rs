@@ -1,0 +1,13 @@
+//! The ports: what the use cases need from the outside world, as object-safe traits.
+//! The embedded adapters (SQLite, files, an outbox folder) and the AWS ones (DynamoDB,
+//! S3, SES) implement them completely; one conformance suite checks both.
+
+pub mod clock;
+pub mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use store::{
+    ArticleRecord, AttachmentRecord, Counts, HistoryRecord, ListFilter, ListQuery, NewTicket,
+    OutboxMail, OutboxStore, Page, Scope, SequenceStore, Store, StoreError, TicketRecord,
+    TicketStore, TicketUpdate,
+};

@@ -1,0 +1,248 @@
+//! The Store port, shaped for DynamoDB's access patterns rather than SQL joins: every
+//! method is a key lookup, a query on one index, a conditional write, or a transaction
+//! of a few items (the comment on each says which), so the DynamoDB adapter does a
+//! small, known number of round trips and SQLite does the same work in one transaction.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::domain::ticket::{State, Timer};
+
+/// A ticket as stored: the current values, the timer, and the version that guards
+/// every update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRecord {
+    pub number: String,
+    pub subject: String,
+    pub requester_id: String,
+    pub company_id: String,
+    pub state: State,
+    pub priority: String,
+    pub owner_id: Option<String>,
+    pub service: Option<String>,
+    pub sla: Option<String>,
+    pub ticket_type: Option<String>,
+    pub product: Option<String>,
+    /// Custom and product fields by key (contract number, serial number, …).
+    pub fields: BTreeMap<String, String>,
+    pub cc: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub timer: Option<Timer>,
+    /// The earlier ticket a follow-up was opened for.
+    pub linked_to: Option<String>,
+    /// The start of the latest public article, for lists.
+    pub preview: String,
+    /// Articles so far; the next article's `seq` is this plus one.
+    pub article_count: u32,
+    /// Starts at 1; every update must name the version it read.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentRecord {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Where the Blobs port keeps the bytes.
+    pub blob_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleRecord {
+    pub ticket: String,
+    /// 1, 2, 3 … in the order the store accepted them.
+    pub seq: u32,
+    pub author_id: String,
+    pub author_name: String,
+    /// An internal note: never shown to customers, never mailed to them.
+    pub internal: bool,
+    pub body_md: String,
+    pub created_at: Timestamp,
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+/// One recorded change: who, when, from what to what, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRecord {
+    pub ticket: String,
+    pub at: Timestamp,
+    pub actor_id: String,
+    pub field: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: String,
+}
+
+/// A mail waiting in the outbox: the whole RFC 5322 message, written in the same
+/// transaction as the change that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMail {
+    pub id: String,
+    pub created_at: Timestamp,
+    /// Envelope recipients (To and CC).
+    pub recipients: Vec<String>,
+    pub message: Vec<u8>,
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    /// The ticket the mail is about, if any (a permanent failure is recorded there).
+    pub ticket: Option<String>,
+}
+
+/// A new ticket with everything written with it, all or nothing.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub ticket: TicketRecord,
+    pub article: ArticleRecord,
+    pub history: Vec<HistoryRecord>,
+    pub mails: Vec<OutboxMail>,
+    /// A client's retry with the same key makes no second ticket.
+    pub idempotency_key: Option<String>,
+}
+
+/// A change to a ticket: its new values (whose `version` is the one read plus one), an
+/// optional article, and what it causes. Applied only if the stored version is still
+/// `expected_version`.
+#[derive(Debug, Clone)]
+pub struct TicketUpdate {
+    pub ticket: TicketRecord,
+    pub expected_version: u64,
+    pub article: Option<ArticleRecord>,
+    pub history: Vec<HistoryRecord>,
+    pub mails: Vec<OutboxMail>,
+}
+
+/// Whose tickets a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// "My tickets": one requester (DynamoDB: GSI1 on requester).
+    Requester(String),
+    /// "Company tickets" (DynamoDB: GSI2 on company).
+    Company(String),
+    /// Staff: every ticket (DynamoDB: GSI on a fixed partition by update time).
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFilter {
+    All,
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub scope: Scope,
+    pub filter: ListFilter,
+    /// Newest update first when false.
+    pub oldest_first: bool,
+    pub limit: u32,
+    /// Where the previous page ended (from `Page::next`).
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Opaque position for the next page, `None` on the last one.
+    pub next: Option<String>,
+}
+
+/// The All / Open / Closed counts of the customer's list (seed 000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub open: u64,
+    pub closed: u64,
+}
+
+impl Counts {
+    pub fn all(&self) -> u64 {
+        self.open + self.closed
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed it first: read again and retry, or answer 409.
+    #[error("the {0} was changed by someone else")]
+    Conflict(&'static str),
+    /// A unique value (ticket number, e-mail) is taken.
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("the store failed")]
+    Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn unexpected(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+        StoreError::Unexpected(Box::new(e))
+    }
+}
+
+/// Atomic counters (DynamoDB: one UpdateItem with ADD).
+#[async_trait]
+pub trait SequenceStore: Send + Sync {
+    /// Increments the counter `key` and returns its new value (1 the first time).
+    async fn next_sequence(&self, key: &str) -> Result<u64, StoreError>;
+}
+
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Writes a ticket, its first article, history and mails in one transaction
+    /// (DynamoDB: TransactWriteItems with a condition that the number is new). With an
+    /// idempotency key already used, writes nothing and returns the earlier ticket's number.
+    async fn create_ticket(&self, new: NewTicket) -> Result<String, StoreError>;
+
+    /// One GetItem.
+    async fn get_ticket(&self, number: &str) -> Result<Option<TicketRecord>, StoreError>;
+
+    /// One transaction, conditional on the version (`Conflict` otherwise).
+    async fn update_ticket(&self, update: TicketUpdate) -> Result<(), StoreError>;
+
+    /// Every article of a ticket in order (one Query on the ticket's partition).
+    async fn articles(&self, number: &str) -> Result<Vec<ArticleRecord>, StoreError>;
+
+    /// The history of a ticket, oldest first.
+    async fn history(&self, number: &str) -> Result<Vec<HistoryRecord>, StoreError>;
+
+    /// One page of a list (one Query on the scope's index).
+    async fn list_tickets(&self, query: &ListQuery) -> Result<Page<TicketRecord>, StoreError>;
+
+    /// Open and closed counts of a scope (kept as counters on DynamoDB).
+    async fn count_tickets(&self, scope: &Scope) -> Result<Counts, StoreError>;
+
+    /// Tickets whose timer or reminder is due at `now` (a Query on the due-time index).
+    async fn due_tickets(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketRecord>, StoreError>;
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Unsent mails whose next attempt is due, oldest first.
+    async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// Marks a mail sent; false if it was already marked (another sender won).
+    async fn mark_sent(&self, id: &str, at: Timestamp) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt and when to try again (`None`: give up for good).
+    async fn mark_failed(
+        &self,
+        id: &str,
+        error: &str,
+        next_attempt_at: Option<Timestamp>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Everything the application stores.
+pub trait Store: SequenceStore + TicketStore + OutboxStore {}
+
+impl<T: SequenceStore + TicketStore + OutboxStore> Store for T {}

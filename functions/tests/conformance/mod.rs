@@ -1,0 +1,454 @@
+//! The Store conformance suite: every adapter must pass every check here. Each check
+//! takes a fresh, empty store.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use madoguchi::domain::ticket::{State, Timer, TimerConfig, TimerKind};
+use madoguchi::ports::store::*;
+
+pub fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) -> TicketRecord {
+    TicketRecord {
+        number: number.into(),
+        subject: format!("件名 {number}"),
+        requester_id: requester.into(),
+        company_id: company.into(),
+        state: State::New,
+        priority: "normal".into(),
+        owner_id: None,
+        service: None,
+        sla: None,
+        ticket_type: None,
+        product: Some("NL Mail Gateway".into()),
+        fields: BTreeMap::from([("serial".to_owned(), "unknown".to_owned())]),
+        cc: vec!["cc@example.jp".into()],
+        created_at: updated,
+        updated_at: updated,
+        closed_at: None,
+        timer: None,
+        linked_to: None,
+        preview: "メールが送信できません".into(),
+        article_count: 1,
+        version: 1,
+    }
+}
+
+pub fn article(number: &str, seq: u32, internal: bool) -> ArticleRecord {
+    ArticleRecord {
+        ticket: number.into(),
+        seq,
+        author_id: "u1".into(),
+        author_name: "山田 太郎".into(),
+        internal,
+        body_md: format!("本文 {seq}"),
+        created_at: t("2026-11-23T01:00:00Z"),
+        attachments: vec![AttachmentRecord {
+            id: format!("a{seq}"),
+            name: "ログ.txt".into(),
+            size: 12,
+            content_type: "text/plain".into(),
+            blob_key: format!("blobs/a{seq}"),
+        }],
+    }
+}
+
+pub fn mail(id: &str, ticket: &str, at: Timestamp) -> OutboxMail {
+    OutboxMail {
+        id: id.into(),
+        created_at: at,
+        recipients: vec!["taro@example.jp".into()],
+        message: b"Subject: test\r\n\r\nbody".to_vec(),
+        attempts: 0,
+        next_attempt_at: at,
+        sent_at: None,
+        last_error: None,
+        ticket: Some(ticket.into()),
+    }
+}
+
+fn new_ticket(number: &str, requester: &str, company: &str, updated: Timestamp) -> NewTicket {
+    NewTicket {
+        ticket: ticket(number, requester, company, updated),
+        article: article(number, 1, false),
+        history: vec![HistoryRecord {
+            ticket: number.into(),
+            at: updated,
+            actor_id: requester.into(),
+            field: "state".into(),
+            from: None,
+            to: Some("new".into()),
+            reason: "created".into(),
+        }],
+        mails: vec![mail(&format!("m-{number}"), number, updated)],
+        idempotency_key: None,
+    }
+}
+
+pub async fn sequences_count_up_from_one_per_key(store: Arc<dyn Store>) {
+    assert_eq!(store.next_sequence("a").await.unwrap(), 1);
+    assert_eq!(store.next_sequence("a").await.unwrap(), 2);
+    assert_eq!(store.next_sequence("b").await.unwrap(), 1);
+}
+
+pub async fn concurrent_sequences_never_repeat(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move { s.next_sequence("day").await.unwrap() })
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for task in tasks {
+        assert!(seen.insert(task.await.unwrap()));
+    }
+    assert_eq!(seen.len(), 200);
+    assert_eq!(*seen.iter().max().unwrap(), 200);
+}
+
+pub async fn a_new_ticket_is_stored_with_its_article_history_and_mail(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let number = store
+        .create_ticket(new_ticket("2026112300001", "u1", "acme", at))
+        .await
+        .unwrap();
+    assert_eq!(number, "2026112300001");
+    let got = store.get_ticket(&number).await.unwrap().unwrap();
+    assert_eq!(got, ticket("2026112300001", "u1", "acme", at));
+    assert_eq!(
+        store.articles(&number).await.unwrap(),
+        vec![article(&number, 1, false)]
+    );
+    assert_eq!(store.history(&number).await.unwrap().len(), 1);
+    let due = store.due_mails(at, 10).await.unwrap();
+    assert_eq!(due, vec![mail("m-2026112300001", &number, at)]);
+    assert!(store.get_ticket("2026112399999").await.unwrap().is_none());
+}
+
+pub async fn a_duplicate_number_is_refused_and_nothing_of_it_is_written(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_ticket(new_ticket("n1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let mut dup = new_ticket("n1", "u2", "globex", at);
+    dup.mails = vec![mail("m-dup", "n1", at)];
+    dup.article.body_md = "二通目".into();
+    assert!(matches!(
+        store.create_ticket(dup).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.get_ticket("n1").await.unwrap().unwrap().requester_id,
+        "u1"
+    );
+    assert_eq!(store.articles("n1").await.unwrap().len(), 1);
+    let ids: Vec<String> = store
+        .due_mails(at, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, ["m-n1"], "the refused ticket's mail was not written");
+}
+
+pub async fn the_same_idempotency_key_makes_one_ticket(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let mut a = new_ticket("n1", "u1", "acme", at);
+    a.idempotency_key = Some("key-1".into());
+    let mut b = new_ticket("n2", "u1", "acme", at);
+    b.idempotency_key = Some("key-1".into());
+    assert_eq!(store.create_ticket(a).await.unwrap(), "n1");
+    assert_eq!(
+        store.create_ticket(b).await.unwrap(),
+        "n1",
+        "the retry returns the first ticket"
+    );
+    assert!(store.get_ticket("n2").await.unwrap().is_none());
+}
+
+pub async fn an_update_with_a_stale_version_is_a_conflict_and_writes_nothing(
+    store: Arc<dyn Store>,
+) {
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_ticket(new_ticket("n1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let mut t1 = store.get_ticket("n1").await.unwrap().unwrap();
+    t1.state = State::Open;
+    t1.version = 2;
+    t1.article_count = 2;
+    let update = TicketUpdate {
+        ticket: t1.clone(),
+        expected_version: 1,
+        article: Some(article("n1", 2, false)),
+        history: vec![],
+        mails: vec![mail("m2", "n1", at)],
+    };
+    store.update_ticket(update.clone()).await.unwrap();
+    // The same update again: the version read (1) is stale now.
+    let mut stale = update;
+    stale.article = Some(article("n1", 3, true));
+    stale.mails = vec![mail("m3", "n1", at)];
+    assert!(matches!(
+        store.update_ticket(stale).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.articles("n1").await.unwrap().len(), 2);
+    assert!(
+        !store
+            .due_mails(at, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == "m3")
+    );
+    assert_eq!(
+        store.get_ticket("n1").await.unwrap().unwrap().state,
+        State::Open
+    );
+}
+
+pub async fn two_hundred_concurrent_replies_are_all_kept_in_order(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_ticket(new_ticket("n1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                // The use case's loop: read, build the next article, write if unchanged.
+                loop {
+                    let current = s.get_ticket("n1").await.unwrap().unwrap();
+                    let seq = current.article_count + 1;
+                    let mut next = current.clone();
+                    next.article_count = seq;
+                    next.version += 1;
+                    let mut a = article("n1", seq, false);
+                    a.body_md = format!("reply {i}");
+                    let update = TicketUpdate {
+                        ticket: next,
+                        expected_version: current.version,
+                        article: Some(a),
+                        history: vec![],
+                        mails: vec![],
+                    };
+                    match s.update_ticket(update).await {
+                        Ok(()) => return,
+                        Err(StoreError::Conflict(_)) => continue,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let articles = store.articles("n1").await.unwrap();
+    assert_eq!(articles.len(), 201);
+    assert!(
+        articles
+            .iter()
+            .enumerate()
+            .all(|(i, a)| a.seq as usize == i + 1),
+        "sequence without gaps"
+    );
+    let bodies: std::collections::HashSet<&str> =
+        articles[1..].iter().map(|a| a.body_md.as_str()).collect();
+    assert_eq!(bodies.len(), 200, "no reply lost");
+}
+
+pub async fn lists_are_scoped_filtered_and_paged_without_gaps(store: Arc<dyn Store>) {
+    let base = t("2026-11-01T00:00:00Z");
+    for i in 0..25u32 {
+        let (requester, company) = match i % 3 {
+            0 => ("u1", "acme"),
+            1 => ("u2", "acme"),
+            _ => ("u9", "globex"),
+        };
+        let at = base
+            .checked_add(SignedDuration::from_hours(i as i64))
+            .unwrap();
+        store
+            .create_ticket(new_ticket(&format!("n{i:02}"), requester, company, at))
+            .await
+            .unwrap();
+    }
+    // Close two of acme's.
+    for n in ["n00", "n01"] {
+        let mut rec = store.get_ticket(n).await.unwrap().unwrap();
+        let v = rec.version;
+        rec.state = State::Closed;
+        rec.version += 1;
+        store
+            .update_ticket(TicketUpdate {
+                ticket: rec,
+                expected_version: v,
+                article: None,
+                history: vec![],
+                mails: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    let counts = store
+        .count_tickets(&Scope::Company("acme".into()))
+        .await
+        .unwrap();
+    assert_eq!((counts.open, counts.closed, counts.all()), (15, 2, 17));
+    assert_eq!(
+        store
+            .count_tickets(&Scope::Requester("u9".into()))
+            .await
+            .unwrap()
+            .all(),
+        8
+    );
+    assert_eq!(store.count_tickets(&Scope::All).await.unwrap().all(), 25);
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_tickets(&ListQuery {
+                scope: Scope::Company("acme".into()),
+                filter: ListFilter::Open,
+                oldest_first: false,
+                limit: 4,
+                cursor: cursor.clone(),
+            })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 4);
+        assert!(
+            page.items
+                .iter()
+                .all(|t| t.company_id == "acme" && t.state != State::Closed)
+        );
+        seen.extend(page.items.into_iter().map(|t| t.number));
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 15);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest update first, no repeats");
+
+    let mine = store
+        .list_tickets(&ListQuery {
+            scope: Scope::Requester("u1".into()),
+            filter: ListFilter::Closed,
+            oldest_first: true,
+            limit: 50,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items
+            .iter()
+            .map(|t| t.number.as_str())
+            .collect::<Vec<_>>(),
+        ["n00"]
+    );
+    assert!(mine.next.is_none());
+}
+
+pub async fn due_tickets_are_those_whose_timer_or_reminder_has_come(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let cfg = TimerConfig::default();
+    for (n, kind) in [
+        ("w", Some(TimerKind::WaitingCustomer)),
+        ("p", Some(TimerKind::PendingClose)),
+        ("o", None),
+    ] {
+        let mut nt = new_ticket(n, "u1", "acme", at);
+        nt.ticket.timer = kind.map(|k| Timer::start(k, at, &cfg));
+        store.create_ticket(nt).await.unwrap();
+    }
+    let day = |d: i64| at.checked_add(SignedDuration::from_hours(24 * d)).unwrap();
+    assert!(store.due_tickets(day(4), 10).await.unwrap().is_empty());
+    // Pending close reminds on day 5 and is due on day 7; waiting reminds on day 12.
+    let names = |v: Vec<TicketRecord>| v.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    assert_eq!(names(store.due_tickets(day(5), 10).await.unwrap()), ["p"]);
+    assert_eq!(
+        names(store.due_tickets(day(12), 10).await.unwrap()),
+        ["p", "w"]
+    );
+}
+
+pub async fn the_outbox_marks_sent_once_and_reschedules_failures(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let mut nt = new_ticket("n1", "u1", "acme", at);
+    nt.mails = vec![mail("m1", "n1", at), mail("m2", "n1", at)];
+    store.create_ticket(nt).await.unwrap();
+    assert_eq!(store.due_mails(at, 10).await.unwrap().len(), 2);
+    assert!(store.mark_sent("m1", at).await.unwrap());
+    assert!(
+        !store.mark_sent("m1", at).await.unwrap(),
+        "a second sender does not send it again"
+    );
+    let later = at.checked_add(SignedDuration::from_mins(5)).unwrap();
+    store
+        .mark_failed("m2", "connection refused", Some(later))
+        .await
+        .unwrap();
+    assert!(store.due_mails(at, 10).await.unwrap().is_empty());
+    let retry = store.due_mails(later, 10).await.unwrap();
+    assert_eq!(
+        (
+            retry.len(),
+            retry[0].attempts,
+            retry[0].last_error.as_deref()
+        ),
+        (1, 1, Some("connection refused"))
+    );
+    store
+        .mark_failed("m2", "550 no such user", None)
+        .await
+        .unwrap();
+    let far = at
+        .checked_add(SignedDuration::from_hours(24 * 365))
+        .unwrap();
+    assert!(
+        store.due_mails(far, 10).await.unwrap().is_empty(),
+        "a permanent failure is not retried"
+    );
+}
+
+/// One `#[tokio::test]` per check for an adapter: `conformance_tests!(make_store)` where
+/// `make_store()` returns `(Arc<dyn Store>, guard)` and the guard lives for the test.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        $crate::conformance_tests!(@each $make,
+            sequences_count_up_from_one_per_key,
+            concurrent_sequences_never_repeat,
+            a_new_ticket_is_stored_with_its_article_history_and_mail,
+            a_duplicate_number_is_refused_and_nothing_of_it_is_written,
+            the_same_idempotency_key_makes_one_ticket,
+            an_update_with_a_stale_version_is_a_conflict_and_writes_nothing,
+            two_hundred_concurrent_replies_are_all_kept_in_order,
+            lists_are_scoped_filtered_and_paged_without_gaps,
+            due_tickets_are_those_whose_timer_or_reminder_has_come,
+            the_outbox_marks_sent_once_and_reschedules_failures);
+    };
+    (@each $make:path, $($name:ident),*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            let (store, _guard) = $make().await;
+            conformance::$name(store).await;
+        }
+    )*};
+}
