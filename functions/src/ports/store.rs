@@ -8,7 +8,38 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+use crate::domain::access::Role;
 use crate::domain::ticket::{State, Timer};
+
+/// A person who logs in: customer or staff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: String,
+    /// The login ID; unique without regard to case.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The customer's company; `None` for staff.
+    pub company_id: Option<String>,
+    /// Personal settings: language (`ja`/`en`), IANA time zone, tickets per page, list
+    /// refresh interval in seconds.
+    pub lang: String,
+    pub time_zone: String,
+    pub page_size: u32,
+    pub refresh_secs: u32,
+    /// argon2id PHC string; `None` until an invitation is accepted.
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
 
 /// A ticket as stored: the current values, the timer, and the version that guards
 /// every update.
@@ -242,7 +273,24 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// Everything the application stores.
-pub trait Store: SequenceStore + TicketStore + OutboxStore {}
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user; `Duplicate` if the e-mail (in any case) or id is taken
+    /// (DynamoDB: a transaction with a guard item on the e-mail).
+    async fn create_user(&self, user: UserRecord) -> Result<(), StoreError>;
+    async fn get_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// By login ID, without regard to case (DynamoDB: GetItem on the guard item, then the user).
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Conditional on the version, like tickets.
+    async fn update_user(&self, user: UserRecord, expected_version: u64) -> Result<(), StoreError>;
+    /// Users of a company, or every user, by name.
+    async fn list_users(&self, company_id: Option<&str>) -> Result<Vec<UserRecord>, StoreError>;
+    async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError>;
+    async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError>;
+    async fn list_companies(&self) -> Result<Vec<CompanyRecord>, StoreError>;
+}
 
-impl<T: SequenceStore + TicketStore + OutboxStore> Store for T {}
+/// Everything the application stores.
+pub trait Store: SequenceStore + TicketStore + OutboxStore + UserStore {}
+
+impl<T: SequenceStore + TicketStore + OutboxStore + UserStore> Store for T {}

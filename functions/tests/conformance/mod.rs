@@ -442,7 +442,9 @@ macro_rules! conformance_tests {
             two_hundred_concurrent_replies_are_all_kept_in_order,
             lists_are_scoped_filtered_and_paged_without_gaps,
             due_tickets_are_those_whose_timer_or_reminder_has_come,
-            the_outbox_marks_sent_once_and_reschedules_failures);
+            the_outbox_marks_sent_once_and_reschedules_failures,
+            users_are_unique_by_email_in_any_case,
+            user_updates_are_versioned);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -451,4 +453,91 @@ macro_rules! conformance_tests {
             conformance::$name(store).await;
         }
     )*};
+}
+
+pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
+    UserRecord {
+        id: id.into(),
+        email: email.into(),
+        name: format!("利用者 {id}"),
+        role: if company.is_some() {
+            madoguchi::domain::access::Role::Customer
+        } else {
+            madoguchi::domain::access::Role::Agent
+        },
+        company_id: company.map(str::to_owned),
+        lang: "ja".into(),
+        time_zone: "Asia/Tokyo".into(),
+        page_size: 25,
+        refresh_secs: 0,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        disabled: false,
+        created_at: t("2026-11-01T00:00:00Z"),
+        version: 1,
+    }
+}
+
+pub async fn users_are_unique_by_email_in_any_case(store: Arc<dyn Store>) {
+    let at = t("2026-11-01T00:00:00Z");
+    store
+        .create_company(CompanyRecord {
+            id: "acme".into(),
+            name: "アクメ株式会社".into(),
+            created_at: at,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_company(CompanyRecord {
+                id: "acme".into(),
+                name: "x".into(),
+                created_at: at
+            })
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    store
+        .create_user(user("u1", "Taro@Example.jp", Some("acme")))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_user(user("u2", "taro@example.JP", Some("acme")))
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let found = store
+        .user_by_email(" TARO@example.jp ")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, "u1");
+    assert_eq!(found, user("u1", "Taro@Example.jp", Some("acme")));
+    store
+        .create_user(user("s1", "agent@vendor.jp", None))
+        .await
+        .unwrap();
+    assert_eq!(store.list_users(Some("acme")).await.unwrap().len(), 1);
+    assert_eq!(store.list_users(None).await.unwrap().len(), 2);
+    assert_eq!(
+        store.list_companies().await.unwrap()[0].name,
+        "アクメ株式会社"
+    );
+}
+
+pub async fn user_updates_are_versioned(store: Arc<dyn Store>) {
+    store
+        .create_user(user("s1", "agent@vendor.jp", None))
+        .await
+        .unwrap();
+    let mut u = store.get_user("s1").await.unwrap().unwrap();
+    u.lang = "en".into();
+    u.version = 2;
+    store.update_user(u.clone(), 1).await.unwrap();
+    assert!(matches!(
+        store.update_user(u, 1).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_user("s1").await.unwrap().unwrap().lang, "en");
 }

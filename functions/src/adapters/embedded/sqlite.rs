@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::domain::access::Role;
 use crate::domain::ticket::{State, Timer, TimerKind};
 use crate::ports::store::*;
 
@@ -86,6 +87,24 @@ CREATE TABLE outbox (
 ) WITHOUT ROWID;
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL;
 CREATE TABLE idempotency (key TEXT PRIMARY KEY, ticket TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE companies (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    company_id TEXT REFERENCES companies (id),
+    lang TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    page_size INTEGER NOT NULL,
+    refresh_secs INTEGER NOT NULL,
+    password_hash TEXT,
+    disabled INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX users_by_company ON users (company_id, name);
 "#];
 
 const READERS: usize = 4;
@@ -647,6 +666,188 @@ impl OutboxStore for SqliteStore {
             )
             .map(|_| ())
             .map_err(StoreError::unexpected)
+        })
+        .await
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version";
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    let role: String = r.get(3)?;
+    Ok(UserRecord {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::parse(&role).ok_or_else(|| bad(format!("unknown role {role}")))?,
+        company_id: r.get(4)?,
+        lang: r.get(5)?,
+        time_zone: r.get(6)?,
+        page_size: r.get(7)?,
+        refresh_secs: r.get(8)?,
+        password_hash: r.get(9)?,
+        disabled: r.get(10)?,
+        created_at: from_micros(r.get(11)?)?,
+        version: r.get::<_, i64>(12)? as u64,
+    })
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn create_user(&self, u: UserRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
+                 password_hash, disabled, created_at, version) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                params![
+                    u.id,
+                    u.email,
+                    u.email.to_lowercase(),
+                    u.name,
+                    u.role.as_str(),
+                    u.company_id,
+                    u.lang,
+                    u.time_zone,
+                    u.page_size,
+                    u.refresh_secs,
+                    u.password_hash,
+                    u.disabled,
+                    micros(u.created_at),
+                    u.version as i64
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })
+        })
+        .await
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                params![id],
+                user_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+        let key = email.trim().to_lowercase();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"),
+                params![key],
+                user_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn update_user(&self, u: UserRecord, expected_version: u64) -> Result<(), StoreError> {
+        if u.version != expected_version + 1 {
+            return Err(StoreError::Conflict("user"));
+        }
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
+                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13 WHERE id=?1 AND version=?14",
+                    params![
+                        u.id,
+                        u.email,
+                        u.email.to_lowercase(),
+                        u.name,
+                        u.role.as_str(),
+                        u.company_id,
+                        u.lang,
+                        u.time_zone,
+                        u.page_size,
+                        u.refresh_secs,
+                        u.password_hash,
+                        u.disabled,
+                        u.version as i64,
+                        expected_version as i64
+                    ],
+                )
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })?;
+            if n == 1 { Ok(()) } else { Err(StoreError::Conflict("user")) }
+        })
+        .await
+    }
+
+    async fn list_users(&self, company_id: Option<&str>) -> Result<Vec<UserRecord>, StoreError> {
+        let company = company_id.map(str::to_owned);
+        self.read(move |c| match company {
+            Some(id) => {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE company_id = ?1 ORDER BY name, id"
+                ))?;
+                stmt.query_map(params![id], user_from_row)?.collect()
+            }
+            None => {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
+                ))?;
+                stmt.query_map([], user_from_row)?.collect()
+            }
+        })
+        .await
+    }
+
+    async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO companies (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![company.id, company.name, micros(company.created_at)],
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("company {}", company.id))
+                } else {
+                    StoreError::unexpected(e)
+                }
+            })
+        })
+        .await
+    }
+
+    async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, name, created_at FROM companies WHERE id = ?1",
+                params![id],
+                |r| {
+                    Ok(CompanyRecord {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        created_at: from_micros(r.get(2)?)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_companies(&self) -> Result<Vec<CompanyRecord>, StoreError> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT id, name, created_at FROM companies ORDER BY name, id")?;
+            stmt.query_map([], |r| {
+                Ok(CompanyRecord {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: from_micros(r.get(2)?)?,
+                })
+            })?
+            .collect()
         })
         .await
     }
