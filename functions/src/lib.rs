@@ -3,6 +3,7 @@
 //! headers every response carries.
 
 pub mod adapters;
+pub mod app;
 pub mod domain;
 pub mod http;
 #[cfg(feature = "local")]

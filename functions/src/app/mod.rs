@@ -1,0 +1,25 @@
+//! Use cases over the ports. Each takes who is acting and what they asked for, checks
+//! it against the domain rules, and writes the change together with the mails it
+//! causes (the outbox) in one store transaction.
+
+pub mod config;
+pub mod error;
+pub mod mail;
+pub mod sweep;
+pub mod tickets;
+
+pub use config::PortalConfig;
+pub use error::AppError;
+
+use std::sync::Arc;
+
+use crate::ports::{Clock, Store};
+
+/// What every use case works with, built once at start-up.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<PortalConfig>,
+    pub mail: Arc<mail::MailComposer>,
+}

@@ -1,0 +1,594 @@
+//! Ticket use cases: open, reply (public or internal), change state, view and list.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use minijinja::{Value, context};
+
+use crate::app::mail::{Envelope, MailKind, state_label};
+use crate::app::{AppError, Deps};
+use crate::domain::Email;
+use crate::domain::access::{Actor, TicketAccess, Verb, may, may_see_article};
+use crate::domain::ticket::state::apply;
+use crate::domain::ticket::{Event, State};
+use crate::ports::store::UserRecord;
+use crate::ports::*;
+
+/// How often a write is retried when others changed the ticket in between.
+const MAX_ATTEMPTS: usize = 64;
+
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+
+/// A new ticket as the customer filled it in.
+#[derive(Debug, Clone, Default)]
+pub struct OpenTicket {
+    pub subject: String,
+    pub body: String,
+    pub priority: Option<String>,
+    pub product: Option<String>,
+    pub service: Option<String>,
+    pub sla: Option<String>,
+    pub ticket_type: Option<String>,
+    pub fields: BTreeMap<String, String>,
+    /// Comma-separated addresses, as typed.
+    pub cc: String,
+    pub attachments: Vec<AttachmentRecord>,
+    pub idempotency_key: Option<String>,
+}
+
+/// A reply or an internal note.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    pub body: String,
+    pub internal: bool,
+    /// The state chosen in the reply form ("next state", seed 001).
+    pub next_state: Option<State>,
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+/// A ticket with the articles its reader may see.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub ticket: TicketRecord,
+    pub articles: Vec<ArticleRecord>,
+}
+
+fn access(t: &TicketRecord) -> TicketAccess<'_> {
+    TicketAccess {
+        requester_id: &t.requester_id,
+        company_id: &t.company_id,
+    }
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::invalid(field, "is required"));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("is longer than {max} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn preview(body: &str) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = flat.chars().take(80).collect();
+    if flat.chars().nth(80).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The people a ticket's mails go to.
+struct People {
+    requester: UserRecord,
+    company_name: String,
+    owner: Option<UserRecord>,
+}
+
+async fn people(deps: &Deps, t: &TicketRecord) -> Result<People, AppError> {
+    let requester = deps.store.get_user(&t.requester_id).await?.ok_or_else(|| {
+        anyhow::anyhow!("ticket {} has no requester {}", t.number, t.requester_id)
+    })?;
+    let company_name = deps
+        .store
+        .get_company(&t.company_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let owner = match &t.owner_id {
+        Some(id) => deps.store.get_user(id).await?,
+        None => None,
+    };
+    Ok(People {
+        requester,
+        company_name,
+        owner,
+    })
+}
+
+fn email(s: &str) -> Result<Email, AppError> {
+    Email::parse(s).map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored address {s:?}: {e}")))
+}
+
+fn ticket_vars(deps: &Deps, t: &TicketRecord, p: &People, lang: &str) -> Value {
+    context! {
+        site => &deps.config.name,
+        url => deps.config.ticket_url(&t.number),
+        state => state_label(t.state, lang),
+        state_key => t.state.as_str(),
+        reopen_days => deps.config.timers.reopen_window.as_hours() / 24,
+        ticket => context! {
+            number => &t.number, subject => &t.subject, product => &t.product, priority => &t.priority,
+            requester_name => &p.requester.name, company_name => &p.company_name,
+        },
+    }
+}
+
+/// Builds and composes one mail about `t`.
+#[allow(clippy::too_many_arguments)]
+fn mail(
+    deps: &Deps,
+    kind: MailKind,
+    id: String,
+    lang: &str,
+    to: Vec<(String, Email)>,
+    cc: Vec<Email>,
+    t: &TicketRecord,
+    vars: Value,
+    now: Timestamp,
+) -> Result<OutboxMail, AppError> {
+    let envelope = Envelope {
+        id,
+        kind,
+        lang,
+        to,
+        cc,
+        ticket_number: &t.number,
+        product: t.product.as_deref(),
+        subject: &t.subject,
+        vars,
+    };
+    deps.mail
+        .compose(&envelope, now, Some(&t.number))
+        .map_err(|e| AppError::Unexpected(e.into()))
+}
+
+/// Opens a ticket for a customer: number, first article, history, the thank-you mail
+/// and the team's notification, all in one write.
+pub async fn open_ticket(
+    deps: &Deps,
+    actor: &Actor,
+    input: OpenTicket,
+) -> Result<TicketRecord, AppError> {
+    let Some(company_id) = actor.company_id.clone().filter(|_| !actor.is_staff()) else {
+        return Err(AppError::Forbidden);
+    };
+    let subject = text("subject", &input.subject, deps.config.max_subject_chars)?;
+    let body = text("body", &input.body, deps.config.max_body_chars)?;
+    let priority = input.priority.unwrap_or_else(|| "normal".into());
+    if !PRIORITIES.contains(&priority.as_str()) {
+        return Err(AppError::invalid(
+            "priority",
+            format!("'{priority}' is not one of {}", PRIORITIES.join(", ")),
+        ));
+    }
+    let cc = Email::parse_list(&input.cc).map_err(|e| AppError::invalid("cc", e.to_string()))?;
+
+    let requester = deps
+        .store
+        .get_user(&actor.user_id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    let now = deps.clock.now();
+    let day = now.to_zoned(deps.config.time_zone.clone()).date();
+    let seq = deps
+        .store
+        .next_sequence(&deps.config.numbers.counter_key(day))
+        .await?;
+    let number = deps.config.numbers.format(day, seq).to_string();
+
+    let ticket = TicketRecord {
+        number: number.clone(),
+        subject,
+        requester_id: requester.id.clone(),
+        company_id,
+        state: State::New,
+        priority,
+        owner_id: None,
+        service: input.service,
+        sla: input.sla,
+        ticket_type: input.ticket_type,
+        product: input.product.filter(|p| !p.trim().is_empty()),
+        fields: input.fields,
+        cc: cc.iter().map(|e| e.to_string()).collect(),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        timer: None,
+        linked_to: None,
+        preview: preview(&body),
+        article_count: 1,
+        version: 1,
+    };
+    let article = ArticleRecord {
+        ticket: number.clone(),
+        seq: 1,
+        author_id: requester.id.clone(),
+        author_name: requester.name.clone(),
+        internal: false,
+        body_md: body.clone(),
+        created_at: now,
+        attachments: input.attachments,
+    };
+    let p = people(deps, &ticket).await?;
+    let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
+    let requester_email = email(&requester.email)?;
+    let mails = vec![
+        mail(
+            deps,
+            MailKind::CreatedCustomer,
+            format!("{number}-1-created"),
+            &requester.lang,
+            vec![(requester.name.clone(), requester_email)],
+            cc,
+            &ticket,
+            vars(&requester.lang),
+            now,
+        )?,
+        mail(
+            deps,
+            MailKind::CreatedStaff,
+            format!("{number}-1-team"),
+            "ja",
+            vec![(
+                deps.config.name.clone(),
+                deps.config.support_address.clone(),
+            )],
+            vec![],
+            &ticket,
+            vars("ja"),
+            now,
+        )?,
+    ];
+    let history = vec![HistoryRecord {
+        ticket: number.clone(),
+        at: now,
+        actor_id: actor.user_id.clone(),
+        field: "state".into(),
+        from: None,
+        to: Some(State::New.as_str().into()),
+        reason: "opened".into(),
+    }];
+    let stored = deps
+        .store
+        .create_ticket(NewTicket {
+            ticket: ticket.clone(),
+            article,
+            history,
+            mails,
+            idempotency_key: input.idempotency_key,
+        })
+        .await?;
+    if stored != number {
+        // A retry of an earlier request: that ticket is the answer.
+        return deps
+            .store
+            .get_ticket(&stored)
+            .await?
+            .ok_or(AppError::NotFound);
+    }
+    Ok(ticket)
+}
+
+/// A ticket the actor may see, or `NotFound` (never "forbidden": that would tell
+/// that the number exists).
+pub async fn visible_ticket(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+) -> Result<TicketRecord, AppError> {
+    let t = deps
+        .store
+        .get_ticket(number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if may(actor, Verb::View, &access(&t)) {
+        Ok(t)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The ticket and the articles the actor may see, oldest first.
+pub async fn view(deps: &Deps, actor: &Actor, number: &str) -> Result<TicketView, AppError> {
+    let ticket = visible_ticket(deps, actor, number).await?;
+    let articles = deps
+        .store
+        .articles(number)
+        .await?
+        .into_iter()
+        .filter(|a| may_see_article(actor, a.internal))
+        .collect();
+    Ok(TicketView { ticket, articles })
+}
+
+/// A public reply or internal note, with the state the form asked for, retried on
+/// concurrent changes so that no reply is lost.
+pub async fn reply(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    input: Reply,
+) -> Result<TicketRecord, AppError> {
+    let body = text("body", &input.body, deps.config.max_body_chars)?;
+    let author = deps
+        .store
+        .get_user(&actor.user_id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    for _ in 0..MAX_ATTEMPTS {
+        let current = visible_ticket(deps, actor, number).await?;
+        let verb = if input.internal {
+            Verb::InternalNotes
+        } else {
+            Verb::Reply
+        };
+        if !may(actor, verb, &access(&current)) {
+            return Err(AppError::Forbidden);
+        }
+        let event = match (actor.is_staff(), input.internal, input.next_state) {
+            (true, true, _) => Event::StaffNote,
+            (true, false, next) => Event::StaffReply { next },
+            (false, _, Some(State::Closed)) => Event::CustomerClose,
+            (false, _, _) => Event::CustomerReply,
+        };
+        let now = deps.clock.now();
+        let change = apply(
+            current.state,
+            current.timer,
+            current.closed_at,
+            event,
+            now,
+            &deps.config.timers,
+        )?;
+        let seq = current.article_count + 1;
+        let mut next = current.clone();
+        next.state = change.to;
+        next.timer = change.timer;
+        next.closed_at = match change.to {
+            State::Closed if change.from != State::Closed => Some(now),
+            State::Closed => current.closed_at,
+            _ => None,
+        };
+        next.updated_at = now;
+        next.article_count = seq;
+        next.version = current.version + 1;
+        if !input.internal {
+            next.preview = preview(&body);
+        }
+        let article = ArticleRecord {
+            ticket: number.to_owned(),
+            seq,
+            author_id: author.id.clone(),
+            author_name: author.name.clone(),
+            internal: input.internal,
+            body_md: body.clone(),
+            created_at: now,
+            attachments: input.attachments.clone(),
+        };
+        let mut history = Vec::new();
+        if change.changed() {
+            history.push(HistoryRecord {
+                ticket: number.to_owned(),
+                at: now,
+                actor_id: actor.user_id.clone(),
+                field: "state".into(),
+                from: Some(change.from.as_str().into()),
+                to: Some(change.to.as_str().into()),
+                reason: if change.reopened {
+                    "reopened by a follow-up".into()
+                } else if actor.is_staff() {
+                    "staff reply".into()
+                } else {
+                    "customer reply".into()
+                },
+            });
+        }
+        let p = people(deps, &next).await?;
+        let mut mails = Vec::new();
+        if !input.internal {
+            let days = match change.to {
+                State::WaitingCustomer => deps.config.timers.waiting_customer.as_hours() / 24,
+                State::PendingClose => deps.config.timers.pending_close.as_hours() / 24,
+                _ => 0,
+            };
+            if actor.is_staff() {
+                let lang = p.requester.lang.as_str();
+                let vars = context! { ..ticket_vars(deps, &next, &p, lang), ..context! { days, article => context! { body => &body, author => &author.name } } };
+                let cc = next
+                    .cc
+                    .iter()
+                    .filter_map(|c| Email::parse(c).ok())
+                    .collect();
+                mails.push(mail(
+                    deps,
+                    MailKind::ReplyCustomer,
+                    format!("{number}-{seq}-reply"),
+                    lang,
+                    vec![(p.requester.name.clone(), email(&p.requester.email)?)],
+                    cc,
+                    &next,
+                    vars,
+                    now,
+                )?);
+            } else {
+                let (name, to, lang) = match &p.owner {
+                    Some(o) => (o.name.clone(), email(&o.email)?, o.lang.clone()),
+                    None => (
+                        deps.config.name.clone(),
+                        deps.config.support_address.clone(),
+                        "ja".to_owned(),
+                    ),
+                };
+                let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { article => context! { body => &body, author => &author.name } } };
+                mails.push(mail(
+                    deps,
+                    MailKind::ReplyStaff,
+                    format!("{number}-{seq}-team"),
+                    &lang,
+                    vec![(name, to)],
+                    vec![],
+                    &next,
+                    vars,
+                    now,
+                )?);
+            }
+        }
+        let update = TicketUpdate {
+            ticket: next.clone(),
+            expected_version: current.version,
+            article: Some(article),
+            history,
+            mails,
+        };
+        match deps.store.update_ticket(update).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}
+
+/// Staff set a state (or a customer closes), without an article. The customer is told
+/// when the ticket is closed or pending close.
+pub async fn change_state(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    to: State,
+) -> Result<TicketRecord, AppError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = visible_ticket(deps, actor, number).await?;
+        let event = if actor.is_staff() {
+            Event::StaffSetState(to)
+        } else if to == State::Closed && may(actor, Verb::Close, &access(&current)) {
+            Event::CustomerClose
+        } else {
+            return Err(AppError::Forbidden);
+        };
+        let now = deps.clock.now();
+        let change = apply(
+            current.state,
+            current.timer,
+            current.closed_at,
+            event,
+            now,
+            &deps.config.timers,
+        )?;
+        if !change.changed() {
+            return Ok(current);
+        }
+        let mut next = current.clone();
+        next.state = change.to;
+        next.timer = change.timer;
+        next.closed_at = if change.to == State::Closed {
+            Some(now)
+        } else {
+            None
+        };
+        next.updated_at = now;
+        next.version = current.version + 1;
+        let history = vec![HistoryRecord {
+            ticket: number.to_owned(),
+            at: now,
+            actor_id: actor.user_id.clone(),
+            field: "state".into(),
+            from: Some(change.from.as_str().into()),
+            to: Some(change.to.as_str().into()),
+            reason: if actor.is_staff() {
+                "set by staff".into()
+            } else {
+                "closed by the customer".into()
+            },
+        }];
+        let mut mails = Vec::new();
+        if actor.is_staff() && matches!(change.to, State::Closed | State::PendingClose) {
+            let p = people(deps, &next).await?;
+            let lang = p.requester.lang.clone();
+            let vars = ticket_vars(deps, &next, &p, &lang);
+            mails.push(mail(
+                deps,
+                MailKind::StateChanged,
+                format!("{number}-v{}-state", next.version),
+                &lang,
+                vec![(p.requester.name.clone(), email(&p.requester.email)?)],
+                vec![],
+                &next,
+                vars,
+                now,
+            )?);
+        }
+        match deps
+            .store
+            .update_ticket(TicketUpdate {
+                ticket: next.clone(),
+                expected_version: current.version,
+                article: None,
+                history,
+                mails,
+            })
+            .await
+        {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}
+
+/// Whose tickets a list shows, as the customer chooses ("my" or "company" tickets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOf {
+    Mine,
+    Company,
+    /// Staff only.
+    All,
+}
+
+/// One page of a list with the All / Open / Closed counts.
+pub async fn list(
+    deps: &Deps,
+    actor: &Actor,
+    of: ListOf,
+    filter: ListFilter,
+    cursor: Option<String>,
+    limit: u32,
+) -> Result<(Page<TicketRecord>, Counts), AppError> {
+    let scope = match (of, actor.is_staff(), &actor.company_id) {
+        (ListOf::All, true, _) => Scope::All,
+        (ListOf::Mine, _, _) => Scope::Requester(actor.user_id.clone()),
+        (ListOf::Company, false, Some(c)) => Scope::Company(c.clone()),
+        (ListOf::Company, true, _) | (ListOf::All, false, _) | (ListOf::Company, false, None) => {
+            return Err(AppError::Forbidden);
+        }
+    };
+    let page = deps
+        .store
+        .list_tickets(&ListQuery {
+            scope: scope.clone(),
+            filter,
+            oldest_first: false,
+            limit,
+            cursor,
+        })
+        .await?;
+    let counts = deps.store.count_tickets(&scope).await?;
+    Ok((page, counts))
+}

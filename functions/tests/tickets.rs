@@ -1,0 +1,609 @@
+//! The ticket use cases on the embedded store, with the clock moved by the tests:
+//! opening, replying, internal notes, who sees what, timers and the outbox.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use madoguchi::adapters::embedded::SqliteStore;
+use madoguchi::app::mail::MailComposer;
+use madoguchi::app::sweep::sweep;
+use madoguchi::app::tickets::{self, ListOf, OpenTicket, Reply};
+use madoguchi::app::{AppError, Deps, PortalConfig};
+use madoguchi::domain::access::{Actor, Role};
+use madoguchi::domain::ticket::{State, StateError};
+use madoguchi::ports::store::*;
+use madoguchi::ports::{Clock, FixedClock};
+
+struct World {
+    deps: Deps,
+    clock: Arc<FixedClock>,
+    _dir: tempfile::TempDir,
+}
+
+fn t0() -> Timestamp {
+    "2026-11-23T01:00:00Z".parse().unwrap()
+}
+
+fn actor(id: &str, role: Role, company: Option<&str>) -> Actor {
+    Actor {
+        user_id: id.into(),
+        role,
+        company_id: company.map(str::to_owned),
+    }
+}
+
+fn taro() -> Actor {
+    actor("taro", Role::Customer, Some("acme"))
+}
+fn hanako() -> Actor {
+    actor("hanako", Role::Customer, Some("acme"))
+}
+fn jiro() -> Actor {
+    actor("jiro", Role::Customer, Some("globex"))
+}
+fn agent() -> Actor {
+    actor("agent", Role::Agent, None)
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite")).unwrap());
+    let clock = Arc::new(FixedClock::new(t0()));
+    let config = PortalConfig::example("http://127.0.0.1:8080");
+    let mail = MailComposer::new(&config.name, &config.sender).unwrap();
+    for (id, name) in [("acme", "アクメ株式会社"), ("globex", "Globex Corp.")] {
+        store
+            .create_company(CompanyRecord {
+                id: id.into(),
+                name: name.into(),
+                created_at: t0(),
+            })
+            .await
+            .unwrap();
+    }
+    for (id, name, email, role, company, lang) in [
+        (
+            "taro",
+            "山田 太郎",
+            "taro@acme.example.jp",
+            Role::Customer,
+            Some("acme"),
+            "ja",
+        ),
+        (
+            "hanako",
+            "佐藤 花子",
+            "hanako@acme.example.jp",
+            Role::Customer,
+            Some("acme"),
+            "ja",
+        ),
+        (
+            "jiro",
+            "Jiro Smith",
+            "jiro@globex.example.com",
+            Role::Customer,
+            Some("globex"),
+            "en",
+        ),
+        (
+            "agent",
+            "サポート 一郎",
+            "ichiro@netlink.example.jp",
+            Role::Agent,
+            None,
+            "ja",
+        ),
+    ] {
+        store
+            .create_user(UserRecord {
+                id: id.into(),
+                email: email.into(),
+                name: name.into(),
+                role,
+                company_id: company.map(str::to_owned),
+                lang: lang.into(),
+                time_zone: "Asia/Tokyo".into(),
+                page_size: 25,
+                refresh_secs: 0,
+                password_hash: None,
+                disabled: false,
+                created_at: t0(),
+                version: 1,
+            })
+            .await
+            .unwrap();
+    }
+    let deps = Deps {
+        store,
+        clock: clock.clone(),
+        config: Arc::new(config),
+        mail: Arc::new(mail),
+    };
+    World {
+        deps,
+        clock,
+        _dir: dir,
+    }
+}
+
+fn form(subject: &str) -> OpenTicket {
+    OpenTicket {
+        subject: subject.into(),
+        body: "メールが送信できません。\n\nエラー: 535 5.7.8".into(),
+        product: Some("NL Mail Gateway".into()),
+        cc: "boss@acme.example.jp".into(),
+        ..Default::default()
+    }
+}
+
+/// The unsent mails as (recipients, decoded subject, decoded body).
+async fn outbox(w: &World) -> Vec<(Vec<String>, String, String)> {
+    let far = t0()
+        .checked_add(SignedDuration::from_hours(24 * 400))
+        .unwrap();
+    w.deps
+        .store
+        .due_mails(far, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            let parsed = mail_parser::MessageParser::default()
+                .parse(&m.message)
+                .expect("a valid RFC 5322 message");
+            (
+                m.recipients,
+                parsed.subject().unwrap_or_default().to_owned(),
+                parsed.body_text(0).unwrap_or_default().into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn days(d: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * d)
+}
+
+#[tokio::test]
+async fn opening_a_ticket_numbers_it_by_date_and_queues_the_thank_you_and_team_mails() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("送信エラーについて"))
+        .await
+        .unwrap();
+    assert_eq!(t.number, "2026112300001");
+    assert_eq!(t.state, State::New);
+    let second = tickets::open_ticket(&w.deps, &hanako(), form("二件目"))
+        .await
+        .unwrap();
+    assert_eq!(second.number, "2026112300002");
+
+    let mails = outbox(&w).await;
+    let thanks = mails
+        .iter()
+        .find(|m| m.0.contains(&"taro@acme.example.jp".to_owned()))
+        .unwrap();
+    assert_eq!(
+        thanks.1,
+        "[#2026112300001] NL Mail Gateway: お問い合わせを受け付けました"
+    );
+    assert_eq!(
+        thanks.0,
+        ["taro@acme.example.jp", "boss@acme.example.jp"],
+        "CC addresses get it too"
+    );
+    assert!(
+        thanks.2.contains("山田 太郎 様")
+            && thanks
+                .2
+                .contains("http://127.0.0.1:8080/portal/tickets/2026112300001")
+    );
+    let team = mails
+        .iter()
+        .find(|m| m.0 == ["support@netlink.example.jp"] && m.1.contains("2026112300001"))
+        .unwrap();
+    assert_eq!(
+        team.1,
+        "[#2026112300001] NL Mail Gateway: 送信エラーについて"
+    );
+    assert!(team.2.contains("アクメ株式会社"));
+}
+
+#[tokio::test]
+async fn the_day_rolls_over_in_tokyo_not_utc() {
+    let w = world().await;
+    // 2026-11-23T15:30Z is already 11-24 00:30 in Tokyo.
+    w.clock.set("2026-11-23T15:30:00Z".parse().unwrap());
+    let t = tickets::open_ticket(&w.deps, &taro(), form("深夜"))
+        .await
+        .unwrap();
+    assert_eq!(t.number, "2026112400001");
+}
+
+#[tokio::test]
+async fn validation_names_the_field_and_writes_nothing() {
+    let w = world().await;
+    let cases = [
+        (
+            OpenTicket {
+                subject: "  ".into(),
+                ..form("")
+            },
+            "subject",
+        ),
+        (
+            OpenTicket {
+                body: "".into(),
+                ..form("件名")
+            },
+            "body",
+        ),
+        (
+            OpenTicket {
+                cc: "boss@acme.example.jp, not-an-address".into(),
+                ..form("件名")
+            },
+            "cc",
+        ),
+        (
+            OpenTicket {
+                priority: Some("asap".into()),
+                ..form("件名")
+            },
+            "priority",
+        ),
+        (
+            OpenTicket {
+                subject: "あ".repeat(201),
+                ..form("")
+            },
+            "subject",
+        ),
+    ];
+    for (input, field) in cases {
+        match tickets::open_ticket(&w.deps, &taro(), input).await {
+            Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        w.deps.store.count_tickets(&Scope::All).await.unwrap().all(),
+        0
+    );
+    assert!(outbox(&w).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_opens_one_ticket() {
+    let w = world().await;
+    let a = tickets::open_ticket(
+        &w.deps,
+        &taro(),
+        OpenTicket {
+            idempotency_key: Some("k1".into()),
+            ..form("一回だけ")
+        },
+    )
+    .await
+    .unwrap();
+    let b = tickets::open_ticket(
+        &w.deps,
+        &taro(),
+        OpenTicket {
+            idempotency_key: Some("k1".into()),
+            ..form("一回だけ")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.number, b.number);
+    assert_eq!(
+        w.deps.store.count_tickets(&Scope::All).await.unwrap().all(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn another_companys_customer_can_neither_see_nor_reply_and_gets_not_found() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("社外秘"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        tickets::view(&w.deps, &jiro(), &t.number).await,
+        Err(AppError::NotFound)
+    ));
+    let reply = Reply {
+        body: "見せて".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        tickets::reply(&w.deps, &jiro(), &t.number, reply).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        tickets::change_state(&w.deps, &jiro(), &t.number, State::Closed).await,
+        Err(AppError::NotFound)
+    ));
+    // A colleague of the same company sees it (company tickets).
+    assert_eq!(
+        tickets::view(&w.deps, &hanako(), &t.number)
+            .await
+            .unwrap()
+            .articles
+            .len(),
+        1
+    );
+    let (page, counts) =
+        tickets::list(&w.deps, &jiro(), ListOf::Company, ListFilter::All, None, 25)
+            .await
+            .unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(counts.all(), 0);
+    assert!(matches!(
+        tickets::list(&w.deps, &taro(), ListOf::All, ListFilter::All, None, 25).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn internal_notes_never_reach_the_customer_or_their_mail() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("障害の件"))
+        .await
+        .unwrap();
+    let before = outbox(&w).await.len();
+    tickets::reply(
+        &w.deps,
+        &agent(),
+        &t.number,
+        Reply {
+            body: "社内メモ: 顧客の設定ミスの可能性".into(),
+            internal: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(outbox(&w).await.len(), before, "a note sends no mail");
+    let customer_view = tickets::view(&w.deps, &taro(), &t.number).await.unwrap();
+    assert!(
+        customer_view
+            .articles
+            .iter()
+            .all(|a| !a.internal && !a.body_md.contains("社内メモ"))
+    );
+    assert_eq!(
+        tickets::view(&w.deps, &agent(), &t.number)
+            .await
+            .unwrap()
+            .articles
+            .len(),
+        2
+    );
+    // And a customer cannot write one.
+    let r = tickets::reply(
+        &w.deps,
+        &taro(),
+        &t.number,
+        Reply {
+            body: "x".into(),
+            internal: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(AppError::Forbidden)));
+    // The note did not change the state or the list preview.
+    let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(stored.state, State::New);
+    assert!(!stored.preview.contains("社内メモ"));
+}
+
+#[tokio::test]
+async fn a_staff_reply_asking_the_customer_mails_them_and_the_timers_run_to_closed() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("設定の確認"))
+        .await
+        .unwrap();
+    let reply = Reply {
+        body: "ログをお送りください。".into(),
+        next_state: Some(State::WaitingCustomer),
+        ..Default::default()
+    };
+    let after = tickets::reply(&w.deps, &agent(), &t.number, reply)
+        .await
+        .unwrap();
+    assert_eq!(after.state, State::WaitingCustomer);
+    let mails = outbox(&w).await;
+    let to_customer = mails
+        .iter()
+        .find(|m| m.1.contains("ログ") || m.2.contains("ログをお送りください"))
+        .unwrap();
+    assert_eq!(
+        to_customer.1,
+        "[#2026112300001] NL Mail Gateway: 設定の確認"
+    );
+    assert!(to_customer.2.contains("お客様確認中") && to_customer.2.contains("14 日間"));
+
+    // Day 11: nothing due. Day 12: the reminder, once, even if the sweep runs twice.
+    w.clock.set(t0().checked_add(days(11)).unwrap());
+    assert_eq!(sweep(&w.deps).await.unwrap().reminded, 0);
+    w.clock.set(t0().checked_add(days(12)).unwrap());
+    assert_eq!(sweep(&w.deps).await.unwrap().reminded, 1);
+    assert_eq!(sweep(&w.deps).await.unwrap().reminded, 0);
+    assert_eq!(
+        outbox(&w)
+            .await
+            .iter()
+            .filter(|m| m.1.contains("ご確認のお願い"))
+            .count(),
+        1
+    );
+
+    // Day 14: pending close; day 21: closed; a late extra sweep changes nothing.
+    w.clock.set(t0().checked_add(days(14)).unwrap());
+    assert_eq!(sweep(&w.deps).await.unwrap().transitioned, 1);
+    assert_eq!(
+        w.deps
+            .store
+            .get_ticket(&t.number)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        State::PendingClose
+    );
+    w.clock.set(t0().checked_add(days(25)).unwrap());
+    let r = sweep(&w.deps).await.unwrap();
+    assert_eq!(
+        (r.reminded, r.transitioned),
+        (0, 1),
+        "the pending-close reminder is past due, so only the close happens"
+    );
+    let closed = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(closed.state, State::Closed);
+    assert_eq!(sweep(&w.deps).await.unwrap(), Default::default());
+    let history = w.deps.store.history(&t.number).await.unwrap();
+    let states: Vec<&str> = history.iter().filter_map(|h| h.to.as_deref()).collect();
+    assert_eq!(
+        states,
+        ["new", "waiting_customer", "pending_close", "closed"]
+    );
+    assert!(outbox(&w).await.iter().any(|m| m.1.contains("「完了」")));
+}
+
+#[tokio::test]
+async fn a_customer_reply_reopens_and_a_late_follow_up_is_refused() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("再開テスト"))
+        .await
+        .unwrap();
+    tickets::reply(
+        &w.deps,
+        &agent(),
+        &t.number,
+        Reply {
+            body: "解決しました".into(),
+            next_state: Some(State::Closed),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    w.clock.advance(days(10));
+    let reopened = tickets::reply(
+        &w.deps,
+        &taro(),
+        &t.number,
+        Reply {
+            body: "再発しました".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(reopened.state, State::Open);
+    // The team hears about the customer's reply.
+    assert!(
+        outbox(&w)
+            .await
+            .iter()
+            .any(|m| m.0 == ["support@netlink.example.jp"] && m.2.contains("再発しました"))
+    );
+    // Closed by the customer from the reply form, then a follow-up 31 days later.
+    tickets::reply(
+        &w.deps,
+        &taro(),
+        &t.number,
+        Reply {
+            body: "解決しました".into(),
+            next_state: Some(State::Closed),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    w.clock.advance(days(31));
+    let late = tickets::reply(
+        &w.deps,
+        &taro(),
+        &t.number,
+        Reply {
+            body: "また".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        matches!(
+            late,
+            Err(AppError::State(StateError::FollowUpTooLate { days: 30 }))
+        ),
+        "{late:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_simultaneous_replies_are_all_kept_in_order() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("同時返信"))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let deps = w.deps.clone();
+            let number = t.number.clone();
+            tokio::spawn(async move {
+                let who = if i % 2 == 0 { taro() } else { agent() };
+                tickets::reply(
+                    &deps,
+                    &who,
+                    &number,
+                    Reply {
+                        body: format!("返信 {i}"),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let articles = w.deps.store.articles(&t.number).await.unwrap();
+    assert_eq!(articles.len(), 201);
+    assert!(
+        articles
+            .windows(2)
+            .all(|p| p[0].seq + 1 == p[1].seq && p[0].created_at <= p[1].created_at)
+    );
+    let bodies: std::collections::HashSet<String> =
+        articles.iter().map(|a| a.body_md.clone()).collect();
+    assert_eq!(bodies.len(), 201);
+    let _ = w.clock.now();
+}
+
+#[tokio::test]
+async fn concurrent_new_tickets_never_share_a_number() {
+    let w = world().await;
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let deps = w.deps.clone();
+            tokio::spawn(async move {
+                tickets::open_ticket(&deps, &taro(), form(&format!("同時 {i}")))
+                    .await
+                    .unwrap()
+                    .number
+            })
+        })
+        .collect();
+    let mut numbers = std::collections::HashSet::new();
+    for task in tasks {
+        assert!(numbers.insert(task.await.unwrap()));
+    }
+    assert_eq!(numbers.len(), 100);
+    assert!(numbers.contains("2026112300100"));
+}
