@@ -607,3 +607,99 @@ async fn concurrent_new_tickets_never_share_a_number() {
     assert_eq!(numbers.len(), 100);
     assert!(numbers.contains("2026112300100"));
 }
+
+/// A Mailer that fails as told, then records what it was given.
+struct Flaky {
+    fail: std::sync::Mutex<Vec<madoguchi::ports::SendError>>,
+    sent: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl madoguchi::ports::Mailer for Flaky {
+    async fn send(
+        &self,
+        id: &str,
+        _: &[String],
+        _: &[u8],
+    ) -> Result<(), madoguchi::ports::SendError> {
+        if let Some(e) = self.fail.lock().unwrap().pop() {
+            return Err(e);
+        }
+        self.sent.lock().unwrap().push(id.to_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_writes_eml_files_once_each() {
+    use madoguchi::app::outbox::deliver_due;
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = madoguchi::adapters::embedded::MailDir::new(dir.path().join("mail")).unwrap();
+    tickets::open_ticket(&w.deps, &taro(), form("メール送信テスト"))
+        .await
+        .unwrap();
+    let r = deliver_due(&w.deps, &maildir).await.unwrap();
+    assert_eq!(r.sent, 2);
+    assert_eq!(
+        deliver_due(&w.deps, &maildir).await.unwrap().sent,
+        0,
+        "nothing is sent twice"
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("mail"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f.extension().unwrap() == "eml"));
+    let subjects: Vec<String> = files
+        .iter()
+        .map(|f| {
+            mail_parser::MessageParser::default()
+                .parse(&std::fs::read(f).unwrap())
+                .unwrap()
+                .subject()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        subjects
+            .contains(&"[#2026112300001] NL Mail Gateway: お問い合わせを受け付けました".to_owned()),
+        "{subjects:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_sender_keeps_mails_for_retry_and_gives_up_on_permanent_errors() {
+    use madoguchi::app::outbox::deliver_due;
+    use madoguchi::ports::SendError;
+    let w = world().await;
+    tickets::open_ticket(&w.deps, &taro(), form("再送テスト"))
+        .await
+        .unwrap();
+    let flaky = Flaky {
+        fail: std::sync::Mutex::new(vec![
+            SendError::Permanent("550 no such user".into()),
+            SendError::Temporary("connection refused".into()),
+        ]),
+        sent: Default::default(),
+    };
+    let r = deliver_due(&w.deps, &flaky).await.unwrap();
+    assert_eq!((r.sent, r.retrying, r.failed), (0, 1, 1));
+    // Nothing is due until the backoff has passed; then the retried mail goes out.
+    assert_eq!(
+        deliver_due(&w.deps, &flaky).await.unwrap(),
+        Default::default()
+    );
+    w.clock.advance(SignedDuration::from_mins(2));
+    let r = deliver_due(&w.deps, &flaky).await.unwrap();
+    assert_eq!((r.sent, r.retrying, r.failed), (1, 0, 0));
+    w.clock.advance(SignedDuration::from_hours(48));
+    assert_eq!(
+        deliver_due(&w.deps, &flaky).await.unwrap(),
+        Default::default(),
+        "the permanent failure is not retried"
+    );
+    assert_eq!(flaky.sent.lock().unwrap().len(), 1);
+}

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod error;
 pub mod mail;
+pub mod outbox;
 pub mod sweep;
 pub mod tickets;
 

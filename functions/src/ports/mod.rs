@@ -3,9 +3,11 @@
 //! S3, SES) implement them completely; one conformance suite checks both.
 
 pub mod clock;
+pub mod mailer;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use mailer::{Mailer, SendError};
 pub use store::{
     ArticleRecord, AttachmentRecord, Counts, HistoryRecord, ListFilter, ListQuery, NewTicket,
     OutboxMail, OutboxStore, Page, Scope, SequenceStore, Store, StoreError, TicketRecord,
