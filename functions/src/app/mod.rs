@@ -2,6 +2,7 @@
 //! it against the domain rules, and writes the change together with the mails it
 //! causes (the outbox) in one store transaction.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod mail;
