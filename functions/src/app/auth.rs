@@ -49,7 +49,7 @@ pub fn check_new_password(
     // "password1234" and "qwerty!!" are the listed word with digits or signs added.
     let core = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
     let listed = |w: &str| COMMON_PASSWORDS.lines().any(|c| c == w);
-    let one_char = lower.chars().all(|c| Some(c) == lower.chars().next());
+    let one_char = lower.chars().all(|c| lower.starts_with(c));
     if listed(&lower) || listed(core) || one_char || lower == login_id.to_lowercase() {
         return Err(AppError::invalid(
             "password",
