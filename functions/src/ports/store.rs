@@ -291,6 +291,71 @@ pub trait UserStore: Send + Sync {
 }
 
 /// Everything the application stores.
-pub trait Store: SequenceStore + TicketStore + OutboxStore + UserStore {}
+pub trait Store: SequenceStore + TicketStore + OutboxStore + UserStore + SessionStore {}
 
-impl<T: SequenceStore + TicketStore + OutboxStore + UserStore> Store for T {}
+impl<T: SequenceStore + TicketStore + OutboxStore + UserStore + SessionStore> Store for T {}
+
+/// A login session: the refresh token's hash, rotated on every use, and the CSRF token
+/// bound to it. The refresh token itself is never stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    /// SHA-256 (hex) of the current refresh secret.
+    pub refresh_hash: String,
+    /// The hash it replaced: presenting that one again means the token was copied, and
+    /// the session is revoked.
+    pub previous_hash: Option<String>,
+    pub csrf: String,
+    pub created_at: Timestamp,
+    pub refreshed_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked: bool,
+}
+
+/// Failed logins counted under a key (an account or an address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRecord {
+    pub failures: u32,
+    pub first_at: Timestamp,
+    pub last_at: Timestamp,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Conditional put: `Duplicate` if the id is taken.
+    async fn create_session(&self, session: SessionRecord) -> Result<(), StoreError>;
+    /// One GetItem.
+    async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// Replaces the refresh hash if it is still `expected_hash` and the session is not
+    /// revoked (`Conflict` otherwise), so of two concurrent refreshes exactly one wins.
+    async fn rotate_session(
+        &self,
+        id: &str,
+        expected_hash: &str,
+        next_hash: &str,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Marks one session revoked (no error if it is gone).
+    async fn revoke_session(&self, id: &str) -> Result<(), StoreError>;
+    /// Revokes every live session of a user except `keep` (DynamoDB: a Query on the
+    /// user's sessions, then one update each); returns how many.
+    async fn revoke_user_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<u32, StoreError>;
+
+    /// The failures counted under `key`, if any.
+    async fn throttle(&self, key: &str) -> Result<Option<ThrottleRecord>, StoreError>;
+    /// Counts one more failure atomically (DynamoDB: UpdateItem ADD) and returns the
+    /// count; a count whose last failure is older than `window` starts again at 1.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window: jiff::SignedDuration,
+    ) -> Result<ThrottleRecord, StoreError>;
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
+}

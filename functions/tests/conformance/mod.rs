@@ -444,7 +444,10 @@ macro_rules! conformance_tests {
             due_tickets_are_those_whose_timer_or_reminder_has_come,
             the_outbox_marks_sent_once_and_reschedules_failures,
             users_are_unique_by_email_in_any_case,
-            user_updates_are_versioned);
+            user_updates_are_versioned,
+            a_refresh_rotates_once_and_a_revoked_session_cannot_rotate,
+            revoking_a_users_sessions_keeps_the_named_one,
+            failed_logins_count_up_within_the_window_and_start_again_after_it);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -540,4 +543,119 @@ pub async fn user_updates_are_versioned(store: Arc<dyn Store>) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.get_user("s1").await.unwrap().unwrap().lang, "en");
+}
+
+fn session(id: &str, user: &str, hash: &str) -> SessionRecord {
+    SessionRecord {
+        id: id.into(),
+        user_id: user.into(),
+        refresh_hash: hash.into(),
+        previous_hash: None,
+        csrf: format!("csrf-{id}"),
+        created_at: t("2026-11-23T00:00:00Z"),
+        refreshed_at: t("2026-11-23T00:00:00Z"),
+        expires_at: t("2026-12-23T00:00:00Z"),
+        revoked: false,
+    }
+}
+
+pub async fn a_refresh_rotates_once_and_a_revoked_session_cannot_rotate(store: Arc<dyn Store>) {
+    store
+        .create_session(session("s1", "u1", "h1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_session(session("s1", "u1", "hx")).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let at = t("2026-11-24T00:00:00Z");
+    let until = t("2026-12-24T00:00:00Z");
+    // Two refreshes with the same token at once: exactly one wins.
+    let (a, b) = tokio::join!(
+        store.rotate_session("s1", "h1", "h2", at, until),
+        store.rotate_session("s1", "h1", "h3", at, until)
+    );
+    assert_eq!(
+        [a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    let s = store.get_session("s1").await.unwrap().unwrap();
+    assert!(s.refresh_hash == "h2" || s.refresh_hash == "h3");
+    assert_eq!(s.previous_hash.as_deref(), Some("h1"));
+    assert_eq!(s.expires_at, until);
+    assert_eq!(s.refreshed_at, at);
+    let current = s.refresh_hash.clone();
+    store.revoke_session("s1").await.unwrap();
+    assert!(store.get_session("s1").await.unwrap().unwrap().revoked);
+    assert!(matches!(
+        store.rotate_session("s1", &current, "h4", at, until).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_session("nope").await.unwrap(), None);
+    store.revoke_session("nope").await.unwrap();
+}
+
+pub async fn revoking_a_users_sessions_keeps_the_named_one(store: Arc<dyn Store>) {
+    for (id, user) in [("a", "u1"), ("b", "u1"), ("c", "u1"), ("d", "u2")] {
+        store.create_session(session(id, user, "h")).await.unwrap();
+    }
+    assert_eq!(
+        store.revoke_user_sessions("u1", Some("b")).await.unwrap(),
+        2
+    );
+    let revoked = |id: &'static str| {
+        let store = store.clone();
+        async move { store.get_session(id).await.unwrap().unwrap().revoked }
+    };
+    assert!(revoked("a").await && revoked("c").await);
+    assert!(!revoked("b").await && !revoked("d").await);
+    assert_eq!(store.revoke_user_sessions("u1", None).await.unwrap(), 1);
+    assert!(revoked("b").await);
+}
+
+pub async fn failed_logins_count_up_within_the_window_and_start_again_after_it(
+    store: Arc<dyn Store>,
+) {
+    let window = SignedDuration::from_hours(1);
+    let t0 = t("2026-11-23T00:00:00Z");
+    assert_eq!(store.throttle("acct:x").await.unwrap(), None);
+    let mut handles = Vec::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            store.record_failure("acct:x", t0, window).await.unwrap()
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let r = store.throttle("acct:x").await.unwrap().unwrap();
+    assert_eq!(r.failures, 20, "concurrent failures are all counted");
+    assert_eq!(r.first_at, t0);
+    let later = t0 + SignedDuration::from_mins(30);
+    assert_eq!(
+        store
+            .record_failure("acct:x", later, window)
+            .await
+            .unwrap()
+            .failures,
+        21
+    );
+    let much_later = later + SignedDuration::from_hours(2);
+    let r = store
+        .record_failure("acct:x", much_later, window)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.failures, r.first_at, r.last_at),
+        (1, much_later, much_later)
+    );
+    assert_eq!(
+        store.throttle("ip:y").await.unwrap(),
+        None,
+        "keys are separate"
+    );
+    store.clear_failures("acct:x").await.unwrap();
+    assert_eq!(store.throttle("acct:x").await.unwrap(), None);
 }

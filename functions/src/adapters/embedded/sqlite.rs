@@ -16,7 +16,8 @@ use crate::domain::ticket::{State, Timer, TimerKind};
 use crate::ports::store::*;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE tickets (
     number TEXT PRIMARY KEY,
@@ -105,7 +106,30 @@ CREATE TABLE users (
     version INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX users_by_company ON users (company_id, name);
-"#];
+"#,
+    r#"
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    refresh_hash TEXT NOT NULL,
+    previous_hash TEXT,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    refreshed_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (user_id) WHERE revoked = 0;
+CREATE TABLE login_failures (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+];
+
+mod sessions;
 
 const READERS: usize = 4;
 
