@@ -1,33 +1,76 @@
-//! The one-machine mode: build the site, then serve it until Ctrl-C or SIGTERM.
+//! The one-machine mode: build the site, open the embedded store in the data folder,
+//! and serve the site, the members' pages and the API, with the outbox sender and the
+//! timer sweep running in-process, until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tokio::sync::watch;
 
-use crate::http::{AppConfig, app};
+use crate::adapters::embedded::{MailDir, SqliteStore};
+use crate::app::auth::{SigningKey, Tokens};
+use crate::app::mail::MailComposer;
+use crate::app::sessions::{Auth, SessionConfig};
+use crate::app::{Deps, PortalConfig, outbox, sweep};
+use crate::http::{ApiInner, ApiState, AppConfig, app};
+use crate::ports::{Clock, Mailer, SystemClock};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
     /// Serve this already built site instead of building one.
     pub site: Option<PathBuf>,
     /// The project folder holding `content/` and `templates/` (builds into `dist/`).
     pub root: PathBuf,
+    /// Where the database, attachments, sent mail and keys live (`./var`).
+    pub data: PathBuf,
+    /// The clock (tests pass one they move).
+    pub clock: Option<Arc<dyn Clock>>,
+    /// How often the outbox is sent and the timers swept.
+    pub tick: Duration,
 }
 
-/// Builds the site from `root` (unless `site` is given) and returns the folder to serve.
-pub fn prepare_site(opts: &ServeOptions) -> Result<PathBuf> {
+impl ServeOptions {
+    pub fn new(root: &Path) -> ServeOptions {
+        ServeOptions {
+            listen: "127.0.0.1:8080".parse().expect("an address"),
+            site: None,
+            root: root.to_path_buf(),
+            data: root.join("var"),
+            clock: None,
+            tick: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The built site folders to serve: the public site and the members' pages.
+pub struct Sites {
+    pub site: PathBuf,
+    pub members: Option<PathBuf>,
+}
+
+/// Builds the site from `root` (unless `site` is given) and returns the folders to serve.
+pub fn prepare_site(opts: &ServeOptions, base_url: &str) -> Result<Sites> {
     if let Some(site) = &opts.site {
         anyhow::ensure!(
             site.join("index.html").is_file(),
             "{} has no index.html: build the site first or leave out --site",
             site.display()
         );
-        return Ok(site.clone());
+        let members = site
+            .parent()
+            .map(|p| p.join("members"))
+            .filter(|m| m.is_dir());
+        return Ok(Sites {
+            site: site.clone(),
+            members,
+        });
     }
     let mut build = site_gen::BuildOptions::in_dir(&opts.root);
-    build.base_url = Some(format!("http://{}", opts.listen));
+    build.base_url = Some(base_url.to_owned());
     let summary = site_gen::build(&build).map_err(|e| match site_gen::content_errors(&e) {
         Some(errors) => anyhow::anyhow!(
             "the content has {} error(s):\n{}",
@@ -42,27 +85,189 @@ pub fn prepare_site(opts: &ServeOptions) -> Result<PathBuf> {
     })?;
     tracing::info!(%summary, "site built");
     println!("madoguchi: site built: {summary}");
-    Ok(build.out)
+    Ok(Sites {
+        site: build.out,
+        members: Some(build.members_out),
+    })
 }
 
-/// Serves until a shutdown signal, finishing requests in flight.
-pub async fn serve(opts: ServeOptions) -> Result<()> {
-    let site_dir = prepare_site(&opts)?;
+/// The JWT signing keys: `MADOGUCHI_JWT_KEYS` (`kid:secret,kid:secret`, the first signs),
+/// or `DATA/jwt-keys` created with a random key on first start (readable by the owner only).
+pub fn signing_keys(data: &Path) -> Result<Vec<SigningKey>> {
+    if let Ok(v) = std::env::var("MADOGUCHI_JWT_KEYS") {
+        return parse_keys(&v).context("MADOGUCHI_JWT_KEYS");
+    }
+    let file = data.join("jwt-keys");
+    if !file.exists() {
+        let secret = crate::app::secrets::random_token(48)?;
+        let kid = format!("k{}", jiff::Timestamp::now().as_second());
+        write_private(&file, &format!("{kid}:{secret}\n"))?;
+        tracing::info!(file = %file.display(), "created a JWT signing key");
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    parse_keys(text.trim()).with_context(|| file.display().to_string())
+}
+
+fn parse_keys(s: &str) -> Result<Vec<SigningKey>> {
+    let keys = s
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .enumerate()
+        .map(|(i, k)| {
+            let (kid, secret) = k
+                .split_once(':')
+                .with_context(|| format!("key {}: expected kid:secret", i + 1))?;
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "key {} ({kid}): the secret must be at least 32 characters",
+                i + 1
+            );
+            Ok(SigningKey {
+                kid: kid.to_owned(),
+                secret: secret.as_bytes().to_vec(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    anyhow::ensure!(!keys.is_empty(), "no key given");
+    Ok(keys)
+}
+
+fn write_private(file: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(file)
+        .with_context(|| format!("cannot create {}", file.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// A running portal: its address, its dependencies (tests use them to look inside), and
+/// the switch that stops it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub deps: Deps,
+    stop: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes requests in flight and the background work, and returns.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        self.server.await.context("the server task failed")?
+    }
+}
+
+/// Opens everything in the data folder and starts serving on `opts.listen` (port 0
+/// picks a free one).
+pub async fn start(opts: ServeOptions) -> Result<Running> {
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let addr = listener.local_addr()?;
-    println!(
-        "madoguchi: serving {} at http://{addr}/  (Ctrl-C to stop)",
-        site_dir.display()
+    let base_url = format!("http://{addr}");
+    let sites = prepare_site(&opts, &base_url)?;
+
+    std::fs::create_dir_all(&opts.data)
+        .with_context(|| format!("cannot create the data folder {}", opts.data.display()))?;
+    let store = SqliteStore::open(&opts.data.join("madoguchi.db"))
+        .with_context(|| format!("cannot open the database in {}", opts.data.display()))?;
+    let mail_dir = MailDir::new(opts.data.join("mail"))
+        .with_context(|| format!("cannot create {}", opts.data.join("mail").display()))?;
+    let config = PortalConfig::example(&base_url);
+    let composer = MailComposer::new(&config.name, &config.sender)?;
+    let clock: Arc<dyn Clock> = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+    let deps = Deps {
+        store: Arc::new(store),
+        clock,
+        config: Arc::new(config),
+        mail: Arc::new(composer),
+    };
+    let auth = Auth {
+        tokens: Tokens::new(signing_keys(&opts.data)?, "madoguchi", "portal", 10 * 60),
+        config: SessionConfig::default(),
+    };
+    let state = ApiState(Arc::new(ApiInner {
+        deps: deps.clone(),
+        auth: Arc::new(auth),
+        secure_cookies: !base_url.starts_with("http://"),
+    }));
+    let router = app(
+        AppConfig {
+            site_dir: sites.site,
+            members_dir: sites.members,
+        },
+        state,
     );
-    axum::serve(
-        listener,
-        app(AppConfig { site_dir }).layer(tower_http::trace::TraceLayer::new_for_http()),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the server stopped with an error")?;
+
+    let (stop, stopped) = watch::channel(false);
+    let mailer: Arc<dyn Mailer> = Arc::new(mail_dir);
+    let worker = tokio::spawn(background(deps.clone(), mailer, opts.tick, stopped.clone()));
+    let mut until = stopped;
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = until.wait_for(|s| *s).await;
+        })
+        .await
+        .context("the server stopped with an error")?;
+        worker.await.context("the background task failed")?;
+        Ok(())
+    });
+    Ok(Running {
+        addr,
+        deps,
+        stop,
+        server,
+    })
+}
+
+/// The outbox sender and the timer sweep, every `tick`, until stopped.
+async fn background(
+    deps: Deps,
+    mailer: Arc<dyn Mailer>,
+    tick: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        match outbox::deliver_due(&deps, mailer.as_ref()).await {
+            Ok(r) if r != Default::default() => tracing::info!(report = ?r, "outbox"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "outbox"),
+        }
+        match sweep::sweep(&deps).await {
+            Ok(r) if r != Default::default() => tracing::info!(report = ?r, "sweep"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "sweep"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Serves until a shutdown signal, finishing requests in flight.
+pub async fn serve(opts: ServeOptions) -> Result<()> {
+    let data = opts.data.clone();
+    let running = start(opts).await?;
+    println!(
+        "madoguchi: serving at http://{}/  (data in {}; Ctrl-C to stop)",
+        running.addr,
+        data.display()
+    );
+    shutdown_signal().await;
+    println!("madoguchi: stopping");
+    running.stop().await?;
     println!("madoguchi: stopped");
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
-use madoguchi::http::{AppConfig, app};
+use madoguchi::http::{AppConfig, site_only};
 use tower::ServiceExt;
 
 fn site() -> tempfile::TempDir {
@@ -22,8 +22,9 @@ fn site() -> tempfile::TempDir {
 }
 
 async fn get(dir: &std::path::Path, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let res = app(AppConfig {
+    let res = site_only(AppConfig {
         site_dir: dir.to_path_buf(),
+        members_dir: None,
     })
     .oneshot(Request::get(path).body(Body::empty()).unwrap())
     .await

@@ -185,7 +185,7 @@ async fn opening_a_ticket_numbers_it_by_date_and_queues_the_thank_you_and_team_m
         .unwrap();
     assert_eq!(
         thanks.1,
-        "[#2026112300001] NL Mail Gateway: お問い合わせを受け付けました"
+        "[#2026112300001] NL Mail Gateway: 送信エラーについて (お問い合わせを受け付けました)"
     );
     assert_eq!(
         thanks.0,
@@ -334,14 +334,13 @@ async fn another_companys_customer_can_neither_see_nor_reply_and_gets_not_found(
             .len(),
         1
     );
-    let (page, counts) =
-        tickets::list(&w.deps, &jiro(), ListOf::Company, ListFilter::All, None, 25)
-            .await
-            .unwrap();
+    let (page, counts) = tickets::list(&w.deps, &jiro(), list_of(ListOf::Company))
+        .await
+        .unwrap();
     assert!(page.items.is_empty());
     assert_eq!(counts.all(), 0);
     assert!(matches!(
-        tickets::list(&w.deps, &taro(), ListOf::All, ListFilter::All, None, 25).await,
+        tickets::list(&w.deps, &taro(), list_of(ListOf::All)).await,
         Err(AppError::Forbidden)
     ));
 }
@@ -664,8 +663,10 @@ async fn the_outbox_writes_eml_files_once_each() {
         })
         .collect();
     assert!(
-        subjects
-            .contains(&"[#2026112300001] NL Mail Gateway: お問い合わせを受け付けました".to_owned()),
+        subjects.contains(
+            &"[#2026112300001] NL Mail Gateway: メール送信テスト (お問い合わせを受け付けました)"
+                .to_owned()
+        ),
         "{subjects:?}"
     );
 }
@@ -702,4 +703,15 @@ async fn a_failing_sender_keeps_mails_for_retry_and_gives_up_on_permanent_errors
         "the permanent failure is not retried"
     );
     assert_eq!(flaky.sent.lock().unwrap().len(), 1);
+}
+
+fn list_of(of: ListOf) -> tickets::ListRequest {
+    tickets::ListRequest {
+        of,
+        filter: ListFilter::All,
+        oldest_first: false,
+        keywords: String::new(),
+        cursor: None,
+        limit: 25,
+    }
 }

@@ -92,6 +92,11 @@ pub struct Claims {
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
+    /// The session the token was issued for (its refresh token and CSRF token).
+    pub sid: String,
+    /// The CSRF token the client must echo in `X-CSRF-Token`; signed here, so a
+    /// forged cookie cannot pass.
+    pub csrf: String,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -151,7 +156,12 @@ impl Tokens {
         }
     }
 
-    pub fn issue(&self, actor: &Actor, now_secs: i64) -> Result<String, AppError> {
+    pub fn issue(
+        &self,
+        actor: &Actor,
+        session: (&str, &str),
+        now_secs: i64,
+    ) -> Result<String, AppError> {
         let (kid, key, _) = self
             .keys
             .first()
@@ -162,6 +172,8 @@ impl Tokens {
             sub: actor.user_id.clone(),
             role: actor.role.as_str().to_owned(),
             company: actor.company_id.clone(),
+            sid: session.0.to_owned(),
+            csrf: session.1.to_owned(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now_secs,
@@ -271,7 +283,7 @@ mod tests {
     #[test]
     fn a_token_round_trips_and_names_the_actor() {
         let t = tokens();
-        let token = t.issue(&customer(), 1_000).unwrap();
+        let token = t.issue(&customer(), ("s1", "c1"), 1_000).unwrap();
         let claims = t.verify(&token, 1_100).unwrap();
         assert_eq!(claims.actor(), Some(customer()));
         assert_eq!(claims.exp, 1_900);
@@ -280,7 +292,7 @@ mod tests {
     #[test]
     fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
         let t = tokens();
-        let token = t.issue(&customer(), 1_000).unwrap();
+        let token = t.issue(&customer(), ("s1", "c1"), 1_000).unwrap();
         assert_eq!(t.verify(&token, 1_900), Err(TokenError::Expired));
         // Change one character of the payload: the signature no longer matches.
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
@@ -308,7 +320,10 @@ mod tests {
             900,
         );
         assert_eq!(
-            t.verify(&other.issue(&customer(), 1_000).unwrap(), 1_100),
+            t.verify(
+                &other.issue(&customer(), ("s1", "c1"), 1_000).unwrap(),
+                1_100
+            ),
             Err(TokenError::Invalid)
         );
         let other_aud = Tokens::new(
@@ -321,7 +336,10 @@ mod tests {
             900,
         );
         assert_eq!(
-            t.verify(&other_aud.issue(&customer(), 1_000).unwrap(), 1_100),
+            t.verify(
+                &other_aud.issue(&customer(), ("s1", "c1"), 1_000).unwrap(),
+                1_100
+            ),
             Err(TokenError::Invalid)
         );
     }
@@ -337,7 +355,7 @@ mod tests {
             "portal",
             900,
         );
-        let token = old.issue(&customer(), 1_000).unwrap();
+        let token = old.issue(&customer(), ("s1", "c1"), 1_000).unwrap();
         assert!(tokens().verify(&token, 1_100).is_ok());
     }
 }

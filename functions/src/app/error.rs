@@ -23,6 +23,13 @@ pub enum AppError {
     /// Changed by someone else too often to apply (409; try again).
     #[error("the ticket is being changed by others; try again")]
     Busy,
+    /// Not logged in, or the login failed: the same answer for unknown IDs and wrong
+    /// passwords (401).
+    #[error("not logged in")]
+    Unauthenticated,
+    /// Too many failed attempts; try again after this many seconds (429).
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
     #[error("unexpected failure")]
     Unexpected(#[from] anyhow::Error),
 }

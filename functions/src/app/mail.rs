@@ -157,11 +157,12 @@ impl MailComposer {
             .product
             .map(|p| format!("{}: ", clean(p)))
             .unwrap_or_default();
+        // Always the ticket's subject (seed 002); mails about an event add what happened.
         let topic = match e.kind {
             MailKind::ReplyCustomer | MailKind::ReplyStaff | MailKind::CreatedStaff => {
                 clean(e.subject)
             }
-            _ => clean(first),
+            _ => format!("{} ({})", clean(e.subject), clean(first)),
         };
         let subject = format!("[#{}] {product}{topic}", e.ticket_number);
         let build = |err: String| MailError::Build(name.clone(), err);
@@ -266,7 +267,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             parsed.subject(),
-            Some("[#2026112300001] NL Mail Gateway: お問い合わせを受け付けました")
+            Some("[#2026112300001] NL Mail Gateway: 送信エラー (お問い合わせを受け付けました)")
         );
         assert!(raw.contains("Message-ID: <2026112300001-1-created_customer@netlink.example.jp>"));
         assert_eq!(

@@ -7,6 +7,8 @@ pub mod config;
 pub mod error;
 pub mod mail;
 pub mod outbox;
+pub mod secrets;
+pub mod sessions;
 pub mod sweep;
 pub mod tickets;
 

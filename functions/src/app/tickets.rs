@@ -19,6 +19,16 @@ const MAX_ATTEMPTS: usize = 64;
 
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 
+/// After losing a race for a ticket, wait a random while that grows with the losses,
+/// so that many writers of one ticket take turns instead of colliding again.
+async fn contention_pause(attempt: usize) {
+    let mut b = [0u8; 2];
+    let _ = getrandom::fill(&mut b);
+    let cap_ms = 1u64 << attempt.min(6);
+    let ms = u64::from(u16::from_le_bytes(b)) % (cap_ms + 1);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
 /// A new ticket as the customer filled it in.
 #[derive(Debug, Clone, Default)]
 pub struct OpenTicket {
@@ -34,6 +44,8 @@ pub struct OpenTicket {
     pub cc: String,
     pub attachments: Vec<AttachmentRecord>,
     pub idempotency_key: Option<String>,
+    /// The earlier ticket this one follows up.
+    pub linked_to: Option<String>,
 }
 
 /// A reply or an internal note.
@@ -210,7 +222,7 @@ pub async fn open_ticket(
         updated_at: now,
         closed_at: None,
         timer: None,
-        linked_to: None,
+        linked_to: input.linked_to,
         preview: preview(&body),
         article_count: 1,
         version: 1,
@@ -331,7 +343,7 @@ pub async fn reply(
         .get_user(&actor.user_id)
         .await?
         .ok_or(AppError::Forbidden)?;
-    for _ in 0..MAX_ATTEMPTS {
+    for attempt in 0..MAX_ATTEMPTS {
         let current = visible_ticket(deps, actor, number).await?;
         let verb = if input.internal {
             Verb::InternalNotes
@@ -458,7 +470,7 @@ pub async fn reply(
         };
         match deps.store.update_ticket(update).await {
             Ok(()) => return Ok(next),
-            Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
             Err(e) => return Err(e.into()),
         }
     }
@@ -473,7 +485,7 @@ pub async fn change_state(
     number: &str,
     to: State,
 ) -> Result<TicketRecord, AppError> {
-    for _ in 0..MAX_ATTEMPTS {
+    for attempt in 0..MAX_ATTEMPTS {
         let current = visible_ticket(deps, actor, number).await?;
         let event = if actor.is_staff() {
             Event::StaffSetState(to)
@@ -546,7 +558,7 @@ pub async fn change_state(
             .await
         {
             Ok(()) => return Ok(next),
-            Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
             Err(e) => return Err(e.into()),
         }
     }
@@ -562,16 +574,38 @@ pub enum ListOf {
     All,
 }
 
+/// What a list shows.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub of: ListOf,
+    pub filter: ListFilter,
+    pub oldest_first: bool,
+    /// Words that must all appear in the subject or the preview (Japanese by bigrams,
+    /// with the site search's tokenizer); empty for no search.
+    pub keywords: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// How many tickets of one scope a keyword search looks through. A customer's or a
+/// company's tickets are far fewer; staff search is its own index (the desk issue).
+const SEARCH_SCAN_LIMIT: usize = 5_000;
+
+fn matches_keywords(t: &TicketRecord, wanted: &[String]) -> bool {
+    let have: std::collections::HashSet<String> =
+        madoguchi_text::terms(&format!("{} {} {}", t.number, t.subject, t.preview))
+            .into_iter()
+            .collect();
+    wanted.iter().all(|w| have.contains(w))
+}
+
 /// One page of a list with the All / Open / Closed counts.
 pub async fn list(
     deps: &Deps,
     actor: &Actor,
-    of: ListOf,
-    filter: ListFilter,
-    cursor: Option<String>,
-    limit: u32,
+    req: ListRequest,
 ) -> Result<(Page<TicketRecord>, Counts), AppError> {
-    let scope = match (of, actor.is_staff(), &actor.company_id) {
+    let scope = match (req.of, actor.is_staff(), &actor.company_id) {
         (ListOf::All, true, _) => Scope::All,
         (ListOf::Mine, _, _) => Scope::Requester(actor.user_id.clone()),
         (ListOf::Company, false, Some(c)) => Scope::Company(c.clone()),
@@ -579,16 +613,174 @@ pub async fn list(
             return Err(AppError::Forbidden);
         }
     };
-    let page = deps
-        .store
-        .list_tickets(&ListQuery {
-            scope: scope.clone(),
-            filter,
-            oldest_first: false,
-            limit,
-            cursor,
-        })
-        .await?;
     let counts = deps.store.count_tickets(&scope).await?;
-    Ok((page, counts))
+    let wanted = madoguchi_text::terms(&req.keywords);
+    if wanted.is_empty() {
+        let page = deps
+            .store
+            .list_tickets(&ListQuery {
+                scope,
+                filter: req.filter,
+                oldest_first: req.oldest_first,
+                limit: req.limit,
+                cursor: req.cursor,
+            })
+            .await?;
+        return Ok((page, counts));
+    }
+    // A search walks the scope's pages in order and keeps the matches; its cursor is the
+    // store's cursor of the last ticket looked at.
+    let mut items = Vec::new();
+    let mut cursor = req.cursor;
+    let mut scanned = 0;
+    loop {
+        let page = deps
+            .store
+            .list_tickets(&ListQuery {
+                scope: scope.clone(),
+                filter: req.filter,
+                oldest_first: req.oldest_first,
+                limit: 200,
+                cursor: cursor.clone(),
+            })
+            .await?;
+        let n = page.items.len();
+        for (i, t) in page.items.into_iter().enumerate() {
+            scanned += 1;
+            if matches_keywords(&t, &wanted) {
+                items.push(t);
+                if items.len() == req.limit as usize {
+                    let more = i + 1 < n || page.next.is_some();
+                    let next =
+                        more.then(|| deps.store.cursor_after(items.last().expect("one item")));
+                    return Ok((Page { items, next }, counts));
+                }
+            }
+        }
+        cursor = page.next;
+        if cursor.is_none() || scanned >= SEARCH_SCAN_LIMIT {
+            return Ok((Page { items, next: None }, counts));
+        }
+    }
+}
+
+/// Staff change priority or owner (`""` removes the owner).
+pub async fn manage(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    priority: Option<&str>,
+    owner: Option<&str>,
+) -> Result<TicketRecord, AppError> {
+    if let Some(p) = priority
+        && !PRIORITIES.contains(&p)
+    {
+        return Err(AppError::invalid(
+            "priority",
+            format!("'{p}' is not one of {}", PRIORITIES.join(", ")),
+        ));
+    }
+    let owner = match owner {
+        Some("") => Some(None),
+        Some(id) => {
+            let user = deps.store.get_user(id).await?;
+            match user {
+                Some(u) if u.role != crate::domain::access::Role::Customer && !u.disabled => {
+                    Some(Some(u.id))
+                }
+                _ => return Err(AppError::invalid("owner_id", "is not a staff user")),
+            }
+        }
+        None => None,
+    };
+    for attempt in 0..MAX_ATTEMPTS {
+        let current = visible_ticket(deps, actor, number).await?;
+        if !may(actor, Verb::Manage, &access(&current)) {
+            return Err(AppError::Forbidden);
+        }
+        let now = deps.clock.now();
+        let mut next = current.clone();
+        let mut history = Vec::new();
+        let mut record = |field: &str, from: Option<String>, to: Option<String>| {
+            if from != to {
+                history.push(HistoryRecord {
+                    ticket: number.to_owned(),
+                    at: now,
+                    actor_id: actor.user_id.clone(),
+                    field: field.into(),
+                    from,
+                    to,
+                    reason: "set by staff".into(),
+                });
+            }
+        };
+        if let Some(p) = priority {
+            record(
+                "priority",
+                Some(current.priority.clone()),
+                Some(p.to_owned()),
+            );
+            next.priority = p.to_owned();
+        }
+        if let Some(o) = &owner {
+            record("owner", current.owner_id.clone(), o.clone());
+            next.owner_id = o.clone();
+        }
+        if history.is_empty() {
+            return Ok(current);
+        }
+        next.updated_at = now;
+        next.version = current.version + 1;
+        match deps
+            .store
+            .update_ticket(TicketUpdate {
+                ticket: next.clone(),
+                expected_version: current.version,
+                article: None,
+                history,
+                mails: vec![],
+            })
+            .await
+        {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}
+
+/// A customer's new ticket about a closed one whose reopen window has passed, linked to it.
+pub async fn follow_up(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    subject: Option<String>,
+    body: String,
+    attachments: Vec<AttachmentRecord>,
+) -> Result<TicketRecord, AppError> {
+    let old = visible_ticket(deps, actor, number).await?;
+    let subject = subject
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| old.subject.clone());
+    let opened = open_ticket(
+        deps,
+        actor,
+        OpenTicket {
+            subject,
+            body,
+            priority: Some(old.priority.clone()),
+            product: old.product.clone(),
+            service: old.service.clone(),
+            sla: old.sla.clone(),
+            ticket_type: old.ticket_type.clone(),
+            fields: old.fields.clone(),
+            cc: old.cc.join(", "),
+            attachments,
+            idempotency_key: None,
+            linked_to: Some(old.number.clone()),
+        },
+    )
+    .await?;
+    Ok(opened)
 }

@@ -15,7 +15,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the site from content/ and templates/ and serve it.
+    /// Build the site from content/ and templates/ and serve it with the portal and its API.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -25,17 +25,40 @@ enum Command {
         /// The project folder with content/ and templates/.
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// Where the database, attachments, sent mail and keys live.
+        #[arg(long, default_value = "var")]
+        data: PathBuf,
     },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if std::env::var("MADOGUCHI_LOG").as_deref() == Ok("json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     match Cli::parse().command {
-        Command::Serve { listen, site, root } => serve(ServeOptions { listen, site, root }).await,
+        Command::Serve {
+            listen,
+            site,
+            root,
+            data,
+        } => {
+            let mut opts = ServeOptions::new(&root);
+            opts.listen = listen;
+            opts.site = site;
+            opts.data = if data.is_absolute() {
+                data
+            } else {
+                root.join(data)
+            };
+            serve(opts).await
+        }
     }
 }

@@ -1,22 +1,133 @@
-//! The HTTP layer: one Router for every host.
+//! The HTTP layer: one Router for every host (locally under `axum::serve`, on AWS under
+//! lambda_http). Handlers are thin: extract, call one use case, map the answer.
 
+mod auth;
 mod headers;
+pub mod lang;
+mod members;
+pub mod problem;
+mod render;
+pub mod session;
 mod site;
+mod tickets;
 
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
+use axum::http::{HeaderName, Request};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use headers::security_headers;
+
+use crate::app::sessions::Auth;
+use crate::app::{AppError, Deps};
+use crate::domain::access::Actor;
+use crate::ports::store::AttachmentRecord;
 
 /// What the router serves.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
     /// The built public site (`dist/site`).
     pub site_dir: PathBuf,
+    /// The customer-only pages (`dist/members`), served to logged-in users only.
+    pub members_dir: Option<PathBuf>,
 }
 
+/// What the API's handlers share, built once at start-up.
+pub struct ApiInner {
+    pub deps: Deps,
+    pub auth: Arc<Auth>,
+    /// `Secure` cookies: true unless the portal runs on plain-HTTP localhost.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct ApiState(pub Arc<ApiInner>);
+
+impl Deref for ApiState {
+    type Target = ApiInner;
+    fn deref(&self) -> &ApiInner {
+        &self.0
+    }
+}
+
+impl ApiState {
+    /// Turns upload ids into attachments of the caller's (uploads land with the Blobs port).
+    pub async fn claim_uploads(
+        &self,
+        _actor: &Actor,
+        ids: &[String],
+    ) -> Result<Vec<AttachmentRecord>, AppError> {
+        if ids.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(AppError::invalid(
+                "attachments",
+                "uploads are not available yet",
+            ))
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "madoguchi API", description = "The support portal's API: tickets, articles, attachments and the caller's account. Errors are application/problem+json."),
+    servers((url = "/api/v1")),
+    tags((name = "auth"), (name = "me"), (name = "tickets"))
+)]
+struct ApiDoc;
+
+/// The API under `/api/v1` and its OpenAPI document, generated from the same routes.
+pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(tickets::router())
+        .split_for_parts();
+    (router.with_state(state), doc)
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// The whole application as one Router, so tests can call it without a server.
-pub fn app(config: AppConfig) -> Router {
+pub fn app(config: AppConfig, state: ApiState) -> Router {
+    let (api, doc) = api(state.clone());
+    let doc = Arc::new(doc);
+    let api = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .layer(axum::middleware::from_fn(problem::localize))
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024));
+    let router = Router::new()
+        .nest("/api/v1", api)
+        .merge(members::router(config.members_dir.clone(), state))
+        .merge(site::router(&config.site_dir));
+    let traced = router
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    security_headers(traced)
+}
+
+/// The static site only (no API), for serving a built site.
+pub fn site_only(config: AppConfig) -> Router {
     security_headers(site::router(&config.site_dir))
 }

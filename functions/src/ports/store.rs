@@ -245,6 +245,10 @@ pub trait TicketStore: Send + Sync {
     /// One page of a list (one Query on the scope's index).
     async fn list_tickets(&self, query: &ListQuery) -> Result<Page<TicketRecord>, StoreError>;
 
+    /// The cursor that continues a list right after `ticket` (for lists filtered
+    /// beyond what the store pages, e.g. a keyword search).
+    fn cursor_after(&self, ticket: &TicketRecord) -> String;
+
     /// Open and closed counts of a scope (kept as counters on DynamoDB).
     async fn count_tickets(&self, scope: &Scope) -> Result<Counts, StoreError>;
 

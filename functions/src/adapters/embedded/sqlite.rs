@@ -598,6 +598,10 @@ impl TicketStore for SqliteStore {
         .await
     }
 
+    fn cursor_after(&self, ticket: &TicketRecord) -> String {
+        cursor_of(ticket)
+    }
+
     async fn count_tickets(&self, scope: &Scope) -> Result<Counts, StoreError> {
         let scope = scope.clone();
         self.read(move |c| {

@@ -184,6 +184,30 @@ pub enum StateError {
     NotDue,
 }
 
+impl StateError {
+    /// A stable code for programs (the API's `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            StateError::FollowUpTooLate { .. } => "reopen_window_passed",
+            StateError::AlreadyClosed => "already_closed",
+            StateError::CannotSetNew => "cannot_set_new",
+            StateError::NotDue => "not_due",
+        }
+    }
+
+    /// The message in Japanese (`Display` is English).
+    pub fn message_ja(&self) -> String {
+        match self {
+            StateError::FollowUpTooLate { days } => format!(
+                "このお問い合わせはクローズから{days}日以上経過しています。新しいお問い合わせを作成してください(このお問い合わせと関連付けられます)"
+            ),
+            StateError::AlreadyClosed => "このお問い合わせは既にクローズされています".into(),
+            StateError::CannotSetNew => "状態を「新規」に戻すことはできません".into(),
+            StateError::NotDue => "期限に達したタイマーはありません".into(),
+        }
+    }
+}
+
 /// Entering `to` at `now` starts this timer, if any.
 fn timer_for(to: State, now: Timestamp, cfg: &TimerConfig) -> Option<Timer> {
     match to {

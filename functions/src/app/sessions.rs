@@ -1,0 +1,355 @@
+//! Logging in and staying logged in: login with throttling, refresh-token rotation with
+//! reuse detection, logout, and password change (which ends the user's other sessions).
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::app::auth::{
+    PasswordPolicy, Tokens, check_new_password, dummy_hash, hash_password, verify_password,
+};
+use crate::app::secrets::{random_token, same, token_hash};
+use crate::app::{AppError, Deps};
+use crate::domain::access::Actor;
+use crate::ports::store::{SessionRecord, StoreError, ThrottleRecord, UserRecord};
+
+/// Lifetimes and throttling limits.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// How long a refresh token stays valid without use.
+    pub refresh_ttl: SignedDuration,
+    /// Failures of one account before logins to it are delayed.
+    pub account_threshold: u32,
+    /// Failures from one address (any account) before its logins are delayed.
+    pub address_threshold: u32,
+    /// Failures older than this are forgotten.
+    pub window: SignedDuration,
+    /// The first delay; each further failure doubles it, up to `max_delay`.
+    pub base_delay: SignedDuration,
+    pub max_delay: SignedDuration,
+    pub password_policy: PasswordPolicy,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            refresh_ttl: SignedDuration::from_hours(24 * 14),
+            account_threshold: 5,
+            address_threshold: 20,
+            window: SignedDuration::from_hours(1),
+            base_delay: SignedDuration::from_secs(30),
+            max_delay: SignedDuration::from_mins(15),
+            password_policy: PasswordPolicy::default(),
+        }
+    }
+}
+
+/// Everything authentication needs besides the store: the token keys and the limits.
+pub struct Auth {
+    pub tokens: Tokens,
+    pub config: SessionConfig,
+}
+
+/// A logged-in session as the client receives it: the access token (JWT), the refresh
+/// token (`<session id>.<secret>`), and the CSRF token the client echoes.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub user: UserRecord,
+    pub access: String,
+    pub refresh: String,
+    pub csrf: String,
+    pub session_id: String,
+}
+
+fn actor_of(user: &UserRecord) -> Actor {
+    Actor {
+        user_id: user.id.clone(),
+        role: user.role,
+        company_id: user.company_id.clone(),
+    }
+}
+
+/// Until when failures under one key delay logins, if they do.
+fn locked_until(r: &ThrottleRecord, threshold: u32, cfg: &SessionConfig) -> Option<Timestamp> {
+    if r.failures < threshold {
+        return None;
+    }
+    let doublings = (r.failures - threshold).min(20);
+    let delay = cfg
+        .base_delay
+        .checked_mul(1i32 << doublings)
+        .unwrap_or(cfg.max_delay)
+        .min(cfg.max_delay);
+    Some(r.last_at + delay)
+}
+
+async fn check_throttle(
+    deps: &Deps,
+    cfg: &SessionConfig,
+    keys: &[(String, u32)],
+    now: Timestamp,
+) -> Result<(), AppError> {
+    for (key, threshold) in keys {
+        if let Some(r) = deps.store.throttle(key).await?
+            && let Some(until) = locked_until(&r, *threshold, cfg)
+            && until > now
+        {
+            let secs = (until - now).get_seconds().max(1) as u64;
+            return Err(AppError::Throttled {
+                retry_after_secs: secs,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs argon2 off the async threads: it takes tens of milliseconds of CPU on purpose.
+async fn verify_blocking(password: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
+async fn start_session(
+    deps: &Deps,
+    auth: &Auth,
+    user: UserRecord,
+    now: Timestamp,
+) -> Result<Issued, AppError> {
+    let session_id = random_token(16)?;
+    let secret = random_token(32)?;
+    let csrf = random_token(24)?;
+    deps.store
+        .create_session(SessionRecord {
+            id: session_id.clone(),
+            user_id: user.id.clone(),
+            refresh_hash: token_hash(&secret),
+            previous_hash: None,
+            csrf: csrf.clone(),
+            created_at: now,
+            refreshed_at: now,
+            expires_at: now + auth.config.refresh_ttl,
+            revoked: false,
+        })
+        .await?;
+    let access = auth
+        .tokens
+        .issue(&actor_of(&user), (&session_id, &csrf), now.as_second())?;
+    Ok(Issued {
+        user,
+        access,
+        refresh: format!("{session_id}.{secret}"),
+        csrf,
+        session_id,
+    })
+}
+
+/// Logs in with login ID and password from `address`. Unknown IDs, wrong passwords and
+/// disabled accounts give the same `Unauthenticated` after the same argon2 work;
+/// repeated failures per account and per address answer `Throttled` with a growing delay,
+/// without looking at the password.
+pub async fn login(
+    deps: &Deps,
+    auth: &Auth,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> Result<Issued, AppError> {
+    let cfg = &auth.config;
+    let now = deps.clock.now();
+    let login_id = email.trim().to_lowercase();
+    let keys = [
+        (format!("acct:{login_id}"), cfg.account_threshold),
+        (format!("ip:{address}"), cfg.address_threshold),
+    ];
+    check_throttle(deps, cfg, &keys, now).await?;
+    let user = if login_id.is_empty() || login_id.len() > 320 {
+        None
+    } else {
+        deps.store.user_by_email(&login_id).await?
+    };
+    let phc = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let matches = verify_blocking(password.to_owned(), phc).await;
+    match user {
+        Some(user) if matches && !user.disabled && user.password_hash.is_some() => {
+            deps.store.clear_failures(&keys[0].0).await?;
+            tracing::info!(user = %user.id, "login");
+            start_session(deps, auth, user, now).await
+        }
+        _ => {
+            for (key, _) in &keys {
+                deps.store.record_failure(key, now, cfg.window).await?;
+            }
+            tracing::info!(address, "login failed");
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token. A token
+/// that was already exchanged revokes the whole session (someone holds a copy).
+pub async fn refresh(deps: &Deps, auth: &Auth, token: &str) -> Result<Issued, AppError> {
+    let now = deps.clock.now();
+    let (sid, secret) = token.split_once('.').ok_or(AppError::Unauthenticated)?;
+    let session = deps
+        .store
+        .get_session(sid)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let presented = token_hash(secret);
+    if session.revoked || session.expires_at <= now {
+        return Err(AppError::Unauthenticated);
+    }
+    if !same(&presented, &session.refresh_hash) {
+        if session
+            .previous_hash
+            .as_deref()
+            .is_some_and(|p| same(p, &presented))
+        {
+            tracing::warn!(session = %sid, "a used refresh token came back: session revoked");
+            deps.store.revoke_session(sid).await?;
+        }
+        return Err(AppError::Unauthenticated);
+    }
+    let user = deps
+        .store
+        .get_user(&session.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(AppError::Unauthenticated)?;
+    let next_secret = random_token(32)?;
+    match deps
+        .store
+        .rotate_session(
+            sid,
+            &session.refresh_hash,
+            &token_hash(&next_secret),
+            now,
+            now + auth.config.refresh_ttl,
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(AppError::Unauthenticated),
+        Err(e) => return Err(e.into()),
+    }
+    let access = auth
+        .tokens
+        .issue(&actor_of(&user), (sid, &session.csrf), now.as_second())?;
+    Ok(Issued {
+        user,
+        access,
+        refresh: format!("{sid}.{next_secret}"),
+        csrf: session.csrf,
+        session_id: sid.to_owned(),
+    })
+}
+
+/// Ends a session: its refresh token no longer works.
+pub async fn logout(deps: &Deps, session_id: &str) -> Result<(), AppError> {
+    deps.store.revoke_session(session_id).await?;
+    Ok(())
+}
+
+/// Changes the actor's password after checking the current one, and ends every other
+/// session of the user.
+pub async fn change_password(
+    deps: &Deps,
+    auth: &Auth,
+    actor: &Actor,
+    session_id: &str,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let user = deps
+        .store
+        .get_user(&actor.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let phc = user
+        .password_hash
+        .clone()
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    if !verify_blocking(current.to_owned(), phc).await {
+        return Err(AppError::invalid("current_password", "does not match"));
+    }
+    check_new_password(new, &user.email, &auth.config.password_policy)?;
+    set_password(deps, user, new).await?;
+    deps.store
+        .revoke_user_sessions(&actor.user_id, Some(session_id))
+        .await?;
+    Ok(())
+}
+
+/// Stores a new password hash for `user`, retrying if the record changed meanwhile.
+pub async fn set_password(
+    deps: &Deps,
+    mut user: UserRecord,
+    password: &str,
+) -> Result<(), AppError> {
+    let password = password.to_owned();
+    let phc = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))??;
+    for _ in 0..8 {
+        let expected = user.version;
+        let mut next = user.clone();
+        next.password_hash = Some(phc.clone());
+        next.version = expected + 1;
+        match deps.store.update_user(next, expected).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict(_)) => {
+                user = deps
+                    .store
+                    .get_user(&user.id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(failures: u32, last: &str) -> ThrottleRecord {
+        let at: Timestamp = last.parse().unwrap();
+        ThrottleRecord {
+            failures,
+            first_at: at,
+            last_at: at,
+        }
+    }
+
+    #[test]
+    fn the_delay_starts_at_the_threshold_doubles_and_is_capped() {
+        let cfg = SessionConfig::default();
+        let at = "2026-11-23T00:00:00Z";
+        let t0: Timestamp = at.parse().unwrap();
+        assert_eq!(locked_until(&record(4, at), 5, &cfg), None);
+        assert_eq!(
+            locked_until(&record(5, at), 5, &cfg),
+            Some(t0 + SignedDuration::from_secs(30))
+        );
+        assert_eq!(
+            locked_until(&record(6, at), 5, &cfg),
+            Some(t0 + SignedDuration::from_secs(60))
+        );
+        assert_eq!(
+            locked_until(&record(9, at), 5, &cfg),
+            Some(t0 + SignedDuration::from_secs(480))
+        );
+        assert_eq!(
+            locked_until(&record(10, at), 5, &cfg),
+            Some(t0 + SignedDuration::from_mins(15))
+        );
+        assert_eq!(
+            locked_until(&record(500, at), 5, &cfg),
+            Some(t0 + SignedDuration::from_mins(15))
+        );
+    }
+}

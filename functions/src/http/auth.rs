@@ -1,0 +1,300 @@
+//! Login, refresh, logout, and the caller's own account (`/me`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppError;
+use crate::app::sessions;
+use crate::http::ApiState;
+use crate::http::problem::{Problem, ProblemSpec};
+use crate::http::session::{
+    Body, ClientAddr, Session, cleared_cookies, csrf_refused, double_submit_ok, refresh_token,
+    session_cookies,
+};
+use crate::ports::store::UserRecord;
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(update_settings))
+        .routes(routes!(change_password))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The user ID (e-mail address).
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Settings {
+    /// `ja` or `en`.
+    pub lang: String,
+    /// An IANA time zone, e.g. `Asia/Tokyo`.
+    pub time_zone: String,
+    /// Tickets per list page: 10, 25, 50 or 100.
+    pub page_size: u32,
+    /// Seconds between list refreshes; 0 is off.
+    pub refresh_secs: u32,
+}
+
+/// The logged-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// `customer`, `agent` or `admin`.
+    pub role: String,
+    pub company: Option<CompanyRef>,
+    pub settings: Settings,
+}
+
+pub async fn me_of(state: &ApiState, user: &UserRecord) -> Result<Me, AppError> {
+    let company = match &user.company_id {
+        Some(id) => state.deps.store.get_company(id).await?.map(|c| CompanyRef {
+            id: c.id,
+            name: c.name,
+        }),
+        None => None,
+    };
+    Ok(Me {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: user.role.as_str().to_owned(),
+        company,
+        settings: Settings {
+            lang: user.lang.clone(),
+            time_zone: user.time_zone.clone(),
+            page_size: user.page_size,
+            refresh_secs: user.refresh_secs,
+        },
+    })
+}
+
+async fn issued_response(state: &ApiState, issued: sessions::Issued) -> Result<Response, AppError> {
+    let me = me_of(state, &issued.user).await?;
+    let mut res = Json(me).into_response();
+    for (k, v) in session_cookies(state, &issued) {
+        res.headers_mut().append(k, v);
+    }
+    Ok(res)
+}
+
+/// Logs in. Unknown user IDs and wrong passwords get the same answer; repeated failures
+/// are throttled per account and per address.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = Me, description = "Logged in; sets the mg_access, mg_refresh and mg_csrf cookies"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Throttled; see Retry-After")))]
+async fn login(
+    State(state): State<ApiState>,
+    ClientAddr(addr): ClientAddr,
+    Body(req): Body<LoginRequest>,
+) -> Result<Response, AppError> {
+    let issued =
+        sessions::login(&state.deps, &state.auth, &req.email, &req.password, &addr).await?;
+    issued_response(&state, issued).await
+}
+
+/// Exchanges the refresh cookie for new cookies (the refresh token rotates). Needs the
+/// `mg_csrf` cookie echoed in `X-CSRF-Token`.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn refresh(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+) -> Result<Response, ProblemSpec> {
+    if !double_submit_ok(&headers) {
+        return Err(csrf_refused());
+    }
+    let token = refresh_token(&headers).ok_or(AppError::Unauthenticated)?;
+    let issued = sessions::refresh(&state.deps, &state.auth, &token).await?;
+    Ok(issued_response(&state, issued).await?)
+}
+
+/// Logs out: the session's refresh token is revoked and the cookies are cleared.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn logout(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+) -> Result<Response, ProblemSpec> {
+    if !double_submit_ok(&headers) {
+        return Err(csrf_refused());
+    }
+    if let Some(token) = refresh_token(&headers)
+        && let Some((sid, _)) = token.split_once('.')
+    {
+        sessions::logout(&state.deps, sid).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    for (k, v) in cleared_cookies(&state) {
+        res.headers_mut().append(k, v);
+    }
+    Ok(res)
+}
+
+async fn current_user(state: &ApiState, session: &Session) -> Result<UserRecord, AppError> {
+    state
+        .deps
+        .store
+        .get_user(&session.actor.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The logged-in user and their settings.
+#[utoipa::path(get, path = "/me", tag = "me",
+    responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn me(State(state): State<ApiState>, session: Session) -> Result<Json<Me>, AppError> {
+    let user = current_user(&state, &session).await?;
+    Ok(Json(me_of(&state, &user).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SettingsUpdate {
+    pub lang: Option<String>,
+    pub time_zone: Option<String>,
+    pub page_size: Option<u32>,
+    pub refresh_secs: Option<u32>,
+}
+
+pub const PAGE_SIZES: &[u32] = &[10, 25, 50, 100];
+pub const REFRESH_CHOICES: &[u32] = &[0, 30, 60, 300];
+
+/// Changes personal settings; every invalid one is named.
+#[utoipa::path(patch, path = "/me/settings", tag = "me", request_body = SettingsUpdate,
+    responses((status = 200, body = Me), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn update_settings(
+    State(state): State<ApiState>,
+    session: Session,
+    Body(req): Body<SettingsUpdate>,
+) -> Result<Json<Me>, ProblemSpec> {
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, ja: String, en: String| {
+        errors.push((field.to_owned(), "not_an_option".to_owned(), [ja, en]));
+    };
+    if let Some(l) = &req.lang
+        && !["ja", "en"].contains(&l.as_str())
+    {
+        bad(
+            "lang",
+            "ja か en を選んでください".into(),
+            "Choose ja or en".into(),
+        );
+    }
+    if let Some(tz) = &req.time_zone
+        && jiff::tz::TimeZone::get(tz).is_err()
+    {
+        bad(
+            "time_zone",
+            format!("「{tz}」はタイムゾーンとして認識できません"),
+            format!("'{tz}' is not a known time zone"),
+        );
+    }
+    if let Some(n) = req.page_size
+        && !PAGE_SIZES.contains(&n)
+    {
+        bad(
+            "page_size",
+            "10, 25, 50, 100 から選んでください".into(),
+            "Choose 10, 25, 50 or 100".into(),
+        );
+    }
+    if let Some(n) = req.refresh_secs
+        && !REFRESH_CHOICES.contains(&n)
+    {
+        bad(
+            "refresh_secs",
+            "0, 30, 60, 300 から選んでください".into(),
+            "Choose 0, 30, 60 or 300".into(),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ProblemSpec::invalid(errors));
+    }
+    for _ in 0..8 {
+        let user = current_user(&state, &session).await?;
+        let mut next = user.clone();
+        if let Some(l) = &req.lang {
+            next.lang = l.clone();
+        }
+        if let Some(tz) = &req.time_zone {
+            next.time_zone = tz.clone();
+        }
+        if let Some(n) = req.page_size {
+            next.page_size = n;
+        }
+        if let Some(n) = req.refresh_secs {
+            next.refresh_secs = n;
+        }
+        next.version = user.version + 1;
+        match state
+            .deps
+            .store
+            .update_user(next.clone(), user.version)
+            .await
+        {
+            Ok(()) => return Ok(Json(me_of(&state, &next).await?)),
+            Err(crate::ports::StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(AppError::from(e).into()),
+        }
+    }
+    Err(AppError::Busy.into())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the password; every other session of the user ends.
+#[utoipa::path(post, path = "/me/password", tag = "me", request_body = PasswordChange,
+    responses((status = 204), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn change_password(
+    State(state): State<ApiState>,
+    session: Session,
+    Body(req): Body<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    sessions::change_password(
+        &state.deps,
+        &state.auth,
+        &session.actor,
+        &session.session_id,
+        &req.current_password,
+        &req.new_password,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Invalid {
+            field: "password",
+            message,
+        } => AppError::Invalid {
+            field: "new_password",
+            message,
+        },
+        e => e,
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}

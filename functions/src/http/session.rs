@@ -1,0 +1,239 @@
+//! Who is calling: the access token from the `mg_access` cookie, checked on every
+//! request, and the CSRF token checked on every state-changing one. Also the cookies
+//! the server sets, and the JSON body extractor whose errors are problems too.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum_extra::extract::cookie::CookieJar;
+
+use crate::app::auth::TokenError;
+use crate::app::secrets::same;
+use crate::app::sessions::Issued;
+use crate::domain::access::Actor;
+use crate::http::ApiState;
+use crate::http::problem::ProblemSpec;
+
+pub const ACCESS_COOKIE: &str = "mg_access";
+pub const REFRESH_COOKIE: &str = "mg_refresh";
+pub const CSRF_COOKIE: &str = "mg_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Where the refresh cookie is sent: only to the auth endpoints.
+const REFRESH_PATH: &str = "/api/v1/auth";
+
+/// A logged-in caller.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub session_id: String,
+}
+
+fn unauthenticated(code: &'static str) -> ProblemSpec {
+    let mut p = ProblemSpec::from(crate::app::AppError::Unauthenticated);
+    if code == "token_expired" {
+        p = ProblemSpec::new(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            "ログインの有効期限が切れました",
+            "Your login has expired",
+        );
+    }
+    p
+}
+
+pub fn csrf_refused() -> ProblemSpec {
+    ProblemSpec::new(
+        StatusCode::FORBIDDEN,
+        "csrf",
+        "リクエストを確認できませんでした。ページを再読み込みしてください",
+        "The request could not be verified; reload the page",
+    )
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl Session {
+    /// The session of a request and its CSRF token, if the access token is valid.
+    fn verify(state: &ApiState, headers: &HeaderMap) -> Result<(Session, String), ProblemSpec> {
+        let token = CookieJar::from_headers(headers)
+            .get(ACCESS_COOKIE)
+            .map(|c| c.value().to_owned())
+            .ok_or_else(|| unauthenticated("unauthenticated"))?;
+        let now = state.deps.clock.now().as_second();
+        let claims = state.auth.tokens.verify(&token, now).map_err(|e| match e {
+            TokenError::Expired => unauthenticated("token_expired"),
+            TokenError::Invalid => unauthenticated("unauthenticated"),
+        })?;
+        let actor = claims
+            .actor()
+            .ok_or_else(|| unauthenticated("unauthenticated"))?;
+        Ok((
+            Session {
+                actor,
+                session_id: claims.sid,
+            },
+            claims.csrf,
+        ))
+    }
+
+    /// The session of a request for reading (no CSRF check), e.g. the members' pages.
+    pub fn of_headers(state: &ApiState, headers: &HeaderMap) -> Result<Session, ProblemSpec> {
+        Session::verify(state, headers).map(|(s, _)| s)
+    }
+}
+
+impl FromRequestParts<ApiState> for Session {
+    type Rejection = ProblemSpec;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
+        let (session, csrf) = Session::verify(state, &parts.headers)?;
+        if !is_safe(&parts.method) {
+            // The CSRF token is a claim of the signed access token; the client echoes it.
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if csrf.is_empty() || !same(sent, &csrf) {
+                return Err(csrf_refused());
+            }
+        }
+        Ok(session)
+    }
+}
+
+/// The double-submit check for requests made before an access token exists or after it
+/// expired (refresh, logout): the header must equal the `mg_csrf` cookie, which another
+/// site can neither read nor set.
+pub fn double_submit_ok(headers: &HeaderMap) -> bool {
+    let jar = CookieJar::from_headers(headers);
+    let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    matches!((cookie, sent), (Some(c), Some(s)) if !c.is_empty() && same(&c, s))
+}
+
+/// The refresh token from its cookie.
+pub fn refresh_token(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// A `Set-Cookie` value. Every value the server sets is base64url or a JWT, so it needs
+/// no quoting.
+fn cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    http_only: bool,
+    same_site: &str,
+    secure: bool,
+    max_age: i64,
+) -> (header::HeaderName, HeaderValue) {
+    let mut c = format!("{name}={value}; Path={path}; Max-Age={max_age}; SameSite={same_site}");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    (
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1")),
+    )
+}
+
+/// The three cookies of a new or refreshed session.
+pub fn session_cookies(
+    state: &ApiState,
+    issued: &Issued,
+) -> Vec<(header::HeaderName, HeaderValue)> {
+    let secure = state.secure_cookies;
+    let refresh_secs = state.auth.config.refresh_ttl.as_secs();
+    vec![
+        cookie(
+            ACCESS_COOKIE,
+            &issued.access,
+            "/",
+            true,
+            "Lax",
+            secure,
+            refresh_secs,
+        ),
+        cookie(
+            REFRESH_COOKIE,
+            &issued.refresh,
+            REFRESH_PATH,
+            true,
+            "Strict",
+            secure,
+            refresh_secs,
+        ),
+        cookie(
+            CSRF_COOKIE,
+            &issued.csrf,
+            "/",
+            false,
+            "Strict",
+            secure,
+            refresh_secs,
+        ),
+    ]
+}
+
+/// Cookies that remove the session's cookies.
+pub fn cleared_cookies(state: &ApiState) -> Vec<(header::HeaderName, HeaderValue)> {
+    let secure = state.secure_cookies;
+    vec![
+        cookie(ACCESS_COOKIE, "", "/", true, "Lax", secure, 0),
+        cookie(REFRESH_COOKIE, "", REFRESH_PATH, true, "Strict", secure, 0),
+        cookie(CSRF_COOKIE, "", "/", false, "Strict", secure, 0),
+    ]
+}
+
+/// The caller's address, for throttling (the TCP peer locally).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientAddr(addr))
+    }
+}
+
+/// A JSON body; malformed JSON or wrong types are a 400 problem naming the problem.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ProblemSpec))]
+pub struct Body<T>(pub T);
+
+impl From<JsonRejection> for ProblemSpec {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        let text = r.body_text();
+        ProblemSpec::new(
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                status
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            "bad_body",
+            "リクエストの形式が正しくありません",
+            "The request body is not valid",
+        )
+        .detail(text.clone(), text)
+    }
+}

@@ -1,0 +1,657 @@
+//! Tickets: list, open, view, reply, change, and the staff list for owner choices.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppError;
+use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
+use crate::domain::access::{Actor, Role};
+use crate::domain::ticket::State as TicketState;
+use crate::http::ApiState;
+use crate::http::auth::CompanyRef;
+use crate::http::problem::Problem;
+use crate::http::session::{Body, Session};
+use crate::ports::store::{ListFilter, TicketRecord};
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_ticket, patch_ticket))
+        .routes(routes!(reply))
+        .routes(routes!(follow_up))
+        .routes(routes!(preview))
+        .routes(routes!(staff))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `mine` (default), `company` (customers) or `all` (staff).
+    pub of: Option<String>,
+    /// `all` (default), `open` or `closed`.
+    pub filter: Option<String>,
+    /// Keywords over subject and the start of the latest article.
+    pub q: Option<String>,
+    /// `newest` (default) or `oldest` update first.
+    pub order: Option<String>,
+    /// Page size; the user's setting when absent.
+    pub limit: Option<u32>,
+    /// Where the previous page ended.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketSummary {
+    pub number: String,
+    pub subject: String,
+    pub preview: String,
+    pub state: String,
+    pub priority: String,
+    pub requester_name: String,
+    pub company_name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountsDto {
+    pub all: u64,
+    pub open: u64,
+    pub closed: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketList {
+    pub items: Vec<TicketSummary>,
+    pub counts: CountsDto,
+    pub next: Option<String>,
+}
+
+fn invalid_choice(field: &'static str, value: &str, choices: &[&str]) -> AppError {
+    AppError::invalid(
+        field,
+        format!("'{value}' is not one of {}", choices.join(", ")),
+    )
+}
+
+/// One page of tickets with the All / Open / Closed counts.
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListParams),
+    responses((status = 200, body = TicketList), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn list(
+    State(state): State<ApiState>,
+    session: Session,
+    Query(p): Query<ListParams>,
+) -> Result<Json<TicketList>, AppError> {
+    let of = match p.of.as_deref().unwrap_or("mine") {
+        "mine" => ListOf::Mine,
+        "company" => ListOf::Company,
+        "all" => ListOf::All,
+        other => return Err(invalid_choice("of", other, &["mine", "company", "all"])),
+    };
+    let filter = match p.filter.as_deref().unwrap_or("all") {
+        "all" => ListFilter::All,
+        "open" => ListFilter::Open,
+        "closed" => ListFilter::Closed,
+        other => return Err(invalid_choice("filter", other, &["all", "open", "closed"])),
+    };
+    let oldest_first = match p.order.as_deref().unwrap_or("newest") {
+        "newest" => false,
+        "oldest" => true,
+        other => return Err(invalid_choice("order", other, &["newest", "oldest"])),
+    };
+    let limit = match p.limit {
+        Some(n) if (1..=100).contains(&n) => n,
+        Some(_) => return Err(AppError::invalid("limit", "must be between 1 and 100")),
+        None => state
+            .deps
+            .store
+            .get_user(&session.actor.user_id)
+            .await?
+            .map(|u| u.page_size)
+            .unwrap_or(25),
+    };
+    let query = tickets::ListRequest {
+        of,
+        filter,
+        oldest_first,
+        keywords: p.q.unwrap_or_default(),
+        cursor: p.cursor,
+        limit,
+    };
+    let (page, counts) = tickets::list(&state.deps, &session.actor, query).await?;
+    let names = state.names(page.items.iter()).await?;
+    Ok(Json(TicketList {
+        items: page
+            .items
+            .into_iter()
+            .map(|t| TicketSummary {
+                requester_name: names.user(&t.requester_id),
+                company_name: names.company(&t.company_id),
+                number: t.number,
+                subject: t.subject,
+                preview: t.preview,
+                state: t.state.as_str().to_owned(),
+                priority: t.priority,
+                created_at: t.created_at,
+                updated_at: t.updated_at,
+            })
+            .collect(),
+        counts: CountsDto {
+            all: counts.all(),
+            open: counts.open,
+            closed: counts.closed,
+        },
+        next: page.next,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+pub struct NewTicketRequest {
+    pub subject: String,
+    pub body: String,
+    pub priority: Option<String>,
+    pub service: Option<String>,
+    pub sla: Option<String>,
+    pub ticket_type: Option<String>,
+    pub product: Option<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Comma-separated addresses.
+    #[serde(default)]
+    pub cc: String,
+    /// Ids of uploads to attach.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimerDto {
+    /// `waiting_customer` or `pending_close`: what happens when it is due.
+    pub kind: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDto {
+    pub number: String,
+    pub subject: String,
+    pub state: String,
+    pub priority: String,
+    pub requester: UserRef,
+    pub company: CompanyRef,
+    pub owner: Option<UserRef>,
+    pub service: Option<String>,
+    pub sla: Option<String>,
+    pub ticket_type: Option<String>,
+    pub product: Option<String>,
+    pub fields: BTreeMap<String, String>,
+    pub cc: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<Timestamp>,
+    pub linked_to: Option<String>,
+    /// Until when a reply reopens a closed ticket.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reopen_until: Option<Timestamp>,
+    pub timer: Option<TimerDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentDto {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleDto {
+    pub seq: u32,
+    pub author_name: String,
+    pub from_staff: bool,
+    pub internal: bool,
+    /// Sanitized HTML rendered from the Markdown body.
+    pub body_html: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    pub attachments: Vec<AttachmentDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDetail {
+    pub ticket: TicketDto,
+    /// Oldest first; internal notes only for staff.
+    pub articles: Vec<ArticleDto>,
+    /// The states the reader may choose in the reply form.
+    pub next_states: Vec<String>,
+    pub can_reply: bool,
+    /// Closed past the reopen window: a reply must be a follow-up ticket.
+    pub needs_follow_up: bool,
+}
+
+async fn detail(
+    state: &ApiState,
+    actor: &Actor,
+    view: TicketView,
+) -> Result<TicketDetail, AppError> {
+    let t = view.ticket;
+    let now = state.deps.clock.now();
+    let names = state.names(std::iter::once(&t)).await?;
+    let staff_ids = state
+        .staff_among(view.articles.iter().map(|a| &a.author_id))
+        .await?;
+    let reopen_until = t
+        .closed_at
+        .map(|c| c + state.deps.config.timers.reopen_window);
+    let needs_follow_up = t.state == TicketState::Closed && reopen_until.is_some_and(|u| u <= now);
+    let next_states: Vec<String> = if actor.is_staff() {
+        [
+            TicketState::Open,
+            TicketState::WaitingCustomer,
+            TicketState::PendingClose,
+            TicketState::Closed,
+        ]
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect()
+    } else if t.state == TicketState::Closed {
+        vec![]
+    } else {
+        vec![TicketState::Closed.as_str().to_owned()]
+    };
+    let number = t.number.clone();
+    Ok(TicketDetail {
+        articles: view
+            .articles
+            .into_iter()
+            .map(|a| ArticleDto {
+                seq: a.seq,
+                from_staff: staff_ids.contains(&a.author_id),
+                author_name: a.author_name,
+                internal: a.internal,
+                body_html: crate::http::render::body_html(&a.body_md),
+                created_at: a.created_at,
+                attachments: a
+                    .attachments
+                    .into_iter()
+                    .map(|f| AttachmentDto {
+                        url: format!("/api/v1/tickets/{number}/attachments/{}", f.id),
+                        id: f.id,
+                        name: f.name,
+                        size: f.size,
+                        content_type: f.content_type,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        next_states,
+        can_reply: !needs_follow_up,
+        needs_follow_up,
+        ticket: TicketDto {
+            requester: UserRef {
+                id: t.requester_id.clone(),
+                name: names.user(&t.requester_id),
+            },
+            company: CompanyRef {
+                id: t.company_id.clone(),
+                name: names.company(&t.company_id),
+            },
+            owner: t.owner_id.as_ref().map(|id| UserRef {
+                id: id.clone(),
+                name: names.user(id),
+            }),
+            timer: t.timer.map(|x| TimerDto {
+                kind: x.kind.as_str().to_owned(),
+                due_at: x.due,
+            }),
+            reopen_until,
+            number: t.number,
+            subject: t.subject,
+            state: t.state.as_str().to_owned(),
+            priority: t.priority,
+            service: t.service,
+            sla: t.sla,
+            ticket_type: t.ticket_type,
+            product: t.product,
+            fields: t.fields,
+            cc: t.cc,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            closed_at: t.closed_at,
+            linked_to: t.linked_to,
+        },
+    })
+}
+
+async fn detail_of(
+    state: &ApiState,
+    actor: &Actor,
+    number: &str,
+) -> Result<TicketDetail, AppError> {
+    let view = tickets::view(&state.deps, actor, number).await?;
+    detail(state, actor, view).await
+}
+
+/// Opens a ticket. A retry with the same `Idempotency-Key` header returns the same ticket.
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = NewTicketRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = TicketDetail), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<ApiState>,
+    session: Session,
+    headers: HeaderMap,
+    Body(req): Body<NewTicketRequest>,
+) -> Result<(StatusCode, Json<TicketDetail>), AppError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+        .map(|k| format!("{}:{k}", session.actor.user_id));
+    let attachments = state
+        .claim_uploads(&session.actor, &req.attachments)
+        .await?;
+    let t = tickets::open_ticket(
+        &state.deps,
+        &session.actor,
+        OpenTicket {
+            subject: req.subject,
+            body: req.body,
+            priority: req.priority,
+            product: req.product,
+            service: req.service,
+            sla: req.sla,
+            ticket_type: req.ticket_type,
+            fields: req.fields,
+            cc: req.cc,
+            attachments,
+            idempotency_key: key,
+            linked_to: None,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail_of(&state, &session.actor, &t.number).await?),
+    ))
+}
+
+/// A ticket with the articles the caller may see. Other companies' tickets are 404.
+#[utoipa::path(get, path = "/tickets/{number}", tag = "tickets", params(("number" = String, Path)),
+    responses((status = 200, body = TicketDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_ticket(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<Json<TicketDetail>, AppError> {
+    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReplyRequest {
+    pub body: String,
+    /// An internal note (staff only): never shown or mailed to customers.
+    #[serde(default)]
+    pub internal: bool,
+    /// The state chosen in the reply form.
+    pub next_state: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+fn parse_state(field: &'static str, s: &str) -> Result<TicketState, AppError> {
+    TicketState::parse(s).ok_or_else(|| {
+        invalid_choice(
+            field,
+            s,
+            &["new", "open", "waiting_customer", "pending_close", "closed"],
+        )
+    })
+}
+
+/// A reply or internal note, optionally with the next state.
+#[utoipa::path(post, path = "/tickets/{number}/articles", tag = "tickets", params(("number" = String, Path)),
+    request_body = ReplyRequest,
+    responses((status = 201, body = TicketDetail), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn reply(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+    Body(req): Body<ReplyRequest>,
+) -> Result<(StatusCode, Json<TicketDetail>), AppError> {
+    let next_state = req
+        .next_state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_state("next_state", s))
+        .transpose()?;
+    // Check the ticket is visible before taking the uploads.
+    tickets::visible_ticket(&state.deps, &session.actor, &number).await?;
+    let attachments = state
+        .claim_uploads(&session.actor, &req.attachments)
+        .await?;
+    tickets::reply(
+        &state.deps,
+        &session.actor,
+        &number,
+        Reply {
+            body: req.body,
+            internal: req.internal,
+            next_state,
+            attachments,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail_of(&state, &session.actor, &number).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FollowUpRequest {
+    /// Defaults to the old ticket's subject.
+    pub subject: Option<String>,
+    pub body: String,
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+/// A new ticket linked to a closed one whose reopen window has passed.
+#[utoipa::path(post, path = "/tickets/{number}/follow-up", tag = "tickets", params(("number" = String, Path)),
+    request_body = FollowUpRequest,
+    responses((status = 201, body = TicketDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn follow_up(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+    Body(req): Body<FollowUpRequest>,
+) -> Result<(StatusCode, Json<TicketDetail>), AppError> {
+    tickets::visible_ticket(&state.deps, &session.actor, &number).await?;
+    let attachments = state
+        .claim_uploads(&session.actor, &req.attachments)
+        .await?;
+    let t = tickets::follow_up(
+        &state.deps,
+        &session.actor,
+        &number,
+        req.subject,
+        req.body,
+        attachments,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail_of(&state, &session.actor, &t.number).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TicketPatch {
+    pub state: Option<String>,
+    pub priority: Option<String>,
+    /// A staff user's id; an empty string removes the owner.
+    pub owner_id: Option<String>,
+}
+
+/// Changes state, priority or owner (staff); customers may only close.
+#[utoipa::path(patch, path = "/tickets/{number}", tag = "tickets", params(("number" = String, Path)),
+    request_body = TicketPatch,
+    responses((status = 200, body = TicketDetail), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn patch_ticket(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+    Body(req): Body<TicketPatch>,
+) -> Result<Json<TicketDetail>, AppError> {
+    if let Some(s) = req.state.as_deref().filter(|s| !s.is_empty()) {
+        let to = parse_state("state", s)?;
+        tickets::change_state(&state.deps, &session.actor, &number, to).await?;
+    }
+    if req.priority.is_some() || req.owner_id.is_some() {
+        tickets::manage(
+            &state.deps,
+            &session.actor,
+            &number,
+            req.priority.as_deref(),
+            req.owner_id.as_deref(),
+        )
+        .await?;
+    }
+    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PreviewRequest {
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResponse {
+    pub html: String,
+}
+
+/// The sanitized HTML a Markdown body will show as.
+#[utoipa::path(post, path = "/preview", tag = "tickets", request_body = PreviewRequest,
+    responses((status = 200, body = PreviewResponse)))]
+async fn preview(_session: Session, Body(req): Body<PreviewRequest>) -> Json<PreviewResponse> {
+    Json(PreviewResponse {
+        html: crate::http::render::body_html(&req.body),
+    })
+}
+
+/// Staff users, for the owner choice (staff only).
+#[utoipa::path(get, path = "/staff", tag = "tickets",
+    responses((status = 200, body = Vec<UserRef>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn staff(
+    State(state): State<ApiState>,
+    session: Session,
+) -> Result<Json<Vec<UserRef>>, AppError> {
+    if !session.actor.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let users = state.deps.store.list_users(None).await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .filter(|u| matches!(u.role, Role::Agent | Role::Admin) && !u.disabled)
+            .map(|u| UserRef {
+                id: u.id,
+                name: u.name,
+            })
+            .collect(),
+    ))
+}
+
+/// Names of the people and companies of some tickets, looked up once each.
+pub struct Names {
+    users: BTreeMap<String, String>,
+    companies: BTreeMap<String, String>,
+}
+
+impl Names {
+    fn user(&self, id: &str) -> String {
+        self.users.get(id).cloned().unwrap_or_default()
+    }
+    fn company(&self, id: &str) -> String {
+        self.companies.get(id).cloned().unwrap_or_default()
+    }
+}
+
+impl ApiState {
+    pub async fn names<'a>(
+        &self,
+        tickets: impl Iterator<Item = &'a TicketRecord>,
+    ) -> Result<Names, AppError> {
+        let mut names = Names {
+            users: BTreeMap::new(),
+            companies: BTreeMap::new(),
+        };
+        for t in tickets {
+            for id in std::iter::once(&t.requester_id).chain(t.owner_id.iter()) {
+                if !names.users.contains_key(id) {
+                    let name = self
+                        .deps
+                        .store
+                        .get_user(id)
+                        .await?
+                        .map(|u| u.name)
+                        .unwrap_or_default();
+                    names.users.insert(id.clone(), name);
+                }
+            }
+            if !names.companies.contains_key(&t.company_id) {
+                let name = self
+                    .deps
+                    .store
+                    .get_company(&t.company_id)
+                    .await?
+                    .map(|c| c.name)
+                    .unwrap_or_default();
+                names.companies.insert(t.company_id.clone(), name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Which of these authors are staff (one lookup per distinct author).
+    async fn staff_among<'a>(
+        &self,
+        authors: impl Iterator<Item = &'a String>,
+    ) -> Result<std::collections::BTreeSet<String>, AppError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut staff = std::collections::BTreeSet::new();
+        for id in authors {
+            if seen.insert(id.clone())
+                && let Some(u) = self.deps.store.get_user(id).await?
+                && matches!(u.role, Role::Agent | Role::Admin)
+            {
+                staff.insert(u.id);
+            }
+        }
+        Ok(staff)
+    }
+}
