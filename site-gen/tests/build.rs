@@ -499,3 +499,44 @@ fn no_page_has_inline_script_style_or_event_handlers() {
         }
     }
 }
+
+/// The scripts name their strings without the `portal.` prefix; each must exist (the
+/// build checks that ja and en have the same keys).
+#[test]
+fn every_string_the_portal_scripts_use_exists() {
+    let root = common::project_root().join("templates");
+    let ja = std::fs::read_to_string(root.join("i18n/ja.yaml")).unwrap();
+    let keys: std::collections::HashSet<&str> = ja
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim()))
+        .collect();
+    let mut used = Vec::new();
+    for e in walkdir::WalkDir::new(root.join("assets"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_none_or(|x| x != "js") {
+            continue;
+        }
+        let js = std::fs::read_to_string(e.path()).unwrap();
+        for call in ["t(\"", "flashNext(\""] {
+            for (at, _) in js.match_indices(call) {
+                // `t(` itself, not the end of `split(` or `set(`.
+                let before = js[..at].chars().next_back().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    continue;
+                }
+                let rest = &js[at + call.len()..];
+                let key = &rest[..rest.find('"').unwrap_or(0)];
+                used.push((e.path().display().to_string(), format!("portal.{key}")));
+            }
+        }
+    }
+    assert!(used.len() > 50, "found {} uses", used.len());
+    for (file, key) in used {
+        assert!(
+            keys.contains(key.as_str()),
+            "{file}: '{key}' is not in templates/i18n/ja.yaml"
+        );
+    }
+}
