@@ -110,8 +110,9 @@ function render(data, append) {
     showPanel("list");
   } else {
     const empty = document.querySelector("[data-empty-text]");
-    const filtered = view.q || view.filter !== "all";
+    const filtered = data.counts?.all !== 0 && (view.q || view.filter !== "all");
     empty.textContent = filtered ? empty.dataset.filtered : empty.dataset.none;
+    document.querySelector("[data-clear-filters]").hidden = !filtered;
     showPanel("empty");
   }
 }
@@ -186,6 +187,12 @@ export async function start() {
     if (!ev.target.value) change("q", "");
   });
   document.querySelector("[data-more]").addEventListener("click", () => load({ append: true }));
+  document.querySelector("[data-clear-filters]").addEventListener("click", () => {
+    Object.assign(view, { filter: "all", q: "" });
+    writeUrl();
+    syncControls();
+    load();
+  });
   await load();
   autoRefresh();
 }
