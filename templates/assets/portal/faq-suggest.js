@@ -1,6 +1,6 @@
-// "Could this FAQ solve it?" (seed 001): while the subject is typed, FAQ items and other
-// pages of the site's static search index that match it, the members' index included
-// for logged-in users. Links open in a new tab so that the form keeps what was typed.
+// "Could this FAQ solve it?" (seed 001): while the subject is typed, the FAQ items of the
+// site's static search index that match it, the members' index included for logged-in
+// users. Links open in a new tab so that the form keeps what was typed.
 
 import { search } from "../search-index.js";
 import { page } from "./i18n.js";
@@ -25,11 +25,13 @@ export function setupFaqSuggest(input, box, { members = false } = {}) {
       return;
     }
     try {
-      const { results } = await search(bases, q, { limit: 20, optional: [membersIndex] });
+      const { results } = await search(bases, q, { limit: 30, optional: [membersIndex] });
       if (q !== asked) return;
-      // A suggestion should match most of what was typed, not one stray bigram.
-      const best = results.length ? results[0].matched : 0;
-      const good = results.filter((r) => r.matched >= Math.max(1, Math.ceil(best * 0.6))).slice(0, MAX);
+      // FAQ items only (the index also holds notices and manuals), and only those that
+      // match most of what was typed, not one stray bigram.
+      const faq = results.filter((r) => r.url.startsWith(`${page.prefix}/faq/`) || r.url.startsWith(`/members${page.prefix}/faq/`));
+      const best = faq.length ? faq[0].matched : 0;
+      const good = faq.filter((r) => r.matched >= Math.max(1, Math.ceil(best * 0.6))).slice(0, MAX);
       list.replaceChildren(
         ...good.map((r) =>
           el(
