@@ -149,9 +149,9 @@ export function upload(file, onProgress) {
       };
       xhr.send(file);
     });
+  // A lost session stays an error here: uploads happen inside forms whose text must stay.
   const promise = once().catch(async (err) => {
     if (!aborted && err.status === 401 && err.code === "token_expired" && (await refresh())) return once();
-    if (err.status === 401) throw toLogin();
     throw err;
   });
   return {

@@ -67,11 +67,12 @@ async function preview(root, area) {
   }
   box.replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    const { html } = await api("/preview", { method: "POST", body: { body: area.value } });
+    const { html } = await api("/preview", { method: "POST", login: false, body: { body: area.value } });
     // The server sanitizes the HTML it renders from Markdown (the contract's body_html rule).
     box.innerHTML = html;
   } catch (err) {
-    if (!err.redirected) box.replaceChildren(el("p", { class: "field-error" }, t("editor.preview_failed"), " ", err.message));
+    const why = err.status === 401 ? t("error.session") : err.message;
+    box.replaceChildren(el("p", { class: "field-error" }, t("editor.preview_failed"), " ", why));
   }
 }
 

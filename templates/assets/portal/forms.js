@@ -3,7 +3,7 @@
 // from the checks made before sending. Also the busy state of a submit button.
 
 import { t } from "./i18n.js";
-import { el } from "./dom.js";
+import { el, loginUrl } from "./dom.js";
 
 /** The wrapper of a field: `[data-field="subject"]`, `[data-field="fields.serial_number"]`. */
 function wrapperOf(form, field) {
@@ -84,10 +84,18 @@ export function markErrors(form, errors, title = t("form.errors_title")) {
   alert.focus();
 }
 
-/** An ApiError on this form: per-field errors when there are any, else its message. */
+/**
+ * An ApiError on this form: per-field errors when there are any, else its message. A
+ * lost session (a write sent with `login: false`) keeps the form as it is and offers
+ * the login page in another tab, to come back and send again.
+ */
 export function showError(form, err) {
   if (err.redirected) return;
-  if (err.errors.length) {
+  if (err.status === 401) {
+    markErrors(form, [{ message: t("error.session") }], t("form.failed_title"));
+    const link = el("a", { href: loginUrl(), target: "_blank", rel: "noopener" }, t("error.session_login"));
+    form.querySelector("[data-form-alert]")?.append(el("p", null, link));
+  } else if (err.errors.length) {
     markErrors(form, err.errors);
   } else {
     markErrors(form, [{ message: err.message }], t("form.failed_title"));

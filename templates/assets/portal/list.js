@@ -17,9 +17,15 @@ let timer = 0;
 let lastLoad = 0;
 let generation = 0;
 
+const CHOICES = { of: ["mine", "company", "all"], filter: ["all", "open", "closed"], order: ["newest", "oldest"] };
+
+/** The view from the URL; unknown values keep the defaults. */
 function readUrl() {
   const p = new URLSearchParams(location.search);
-  for (const k of Object.keys(view)) if (p.get(k)) view[k] = p.get(k);
+  for (const k of Object.keys(view)) {
+    const v = p.get(k);
+    if (v && (!CHOICES[k] || CHOICES[k].includes(v))) view[k] = v;
+  }
 }
 
 function writeUrl() {
@@ -133,9 +139,10 @@ async function load({ append = false, quiet = false } = {}) {
     loadedPages = append ? loadedPages + 1 : 1;
     lastLoad = Date.now();
   } catch (err) {
-    if (mine !== generation || err.redirected) return;
-    if (quiet) return;
-    showUnavailable(err, () => load());
+    if (mine !== generation || err.redirected || quiet) return;
+    // A failed "more" keeps what is shown and says why under it.
+    if (append) document.querySelector("[data-list-status]").textContent = err.message;
+    else showUnavailable(err, () => load());
   } finally {
     more.disabled = false;
     document.querySelector("[data-list-controls]").removeAttribute("aria-busy");

@@ -160,9 +160,8 @@ function payload(form, uploads) {
 
 export async function start() {
   const form = document.getElementById("new-ticket");
-  let user;
   try {
-    [user, def] = await Promise.all([me(), api("/form")]);
+    [, def] = await Promise.all([me(), api("/form")]);
   } catch (err) {
     if (!err.redirected) showUnavailable(err, () => location.reload());
     return;
@@ -172,7 +171,8 @@ export async function start() {
   const editorRoot = form.querySelector("[data-editor]");
   setupEditor(editorRoot);
   const uploads = setupUploads(form.querySelector("[data-uploads]"), def.limits);
-  setupFaqSuggest(form.querySelector("#nt-subject"), form.querySelector("[data-faq-suggest]"), { members: !!user });
+  // Only logged-in users get here, so the members' index is theirs to search too.
+  setupFaqSuggest(form.querySelector("#nt-subject"), form.querySelector("[data-faq-suggest]"), { members: true });
   showPanel("form");
 
   let dirty = false;
@@ -197,7 +197,8 @@ export async function start() {
     status(form, t("new.sending"), false);
     key ??= idempotencyKey();
     try {
-      const detail = await api("/tickets", { method: "POST", body: payload(form, uploads), headers: { "Idempotency-Key": key } });
+      // login: false — a lost session must not take the typed text away (see showError).
+      const detail = await api("/tickets", { method: "POST", login: false, body: payload(form, uploads), headers: { "Idempotency-Key": key } });
       dirty = false;
       flashNext("new.created", { number: detail.ticket.number });
       location.assign(ticketUrl(page.prefix, detail.ticket.number));

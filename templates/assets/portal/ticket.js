@@ -264,6 +264,7 @@ function setupReply() {
       if (followUp) {
         const created = await api(`${base}/follow-up`, {
           method: "POST",
+          login: false,
           body: { subject: form.elements.subject.value.trim() || undefined, body: area.value, attachments: uploads.ids() },
         });
         flashNext("follow_up.created", { number: created.ticket.number });
@@ -274,6 +275,7 @@ function setupReply() {
       const next = form.elements.next_state.value;
       const d = await api(`${base}/articles`, {
         method: "POST",
+        login: false,
         body: { body: area.value, internal, next_state: next || undefined, attachments: uploads.ids() },
       });
       area.value = "";

@@ -28,46 +28,52 @@ export function setupUploads(root, limits = {}) {
 
   function add(file) {
     const bar = el("progress", { max: "1", value: "0", "aria-label": t("upload.progress", { name: file.name }) });
-    const state = el("span", { class: "upload-state" }, t("upload.uploading"));
+    const state = el("span", { class: "upload-state" });
+    const retryButton = el("button", { type: "button", class: "link-button upload-retry", hidden: true }, t("upload.retry"));
     const removeButton = el("button", { type: "button", class: "link-button upload-remove" }, t("upload.remove"));
     removeButton.setAttribute("aria-label", t("upload.remove_named", { name: file.name }));
-    const row = el(
-      "li",
-      { class: "upload is-uploading" },
-      el("span", { class: "upload-name" }, file.name),
-      el("span", { class: "upload-size muted" }, fileSize(file.size)),
-      bar,
-      state,
-      removeButton,
-    );
+    const row = el("li", { class: "upload" }, el("span", { class: "upload-name" }, file.name), el("span", { class: "upload-size muted" }, fileSize(file.size)), bar, state, retryButton, removeButton);
     const item = { file, row, id: null, task: null, failed: false };
     removeButton.addEventListener("click", () => remove(item));
     items.add(item);
     list.append(row);
 
-    const fail = (message) => {
+    const fail = (message, retry) => {
       item.failed = true;
       row.className = "upload is-failed";
-      bar.remove();
+      bar.hidden = true;
       state.textContent = message;
+      retryButton.hidden = !retry;
     };
-    if (file.size > maxBytes) return fail(t("upload.too_large", { size: fileSize(maxBytes) }));
-    if ([...items].filter((i) => !i.failed).length > maxCount) return fail(t("upload.too_many", { count: maxCount }));
-    item.task = upload(file, (p) => (bar.value = p));
-    item.task.promise.then(
-      (res) => {
-        item.id = res.id;
-        item.task = null;
-        row.className = "upload is-done";
-        bar.remove();
-        state.textContent = t("upload.done");
-      },
-      (err) => {
-        item.task = null;
-        if (err.code === "aborted" || err.redirected) return;
-        fail(err.status === 413 ? t("upload.too_large", { size: fileSize(maxBytes) }) : err.message);
-      },
-    );
+    const send = () => {
+      item.failed = false;
+      row.className = "upload is-uploading";
+      bar.hidden = false;
+      bar.value = 0;
+      retryButton.hidden = true;
+      state.textContent = t("upload.uploading");
+      item.task = upload(file, (p) => (bar.value = p));
+      item.task.promise.then(
+        (res) => {
+          item.id = res.id;
+          item.task = null;
+          row.className = "upload is-done";
+          bar.hidden = true;
+          state.textContent = t("upload.done");
+        },
+        (err) => {
+          item.task = null;
+          if (err.code === "aborted") return;
+          if (err.status === 413) return fail(t("upload.too_large", { size: fileSize(maxBytes) }), false);
+          // A lost session or network can come back: the same file may be sent again.
+          fail(err.status === 401 ? t("error.session") : err.message, true);
+        },
+      );
+    };
+    retryButton.addEventListener("click", send);
+    if (file.size > maxBytes) return fail(t("upload.too_large", { size: fileSize(maxBytes) }), false);
+    if ([...items].filter((i) => !i.failed).length > maxCount) return fail(t("upload.too_many", { count: maxCount }), false);
+    send();
   }
 
   input.addEventListener("change", () => {
