@@ -83,7 +83,7 @@ function toLogin() {
 
 /**
  * `api("/tickets?of=mine")`, `api("/tickets", {method: "POST", body: {...}})`.
- * Resolves to the parsed JSON (null for 204); rejects with ApiError.
+ * Resolves to the parsed JSON (null for an empty body); rejects with ApiError.
  * `login: false` keeps a 401 as an error instead of going to the login page.
  */
 export async function api(path, { method = "GET", body, headers: extra = {}, login = true } = {}) {
@@ -110,10 +110,12 @@ export async function api(path, { method = "GET", body, headers: extra = {}, log
     if (res.status === 401 && login) throw toLogin();
   }
   if (!res.ok) throw await problemOf(res);
-  if (res.status === 204) return null;
+  // 204, and 202 from /auth/forgot, come without a body.
+  const text = await res.text();
+  if (!text) return null;
   const type = res.headers.get("Content-Type") || "";
   if (!type.includes("json")) throw new ApiError(res.status, { detail: t("error.unexpected", { status: res.status }) });
-  return res.json();
+  return JSON.parse(text);
 }
 
 /**
