@@ -165,8 +165,24 @@ export function upload(file, onProgress) {
   };
 }
 
-/** A fresh key for one submit; reused when the same submit is retried. */
-export function idempotencyKey() {
+/**
+ * The Idempotency-Key of one logical submit. It stays the same across retries after a
+ * lost answer, a timeout, throttling or a server error (the first try may have gone
+ * through), and is renewed once the server has answered any other 4xx, or succeeded
+ * (that try created nothing, or the next submit is a new one).
+ */
+export function submitKey() {
+  let key = null;
+  return {
+    get: () => (key ??= idempotencyKey()),
+    settle(err) {
+      const rejected = err && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+      if (!err || rejected) key = null;
+    },
+  };
+}
+
+function idempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   // Outside a secure context (plain http on a LAN) randomUUID is missing.
   const b = crypto.getRandomValues(new Uint8Array(16));

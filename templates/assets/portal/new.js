@@ -3,7 +3,7 @@
 // and then its fields; priority; custom fields; subject with FAQ suggestions; body
 // (Markdown); CC; attachments. Sent with an Idempotency-Key kept across retries.
 
-import { api, ApiError, idempotencyKey } from "./api.js";
+import { api, ApiError, submitKey } from "./api.js";
 import { page, t } from "./i18n.js";
 import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
@@ -182,7 +182,7 @@ export async function start() {
   });
 
   const button = form.querySelector("button[type=submit]");
-  let key = null;
+  const key = submitKey();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const errors = missing(form);
@@ -195,10 +195,10 @@ export async function start() {
     clearErrors(form);
     busy(button, true);
     status(form, t("new.sending"), false);
-    key ??= idempotencyKey();
     try {
       // login: false — a lost session must not take the typed text away (see showError).
-      const detail = await api("/tickets", { method: "POST", login: false, body: payload(form, uploads), headers: { "Idempotency-Key": key } });
+      const detail = await api("/tickets", { method: "POST", login: false, body: payload(form, uploads), headers: { "Idempotency-Key": key.get() } });
+      key.settle(null);
       dirty = false;
       flashNext("new.created", { number: detail.ticket.number });
       location.assign(ticketUrl(page.prefix, detail.ticket.number));
@@ -206,9 +206,7 @@ export async function start() {
       busy(button, false);
       status(form, "", false);
       if (!(err instanceof ApiError)) throw err;
-      // A rejected request created nothing: the next submit is a new one. A lost answer
-      // or a server error may have created the ticket: a retry must use the same key.
-      if (err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) key = null;
+      key.settle(err);
       if (err.errors.some((e) => e.field === "body")) showWrite(editorRoot);
       showError(form, err);
     }

@@ -3,7 +3,7 @@
 // closed past its reopen window takes a follow-up ticket instead. Staff also choose
 // public reply or internal note, and set state, priority and owner.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, submitKey } from "./api.js";
 import { fileSize, formatTime, label, page, relative, t, timeElement } from "./i18n.js";
 import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
@@ -247,6 +247,9 @@ function setupReply() {
   const uploads = setupUploads(form.querySelector("[data-uploads]"), def?.limits);
   for (const r of form.querySelectorAll("input[name=kind]")) r.addEventListener("change", () => updateSubmitLabel(form));
   const button = form.querySelector("[data-submit]");
+  // Replies and follow-ups carry an Idempotency-Key like new tickets: a retried send
+  // must not post the same reply twice.
+  const key = submitKey();
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -265,8 +268,10 @@ function setupReply() {
         const created = await api(`${base}/follow-up`, {
           method: "POST",
           login: false,
+          headers: { "Idempotency-Key": key.get() },
           body: { subject: form.elements.subject.value.trim() || undefined, body: area.value, attachments: uploads.ids() },
         });
+        key.settle(null);
         flashNext("follow_up.created", { number: created.ticket.number });
         location.assign(ticketUrl(page.prefix, created.ticket.number));
         return;
@@ -276,8 +281,10 @@ function setupReply() {
       const d = await api(`${base}/articles`, {
         method: "POST",
         login: false,
+        headers: { "Idempotency-Key": key.get() },
         body: { body: area.value, internal, next_state: next || undefined, attachments: uploads.ids() },
       });
+      key.settle(null);
       area.value = "";
       uploads.clear();
       form.elements.next_state.value = "";
@@ -287,6 +294,7 @@ function setupReply() {
       document.querySelector(".articles > li:last-child")?.scrollIntoView({ block: "start", behavior: "smooth" });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
+      key.settle(err);
       if (err.code === "reopen_window_passed") {
         // Closed past the window meanwhile: the same text becomes a follow-up ticket.
         render({ ...detail, can_reply: false, needs_follow_up: true });
