@@ -1,6 +1,7 @@
 //! One build: load and check the content, prepare every page, render them in parallel
 //! straight to disk, then the feeds, the search indexes, the sitemap and the assets.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use rayon::prelude::*;
 use crate::content::{self, Area, Content, NoticeKind, PageKind, Visibility};
 use crate::error::{ContentError, ContentErrors};
 use crate::feeds::{self, FeedItem, Window};
-use crate::model::{Audience, Model, NoticeState};
+use crate::model::{self, Audience, Model, NoticeState};
 use crate::output::Output;
 use crate::prepare::prepare_all;
 use crate::render::Renderer;
@@ -108,14 +109,24 @@ fn build_content(
     let labels = strings.clone();
     let env = templates::environment(&opts.templates, strings, content.config.time_zone.clone())
         .map_err(ContentErrors::sorted)?;
+    let portal_pages = templates::portal_pages(&env);
     let assets = list_assets(&opts.templates.join("assets"))?;
-    let asset_urls: Vec<String> = assets
+    // Besides the pages, Markdown may link the assets and the portal screens.
+    let mut built_urls: Vec<String> = assets
         .iter()
         .map(|rel| format!("/assets/{}", rel.to_string_lossy().replace('\\', "/")))
         .collect();
+    for lang in &content.config.languages {
+        let lp = content.config.lang_prefix(lang);
+        built_urls.extend(
+            portal_pages
+                .iter()
+                .map(|page| format!("{lp}{}", model::portal_path(page))),
+        );
+    }
 
     let now = opts.now.unwrap_or_else(Timestamp::now);
-    let model = Model::new(&content, now, &asset_urls);
+    let model = Model::new(&content, now, &built_urls);
     let (prepared, mut errors) = prepare_all(&model);
     errors.extend(load_errors);
     if !errors.is_empty() {
@@ -149,6 +160,9 @@ fn build_content(
         jobs.push((Audience::Public, Job::NotFound(lang.clone())));
         jobs.push((Audience::Members, Job::Search(lang.clone())));
         jobs.push((Audience::Members, Job::MembersIndex(lang.clone())));
+        for page in &portal_pages {
+            jobs.push((Audience::Public, Job::Portal(lang.clone(), page.clone())));
+        }
     }
     for (i, p) in model.pages() {
         if p.is_section() {
@@ -215,8 +229,13 @@ fn build_content(
                     renderer.page_view(*i, &related),
                     model.url(*i).unwrap_or_default().to_owned(),
                 ),
+                Job::Portal(l, page) => (
+                    Cow::Owned(format!("portal/{page}.html")),
+                    renderer.portal(l, page),
+                    format!("{}{}", cfg.lang_prefix(l), model::portal_path(page)),
+                ),
             };
-            let html = render(&env, template, ctx)
+            let html = render(&env, &template, ctx)
                 .with_context(|| format!("cannot render {url} with templates/{template}"))?;
             let out = if *aud == Audience::Members {
                 &members
@@ -274,13 +293,15 @@ enum Job {
     NotFound(String),
     MembersIndex(String),
     Page(usize),
+    /// A portal screen (language, name): a shell that the portal's JavaScript fills.
+    Portal(String, String),
 }
 
 fn with_url(
     (t, v): (&'static str, minijinja::Value),
     url: String,
-) -> (&'static str, minijinja::Value, String) {
-    (t, v, url)
+) -> (Cow<'static, str>, minijinja::Value, String) {
+    (Cow::Borrowed(t), v, url)
 }
 
 fn render(env: &Environment<'_>, template: &str, ctx: minijinja::Value) -> Result<String> {

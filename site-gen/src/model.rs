@@ -60,7 +60,9 @@ pub struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    pub fn new(content: &'a Content, now: Timestamp, asset_urls: &[String]) -> Model<'a> {
+    /// `built_urls`: what the build writes besides the pages (assets, portal screens),
+    /// so that Markdown may link it.
+    pub fn new(content: &'a Content, now: Timestamp, built_urls: &[String]) -> Model<'a> {
         let cfg = &content.config;
         let mut urls = Vec::with_capacity(content.pages.len());
         let mut known = HashSet::new();
@@ -90,7 +92,7 @@ impl<'a> Model<'a> {
             known.insert(format!("/members{lp}/"));
             known.insert(format!("/members{lp}/search/"));
         }
-        known.extend(asset_urls.iter().cloned());
+        known.extend(built_urls.iter().cloned());
         let by_source = content
             .pages
             .iter()
@@ -304,6 +306,16 @@ pub const FIXED_PATHS: &[&str] = &[
     "/faq/atom.xml",
     "/notices/maintenance.ics",
 ];
+
+/// The path of a portal screen below its language prefix: the ticket list (`index`) at
+/// `/portal/`, every other screen in its own folder (`/portal/login/`).
+pub fn portal_path(page: &str) -> String {
+    if page == "index" {
+        "/portal/".to_owned()
+    } else {
+        format!("/portal/{page}/")
+    }
+}
 
 /// The path of a page below its language prefix.
 pub fn path_of(p: &Page) -> String {

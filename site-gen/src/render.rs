@@ -175,13 +175,13 @@ impl<'a> Renderer<'a> {
                 name => cfg.name.get(lang, d),
                 base_url => cfg.base_url.clone(),
                 home => format!("{lp}/"),
-                prefix => lp,
                 support_hours => cfg.support_hours.get(lang, d),
                 phone => cfg.contact.phone.clone(),
                 email => cfg.contact.email.clone(),
                 contact_note => cfg.contact.note.get(lang, d),
                 year => self.model.now.to_zoned(cfg.time_zone.clone()).year(),
-                login => "/portal/login/",
+                login => format!("{lp}/portal/login/"),
+                prefix => lp,
                 languages => cfg.languages.clone(),
             },
         }
@@ -911,6 +911,21 @@ impl<'a> Renderer<'a> {
                 Vec::new(),
             ),
         )
+    }
+
+    /// A portal screen: the page's shell in the site's layout; the portal's JavaScript
+    /// fills it from the API. Its UI strings come from the `portal.` keys.
+    pub fn portal(&self, lang: &str, page: &str) -> Value {
+        let cfg = &self.model.content.config;
+        let path = crate::model::portal_path(page);
+        context! {
+            ..self.base(lang, Audience::Public, &format!("{}{path}", cfg.lang_prefix(lang)), self.fixed_alternates(&path)),
+            ..context! {
+                page,
+                time_zone => cfg.time_zone_name.clone(),
+                portal_home => format!("{}/portal/", cfg.lang_prefix(lang)),
+            }
+        }
     }
 
     /// The members' home: every customer-only page of a language, by area.

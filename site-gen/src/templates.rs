@@ -149,6 +149,7 @@ pub fn environment(
 
     env.set_formatter(html_formatter);
     let strings = Arc::new(strings);
+    let all = Arc::clone(&strings);
     env.add_function(
         "t",
         move |state: &State, key: &str| -> Result<String, Error> {
@@ -165,6 +166,19 @@ pub fn environment(
                 })
         },
     );
+    // The strings of a group (`portal.`) as a map, for scripts that need them.
+    env.add_function("strings", move |state: &State, prefix: &str| {
+        let lang = current_lang(state);
+        let mut group: Vec<(&str, &str)> = all
+            .get(&lang)
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        group.sort_unstable();
+        minijinja::Value::from_pairs(group)
+    });
     let zone = tz.clone();
     env.add_filter("date", move |state: &State, iso: &str| {
         format_time(iso, &zone, &current_lang(state), false)
@@ -180,6 +194,19 @@ pub fn environment(
     });
     env.add_filter("filesize", |bytes: u64| filesize(bytes));
     Ok(env)
+}
+
+/// The portal screens: every `portal/<name>.html` template except the `_`-prefixed
+/// layouts and macros, by name. `index` is the ticket list.
+pub fn portal_pages(env: &Environment<'_>) -> Vec<String> {
+    let mut pages: Vec<String> = env
+        .templates()
+        .filter_map(|(name, _)| name.strip_prefix("portal/")?.strip_suffix(".html"))
+        .filter(|name| !name.starts_with('_') && !name.contains('/'))
+        .map(str::to_owned)
+        .collect();
+    pages.sort();
+    pages
 }
 
 /// Escapes text for HTML like the default formatter, but leaves `/` alone: minijinja

@@ -119,7 +119,7 @@ fn customer_and_internal_pages_never_reach_the_public_output() {
         "CUSTOMERNOTICETOKEN",
         "顧客向け通知",
         "INTERNALONLYTOKEN",
-        "社内メモ",
+        "スタッフ向け覚え書き",
     ] {
         assert!(
             !public.contains(token),
@@ -331,4 +331,212 @@ fn the_shipped_content_builds_without_errors() {
     });
     assert!(summary.pages >= 100, "{summary}");
     assert!(summary.members_pages >= 6, "{summary}");
+}
+
+const PORTAL_SCREENS: [&str; 7] = [
+    "",
+    "login/",
+    "new/",
+    "ticket/",
+    "settings/",
+    "forgot/",
+    "reset/",
+];
+
+#[test]
+fn the_portal_screens_are_built_in_every_language_with_the_site_layout() {
+    let f = sample();
+    build(&f.options()).unwrap();
+    for (lang, lp, other, other_lp) in [("ja", "", "en", "/en"), ("en", "/en", "ja", "")] {
+        let dir = lp.trim_start_matches('/');
+        for screen in PORTAL_SCREENS {
+            let rel = format!(
+                "{dir}{}portal/{screen}index.html",
+                if dir.is_empty() { "" } else { "/" }
+            );
+            let html = f.read(&rel);
+            assert!(
+                html.contains(&format!(r#"<html lang="{lang}">"#)),
+                "{rel}: language"
+            );
+            assert!(
+                html.contains(r#"<meta name="robots" content="noindex, nofollow">"#),
+                "{rel}: kept out of search engines"
+            );
+            assert!(
+                html.contains(&format!(
+                    r#"href="{other_lp}/portal/{screen}" hreflang="{other}""#
+                )),
+                "{rel}: the language switch leads to the same screen"
+            );
+            assert!(
+                html.contains(r#"class="banner""#),
+                "{rel}: the incident banner"
+            );
+            assert!(html.contains(r#"<script type="module" src="/assets/portal.js"></script>"#));
+            assert!(html.contains(r#"<script type="application/json" id="portal-strings">"#));
+            assert!(html.contains(&format!(r#"data-prefix="{lp}""#)), "{rel}");
+        }
+        let login = f.read(&format!(
+            "{dir}{}portal/login/index.html",
+            if dir.is_empty() { "" } else { "/" }
+        ));
+        assert!(
+            login.contains(&format!(r#"href="{lp}/portal/forgot/""#)),
+            "forgotten password link"
+        );
+        assert!(login.contains(r#"autocomplete="current-password""#));
+        let list = f.read(&format!(
+            "{dir}{}portal/index.html",
+            if dir.is_empty() { "" } else { "/" }
+        ));
+        for link in ["/portal/new/", "/portal/settings/"] {
+            assert!(
+                list.contains(&format!(r#"href="{lp}{link}""#)),
+                "portal menu: {link}"
+            );
+        }
+        assert!(
+            list.contains(&format!(r#"href="/members{lp}/""#)),
+            "the members' pages"
+        );
+    }
+    assert!(f.read("portal/login/index.html").contains("お客様ログイン"));
+    assert!(
+        f.read("en/portal/login/index.html")
+            .contains("Customer login")
+    );
+    // The strings the scripts use, in the page's language.
+    assert!(
+        f.read("portal/index.html")
+            .contains(r#""portal.state.waiting_customer": "お客様確認中""#)
+    );
+    assert!(
+        f.read("en/portal/index.html")
+            .contains(r#""portal.state.waiting_customer": "Waiting for you""#)
+    );
+}
+
+#[test]
+fn the_public_header_links_the_portal_login_of_its_language() {
+    let f = sample();
+    build(&f.options()).unwrap();
+    assert!(
+        f.read("index.html")
+            .contains(r#"<a class="button" href="/portal/login/">お客様ログイン</a>"#)
+    );
+    assert!(
+        f.read("en/faq/index.html")
+            .contains(r#"<a class="button" href="/en/portal/login/">"#)
+    );
+}
+
+#[test]
+fn the_portal_screens_are_in_neither_the_sitemap_nor_the_search_index() {
+    let f = sample();
+    build(&f.options()).unwrap();
+    assert!(!f.read("sitemap.xml").contains("/portal/"));
+    for dir in ["search", "en/search"] {
+        for e in std::fs::read_dir(f.out(dir))
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") {
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                assert!(
+                    !text.contains("/portal/"),
+                    "{dir}/{name} lists a portal screen"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn markdown_may_link_the_portal_screens() {
+    let f = sample();
+    f.write(
+        "pages/help.md",
+        "---\ntitle: ヘルプ\n---\n[ログイン](/portal/login/)、[新規チケット](/portal/new/)、[English](/en/portal/)\n",
+    );
+    build(&f.options()).unwrap();
+    assert!(f.read("help/index.html").contains(r#"href="/portal/new/""#));
+}
+
+/// The CSP allows no inline script, style or event handler: every script is a file or
+/// a JSON data block.
+#[test]
+fn no_page_has_inline_script_style_or_event_handlers() {
+    let f = sample();
+    build(&f.options()).unwrap();
+    for e in walkdir::WalkDir::new(f.out(""))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(e.path()).unwrap();
+        let page = e.path().display();
+        for tag in html.split("<script").skip(1) {
+            let open = &tag[..tag.find('>').unwrap_or(tag.len())];
+            assert!(
+                open.contains(" src=") || open.contains(r#"type="application/json""#),
+                "{page}: inline script <script{open}>"
+            );
+        }
+        assert!(!html.contains("<style"), "{page}: a style element");
+        assert!(!html.contains(" style=\""), "{page}: a style attribute");
+        for handler in [
+            " onclick=",
+            " onload=",
+            " onsubmit=",
+            " onchange=",
+            " oninput=",
+        ] {
+            assert!(!html.contains(handler), "{page}: an inline handler");
+        }
+    }
+}
+
+/// The scripts name their strings without the `portal.` prefix; each must exist (the
+/// build checks that ja and en have the same keys).
+#[test]
+fn every_string_the_portal_scripts_use_exists() {
+    let root = common::project_root().join("templates");
+    let ja = std::fs::read_to_string(root.join("i18n/ja.yaml")).unwrap();
+    let keys: std::collections::HashSet<&str> = ja
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim()))
+        .collect();
+    let mut used = Vec::new();
+    for e in walkdir::WalkDir::new(root.join("assets"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_none_or(|x| x != "js") {
+            continue;
+        }
+        let js = std::fs::read_to_string(e.path()).unwrap();
+        for call in ["t(\"", "flashNext(\""] {
+            for (at, _) in js.match_indices(call) {
+                // `t(` itself, not the end of `split(` or `set(`.
+                let before = js[..at].chars().next_back().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    continue;
+                }
+                let rest = &js[at + call.len()..];
+                let key = &rest[..rest.find('"').unwrap_or(0)];
+                used.push((e.path().display().to_string(), format!("portal.{key}")));
+            }
+        }
+    }
+    assert!(used.len() > 50, "found {} uses", used.len());
+    for (file, key) in used {
+        assert!(
+            keys.contains(key.as_str()),
+            "{file}: '{key}' is not in templates/i18n/ja.yaml"
+        );
+    }
 }

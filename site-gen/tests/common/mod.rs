@@ -110,7 +110,7 @@ pub fn sample() -> Fixture {
         )
         .write(
             "faq/mail/trouble/staff-memo.md",
-            "---\ntitle: 社内メモ\nid: 1004\nvisibility: internal\ndate: 2026-06-01\n---\nINTERNALONLYTOKEN 社内向け。\n",
+            "---\ntitle: スタッフ向け覚え書き\nid: 1004\nvisibility: internal\ndate: 2026-06-01\n---\nINTERNALONLYTOKEN 社内向け。\n",
         )
         .write(
             "notices/mail-outage.md",

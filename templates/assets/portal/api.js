@@ -1,0 +1,193 @@
+// The one way the portal talks to /api/v1 (see the API contract): same-origin cookies,
+// the page's language, the CSRF token on every write, one refresh when the access token
+// has expired, the login page when there is no session, and errors as ApiError with the
+// problem+json body.
+
+import { page, t } from "./i18n.js";
+import { loginUrl } from "./dom.js";
+
+const BASE = "/api/v1";
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export class ApiError extends Error {
+  constructor(status, problem = {}, retryAfter = null) {
+    super(problem.detail || problem.title || describe(status, retryAfter));
+    this.status = status;
+    this.problem = problem;
+    this.code = problem.code || (status ? `http_${status}` : "network");
+    /** `[{field, code, message}]` from a 400. */
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.retryAfter = retryAfter;
+    /** The page is on its way to the login page: nothing to show. */
+    this.redirected = false;
+  }
+}
+
+/** What to say when the server sent no problem text (or no answer at all). */
+function describe(status, retryAfter) {
+  if (status === 0) return t("error.network");
+  if (status === 429) return t("error.throttled", { seconds: retryAfter ?? 60 });
+  if (status === 413) return t("error.too_large");
+  if (status === 403) return t("error.forbidden");
+  if (status === 404) return t("error.not_found");
+  if (status >= 500) return t("error.server");
+  return t("error.unexpected", { status });
+}
+
+function cookie(name) {
+  const hit = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+  return hit ? decodeURIComponent(hit.slice(name.length + 1)) : "";
+}
+
+function headers(method, extra) {
+  const h = { Accept: "application/json", "Accept-Language": page.lang, ...extra };
+  if (WRITES.has(method)) h["X-CSRF-Token"] = cookie("mg_csrf");
+  return h;
+}
+
+async function problemOf(res) {
+  const type = res.headers.get("Content-Type") || "";
+  const retry = Number.parseInt(res.headers.get("Retry-After") || "", 10);
+  let problem = {};
+  if (type.includes("json")) {
+    try {
+      problem = await res.json();
+    } catch {
+      /* an empty or broken body: the status speaks */
+    }
+  }
+  return new ApiError(res.status, problem, Number.isFinite(retry) ? retry : null);
+}
+
+let refreshing = null;
+
+/** One refresh at a time, however many calls found their token expired together. */
+function refresh() {
+  refreshing ??= fetch(BASE + "/auth/refresh", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: headers("POST"),
+  })
+    .then((r) => r.ok)
+    .catch(() => false)
+    .finally(() => setTimeout(() => (refreshing = null), 0));
+  return refreshing;
+}
+
+function toLogin() {
+  location.assign(loginUrl());
+  const e = new ApiError(401, { code: "login_required" });
+  e.redirected = true;
+  return e;
+}
+
+/**
+ * `api("/tickets?of=mine")`, `api("/tickets", {method: "POST", body: {...}})`.
+ * Resolves to the parsed JSON (null for an empty body); rejects with ApiError.
+ * `login: false` keeps a 401 as an error instead of going to the login page.
+ */
+export async function api(path, { method = "GET", body, headers: extra = {}, login = true } = {}) {
+  const init = () => ({
+    method,
+    credentials: "same-origin",
+    headers: headers(method, body === undefined ? extra : { "Content-Type": "application/json", ...extra }),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const send = () =>
+    fetch(BASE + path, init()).catch(() => {
+      throw new ApiError(0, {});
+    });
+  let res = await send();
+  if (res.status === 401) {
+    const err = await problemOf(res);
+    if (err.code === "token_expired" && (await refresh())) {
+      res = await send();
+    } else if (login) {
+      throw toLogin();
+    } else {
+      throw err;
+    }
+    if (res.status === 401 && login) throw toLogin();
+  }
+  if (!res.ok) throw await problemOf(res);
+  // 204, and 202 from /auth/forgot, come without a body.
+  const text = await res.text();
+  if (!text) return null;
+  const type = res.headers.get("Content-Type") || "";
+  if (!type.includes("json")) throw new ApiError(res.status, { detail: t("error.unexpected", { status: res.status }) });
+  return JSON.parse(text);
+}
+
+/**
+ * Uploads one file with progress (fetch cannot report it): `onProgress(0..1)`.
+ * Returns `{promise, abort}`; the promise resolves to `{id, name, size, content_type}`.
+ */
+export function upload(file, onProgress) {
+  let xhr = null;
+  let aborted = false;
+  const once = () =>
+    new Promise((resolve, reject) => {
+      xhr = new XMLHttpRequest();
+      xhr.open("POST", `${BASE}/uploads?name=${encodeURIComponent(file.name)}`);
+      xhr.withCredentials = true;
+      for (const [k, v] of Object.entries(headers("POST", { "Content-Type": file.type || "application/octet-stream" }))) {
+        xhr.setRequestHeader(k, v);
+      }
+      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+      xhr.onerror = () => reject(new ApiError(0, {}));
+      xhr.onabort = () => reject(Object.assign(new ApiError(0, {}), { code: "aborted" }));
+      xhr.onload = () => {
+        let problem = {};
+        try {
+          problem = JSON.parse(xhr.responseText || "{}");
+        } catch {
+          /* not JSON */
+        }
+        if (xhr.status === 201 || xhr.status === 200) resolve(problem);
+        else {
+          const retry = Number.parseInt(xhr.getResponseHeader("Retry-After") || "", 10);
+          reject(new ApiError(xhr.status, problem, Number.isFinite(retry) ? retry : null));
+        }
+      };
+      xhr.send(file);
+    });
+  // A lost session stays an error here: uploads happen inside forms whose text must stay.
+  const promise = once().catch(async (err) => {
+    if (!aborted && err.status === 401 && err.code === "token_expired" && (await refresh())) return once();
+    throw err;
+  });
+  return {
+    promise,
+    abort() {
+      aborted = true;
+      xhr?.abort();
+    },
+  };
+}
+
+/**
+ * The Idempotency-Key of one logical submit. It stays the same across retries after a
+ * lost answer, a timeout, throttling or a server error (the first try may have gone
+ * through), and is renewed once the server has answered any other 4xx, or succeeded
+ * (that try created nothing, or the next submit is a new one).
+ */
+export function submitKey() {
+  let key = null;
+  return {
+    get: () => (key ??= idempotencyKey()),
+    settle(err) {
+      const rejected = err && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+      if (!err || rejected) key = null;
+    },
+  };
+}
+
+function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  // Outside a secure context (plain http on a LAN) randomUUID is missing.
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

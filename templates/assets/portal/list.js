@@ -1,0 +1,205 @@
+// The ticket list (seeds 000/001): my / company / (staff) all tickets, All / Open /
+// Closed with their counts, keyword search, order, "more" with the cursor, the page
+// size and auto refresh from the user's settings. The view is kept in the URL.
+
+import { api } from "./api.js";
+import { page, t, timeElement } from "./i18n.js";
+import { el, showPanel, showUnavailable } from "./dom.js";
+import { isStaff, me } from "./session.js";
+import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
+
+const view = { of: "mine", filter: "open", q: "", order: "newest" };
+let user = null;
+let next = null;
+let shown = 0;
+let loadedPages = 0;
+let timer = 0;
+let lastLoad = 0;
+let generation = 0;
+
+const CHOICES = { of: ["mine", "company", "all"], filter: ["all", "open", "closed"], order: ["newest", "oldest"] };
+
+/** The view from the URL; unknown values keep the defaults. */
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  for (const k of Object.keys(view)) {
+    const v = p.get(k);
+    if (v && (!CHOICES[k] || CHOICES[k].includes(v))) view[k] = v;
+  }
+}
+
+function writeUrl() {
+  const p = new URLSearchParams();
+  const defaults = { of: defaultOf(), filter: "open", q: "", order: "newest" };
+  for (const [k, v] of Object.entries(view)) if (v && v !== defaults[k]) p.set(k, v);
+  const qs = p.toString();
+  history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+}
+
+function defaultOf() {
+  return user && isStaff(user) ? "all" : "mine";
+}
+
+/** Which tabs this user has: customers their own and (with a company) the company's; staff theirs and all. */
+function tabs() {
+  const staff = isStaff(user);
+  const allowed = new Set(["mine", staff ? "all" : user.company ? "company" : null]);
+  for (const b of document.querySelectorAll("[data-of]")) b.hidden = !allowed.has(b.dataset.of);
+  if (!allowed.has(view.of)) view.of = defaultOf();
+  if (staff) document.querySelector('[data-of="mine"]').textContent = t("list.of.assigned");
+}
+
+function syncControls() {
+  for (const b of document.querySelectorAll("[data-of]")) b.setAttribute("aria-pressed", String(b.dataset.of === view.of));
+  for (const b of document.querySelectorAll("[data-filter]")) b.setAttribute("aria-pressed", String(b.dataset.filter === view.filter));
+  document.getElementById("list-q").value = view.q;
+  document.getElementById("list-order").value = view.order;
+  const showRequester = isStaff(user) || view.of !== "mine";
+  for (const c of document.querySelectorAll('[data-col="requester"]')) c.hidden = !showRequester;
+}
+
+function query(cursor, limit) {
+  const p = new URLSearchParams({ of: view.of, filter: view.filter, order: view.order, limit: String(limit) });
+  if (view.q) p.set("q", view.q);
+  if (cursor) p.set("cursor", cursor);
+  return "/tickets?" + p;
+}
+
+function row(tk, showRequester) {
+  const url = ticketUrl(page.prefix, tk.number);
+  const cell = (cls, labelKey, ...children) => el("td", { class: cls, "data-label": t(labelKey) }, ...children);
+  return el(
+    "tr",
+    { class: `ticket-row row-${tk.state}` },
+    cell("col-number", "ticket.number", el("a", { href: url, tabindex: "-1" }, tk.number)),
+    cell(
+      "col-subject",
+      "ticket.subject",
+      el("a", { class: "subject", href: url }, tk.subject),
+      tk.preview ? el("span", { class: "preview" }, tk.preview) : null,
+    ),
+    showRequester
+      ? cell("col-requester", "ticket.requester", tk.requester_name || "", tk.company_name ? el("span", { class: "company" }, tk.company_name) : null)
+      : null,
+    cell("col-state", "ticket.state", stateBadge(tk.state)),
+    cell("col-priority", "ticket.priority", priorityMark(tk.priority)),
+    cell("col-updated", "ticket.updated", timeElement(tk.updated_at)),
+    cell("col-age", "ticket.age", timeElement(tk.created_at, "relative")),
+  );
+}
+
+function render(data, append) {
+  const rows = document.querySelector("[data-rows]");
+  const showRequester = isStaff(user) || view.of !== "mine";
+  if (!append) {
+    rows.replaceChildren();
+    shown = 0;
+  }
+  rows.append(...data.items.map((tk) => row(tk, showRequester)));
+  shown += data.items.length;
+  for (const [k, n] of Object.entries(data.counts || {})) {
+    const c = document.querySelector(`[data-count="${k}"]`);
+    if (c) c.textContent = `(${n})`;
+  }
+  next = data.next;
+  document.querySelector("[data-more]").hidden = !next;
+  const total = data.counts?.[view.filter];
+  const status = document.querySelector("[data-list-status]");
+  status.replaceChildren(
+    total === undefined ? "" : t("list.showing", { shown, total }),
+    " · ",
+    t("list.updated_at"),
+    " ",
+    timeElement(new Date().toISOString()),
+  );
+  if (shown) {
+    showPanel("list");
+  } else {
+    const empty = document.querySelector("[data-empty-text]");
+    const filtered = data.counts?.all !== 0 && (view.q || view.filter !== "all");
+    empty.textContent = filtered ? empty.dataset.filtered : empty.dataset.none;
+    document.querySelector("[data-clear-filters]").hidden = !filtered;
+    showPanel("empty");
+  }
+}
+
+async function load({ append = false, quiet = false } = {}) {
+  const mine = ++generation;
+  const size = user.settings?.page_size || 25;
+  if (!quiet && !append) {
+    showPanel("loading");
+    document.querySelector("[data-list-controls]").setAttribute("aria-busy", "true");
+  }
+  const more = document.querySelector("[data-more]");
+  more.disabled = append;
+  try {
+    const data = await api(query(append ? next : null, size));
+    if (mine !== generation) return;
+    render(data, append);
+    loadedPages = append ? loadedPages + 1 : 1;
+    lastLoad = Date.now();
+  } catch (err) {
+    if (mine !== generation || err.redirected || quiet) return;
+    // A failed "more" keeps what is shown and says why under it.
+    if (append) document.querySelector("[data-list-status]").textContent = err.message;
+    else showUnavailable(err, () => load());
+  } finally {
+    more.disabled = false;
+    document.querySelector("[data-list-controls]").removeAttribute("aria-busy");
+  }
+}
+
+/** Refreshes the first page every `refresh_secs`, unless the user has paged further or is away. */
+function autoRefresh() {
+  const secs = user.settings?.refresh_secs || 0;
+  clearInterval(timer);
+  if (secs <= 0) return;
+  timer = setInterval(() => {
+    if (document.hidden || loadedPages > 1 || Date.now() - lastLoad < secs * 1000 - 500) return;
+    load({ quiet: true });
+  }, 5000);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && loadedPages <= 1 && Date.now() - lastLoad >= secs * 1000) load({ quiet: true });
+  });
+}
+
+function change(k, v) {
+  if (view[k] === v) return;
+  view[k] = v;
+  writeUrl();
+  syncControls();
+  load();
+}
+
+export async function start() {
+  readUrl();
+  try {
+    user = await me();
+  } catch (err) {
+    if (!err.redirected) showUnavailable(err, () => location.reload());
+    return;
+  }
+  if (!new URLSearchParams(location.search).has("of")) view.of = defaultOf();
+  tabs();
+  syncControls();
+  document.querySelector("[data-list-controls]").hidden = false;
+  for (const b of document.querySelectorAll("[data-of]")) b.addEventListener("click", () => change("of", b.dataset.of));
+  for (const b of document.querySelectorAll("[data-filter]")) b.addEventListener("click", () => change("filter", b.dataset.filter));
+  document.getElementById("list-order").addEventListener("change", (ev) => change("order", ev.target.value));
+  document.querySelector("[data-list-search]").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    change("q", document.getElementById("list-q").value.trim());
+  });
+  document.getElementById("list-q").addEventListener("search", (ev) => {
+    if (!ev.target.value) change("q", "");
+  });
+  document.querySelector("[data-more]").addEventListener("click", () => load({ append: true }));
+  document.querySelector("[data-clear-filters]").addEventListener("click", () => {
+    Object.assign(view, { filter: "all", q: "" });
+    writeUrl();
+    syncControls();
+    load();
+  });
+  await load();
+  autoRefresh();
+}

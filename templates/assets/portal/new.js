@@ -1,0 +1,214 @@
+// The new-ticket form, built from GET /form (seed 000, 001, 002): service and, only for
+// services that have them, the SLA choices with their surcharges; ticket type; product
+// and then its fields; priority; custom fields; subject with FAQ suggestions; body
+// (Markdown); CC; attachments. Sent with an Idempotency-Key kept across retries.
+
+import { api, ApiError, submitKey } from "./api.js";
+import { page, t } from "./i18n.js";
+import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
+import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
+import { me } from "./session.js";
+import { setupEditor, showWrite } from "./editor.js";
+import { setupUploads } from "./uploads.js";
+import { setupFaqSuggest } from "./faq-suggest.js";
+import { ticketUrl } from "./badges.js";
+
+let def = null;
+const fieldEls = new Map();
+
+function options(select, list) {
+  select.append(...list.map((o) => el("option", { value: o.key }, o.label)));
+}
+
+function requiredMark() {
+  return el("span", { class: "req" }, t("form.required"));
+}
+
+/** Does a field belong with the product (shown after it is chosen)? */
+function isProductField(f) {
+  return Array.isArray(f.products) || def.products.some((p) => p.fields?.includes(f.key));
+}
+
+function applies(f, product, service) {
+  const serviceOk = !Array.isArray(f.services) || (service !== "" && f.services.includes(service));
+  if (!isProductField(f)) return serviceOk;
+  const chosen = def.products.find((p) => p.key === product);
+  return !!chosen && (chosen.fields?.includes(f.key) || f.products?.includes(product)) && serviceOk;
+}
+
+/** One custom or product field: text or select, with its help and an "unknown" box. */
+function fieldElement(f) {
+  const id = `nt-f-${f.key}`;
+  const name = `fields.${f.key}`;
+  const control =
+    f.type === "select"
+      ? el("select", { id, name, required: !!f.required }, el("option", { value: "" }, t("new.choose")), (f.options || []).map((o) => el("option", { value: o.key }, o.label)))
+      : el("input", { id, name, type: "text", required: !!f.required, autocomplete: "off", spellcheck: "false" });
+  const wrap = el("div", { class: "field", "data-field": name }, el("label", { for: id }, f.label, f.required ? [" ", requiredMark()] : null), control);
+  if (f.unknown_allowed) {
+    const box = el("input", { type: "checkbox", id: id + "-unknown", "data-unknown": "" });
+    box.addEventListener("change", () => {
+      control.disabled = box.checked;
+      if (box.checked) control.value = "";
+      wrap.classList.toggle("is-unknown", box.checked);
+    });
+    wrap.append(el("label", { class: "unknown", for: box.id }, box, " ", t("new.unknown")));
+  }
+  if (f.help) {
+    wrap.append(el("p", { class: "hint", id: id + "-hint" }, f.help));
+    control.setAttribute("aria-describedby", id + "-hint");
+  }
+  return wrap;
+}
+
+function fieldValue(wrap) {
+  if (wrap.querySelector("[data-unknown]")?.checked) return "unknown";
+  return wrap.querySelector("input:not([data-unknown]), select").value.trim();
+}
+
+function build(form) {
+  const service = form.querySelector("#nt-service");
+  const type = form.querySelector("#nt-type");
+  const product = form.querySelector("#nt-product");
+  const priority = form.querySelector("#nt-priority");
+  const show = (name, list) => (form.querySelector(`[data-field="${name}"]`).hidden = !list.length);
+
+  options(service, def.services || []);
+  show("service", def.services || []);
+  options(type, def.ticket_types || []);
+  show("ticket_type", def.ticket_types || []);
+  options(product, def.products || []);
+  form.querySelector('[data-section="product"]').hidden = !(def.products || []).length;
+  options(priority, def.priorities || []);
+  priority.value = def.default_priority || "normal";
+  show("priority", def.priorities || []);
+  form.querySelector('[data-section="kind"]').hidden = !(def.services?.length || def.ticket_types?.length);
+
+  for (const f of def.fields || []) fieldEls.set(f.key, fieldElement(f));
+
+  const limits = def.limits || {};
+  if (limits.max_subject_chars) form.querySelector("#nt-subject").maxLength = limits.max_subject_chars;
+  if (limits.max_body_chars) form.querySelector("#nt-body").maxLength = limits.max_body_chars;
+
+  const refresh = () => {
+    renderSla(form, service.value);
+    placeFields(form, product.value, service.value);
+  };
+  service.addEventListener("change", refresh);
+  product.addEventListener("change", refresh);
+  refresh();
+}
+
+/** The SLA choices of the chosen service, with surcharges; none for services without. */
+function renderSla(form, serviceKey) {
+  const wrap = form.querySelector('[data-field="sla"]');
+  const box = wrap.querySelector("[data-sla-options]");
+  const slas = def.services?.find((s) => s.key === serviceKey)?.slas || [];
+  const before = form.querySelector("input[name=sla]:checked")?.value;
+  box.replaceChildren(
+    ...slas.map((s) =>
+      el(
+        "label",
+        { class: "choice" },
+        el("input", { type: "radio", name: "sla", id: `nt-sla-${s.key}`, value: s.key, required: true, checked: s.key === before }),
+        el("span", null, el("strong", null, s.label), s.surcharge ? el("span", { class: "surcharge" }, t("new.surcharge", { amount: s.surcharge })) : null),
+      ),
+    ),
+  );
+  wrap.hidden = !slas.length;
+}
+
+/** Shows the fields that apply to the chosen product and service, product fields in the product's order. */
+function placeFields(form, product, service) {
+  const productBox = form.querySelector('[data-fields="product"]');
+  const otherBox = form.querySelector('[data-fields="other"]');
+  const order = def.products.find((p) => p.key === product)?.fields || [];
+  const sorted = [...(def.fields || [])].sort((a, b) => {
+    const ia = order.indexOf(a.key), ib = order.indexOf(b.key);
+    return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib);
+  });
+  for (const f of sorted) {
+    const w = fieldEls.get(f.key);
+    (isProductField(f) ? productBox : otherBox).append(w);
+    w.hidden = !applies(f, product, service);
+  }
+  otherBox.hidden = ![...otherBox.children].some((c) => !c.hidden);
+  productBox.hidden = ![...productBox.children].some((c) => !c.hidden);
+}
+
+function payload(form, uploads) {
+  const value = (name) => form.elements[name]?.value.trim() || undefined;
+  const fields = {};
+  for (const [key, w] of fieldEls) {
+    if (w.hidden || w.closest("[hidden]")) continue;
+    const v = fieldValue(w);
+    if (v) fields[key] = v;
+  }
+  return {
+    subject: form.elements.subject.value.trim(),
+    body: form.elements.body.value,
+    priority: value("priority"),
+    service: value("service"),
+    sla: form.querySelector("input[name=sla]:checked")?.value,
+    ticket_type: value("ticket_type"),
+    product: value("product"),
+    fields,
+    cc: value("cc") || "",
+    attachments: uploads.ids(),
+  };
+}
+
+export async function start() {
+  const form = document.getElementById("new-ticket");
+  try {
+    [, def] = await Promise.all([me(), api("/form")]);
+  } catch (err) {
+    if (!err.redirected) showUnavailable(err, () => location.reload());
+    return;
+  }
+  def.products ??= [];
+  build(form);
+  const editorRoot = form.querySelector("[data-editor]");
+  setupEditor(editorRoot);
+  const uploads = setupUploads(form.querySelector("[data-uploads]"), def.limits);
+  // Only logged-in users get here, so the members' index is theirs to search too.
+  setupFaqSuggest(form.querySelector("#nt-subject"), form.querySelector("[data-faq-suggest]"), { members: true });
+  showPanel("form");
+
+  let dirty = false;
+  form.addEventListener("input", () => (dirty = true));
+  window.addEventListener("beforeunload", (ev) => {
+    if (dirty) ev.preventDefault();
+  });
+
+  const button = form.querySelector("button[type=submit]");
+  const key = submitKey();
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const errors = missing(form);
+    if (uploads.pending()) errors.push({ field: "attachments", message: t("upload.wait") });
+    else if (uploads.failed()) errors.push({ field: "attachments", message: t("upload.remove_failed") });
+    if (errors.length) {
+      if (errors.some((e) => e.field === "body")) showWrite(editorRoot);
+      return markErrors(form, errors);
+    }
+    clearErrors(form);
+    busy(button, true);
+    status(form, t("new.sending"), false);
+    try {
+      // login: false — a lost session must not take the typed text away (see showError).
+      const detail = await api("/tickets", { method: "POST", login: false, body: payload(form, uploads), headers: { "Idempotency-Key": key.get() } });
+      key.settle(null);
+      dirty = false;
+      flashNext("new.created", { number: detail.ticket.number });
+      location.assign(ticketUrl(page.prefix, detail.ticket.number));
+    } catch (err) {
+      busy(button, false);
+      status(form, "", false);
+      if (!(err instanceof ApiError)) throw err;
+      key.settle(err);
+      if (err.errors.some((e) => e.field === "body")) showWrite(editorRoot);
+      showError(form, err);
+    }
+  });
+}

@@ -1,0 +1,120 @@
+// Personal settings (seed 001): language, time zone, tickets per page and the list's
+// refresh interval (PATCH /me/settings), and the password change. A new language
+// moves to this page in that language.
+
+import { api } from "./api.js";
+import { page, pathIn, t } from "./i18n.js";
+import { flashNext, showPanel, showUnavailable, el } from "./dom.js";
+import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
+import { me } from "./session.js";
+
+/** Every IANA zone the browser knows, with its offset now: "Asia/Tokyo (GMT+9)". */
+function zoneOptions(select, current) {
+  let zones = [];
+  try {
+    zones = Intl.supportedValuesOf("timeZone");
+  } catch {
+    /* an older browser: the current zone only */
+  }
+  if (!zones.includes(current)) zones = [current, ...zones];
+  const now = new Date();
+  select.replaceChildren(
+    ...zones.map((z) => {
+      let offset = "";
+      try {
+        offset = new Intl.DateTimeFormat("en", { timeZone: z, timeZoneName: "shortOffset" }).formatToParts(now).find((p) => p.type === "timeZoneName")?.value || "";
+      } catch {
+        /* unknown here */
+      }
+      return el("option", { value: z }, offset ? `${z.replaceAll("_", " ")} (${offset})` : z);
+    }),
+  );
+  select.value = current;
+}
+
+function fill(user) {
+  const v = (n) => document.querySelector(`[data-v="${n}"]`);
+  v("name").textContent = user.name;
+  v("email").textContent = user.email;
+  v("company").textContent = user.company?.name || "—";
+  v("username").value = user.email;
+  const form = document.getElementById("settings-form");
+  const s = user.settings || {};
+  form.elements.lang.value = s.lang || page.lang;
+  zoneOptions(form.elements.time_zone, s.time_zone || form.elements.time_zone.value);
+  form.elements.page_size.value = String(s.page_size ?? 25);
+  form.elements.refresh_secs.value = String(s.refresh_secs ?? 60);
+}
+
+function setupSettings(user) {
+  const form = document.getElementById("settings-form");
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    busy(button, true);
+    const body = {
+      lang: form.elements.lang.value,
+      time_zone: form.elements.time_zone.value,
+      page_size: Number(form.elements.page_size.value),
+      refresh_secs: Number(form.elements.refresh_secs.value),
+    };
+    try {
+      const updated = await api("/me/settings", { method: "PATCH", body });
+      const there = updated.settings?.lang !== page.lang && pathIn(updated.settings.lang);
+      if (there) {
+        flashNext("settings.saved");
+        location.assign(there);
+        return;
+      }
+      Object.assign(user, updated);
+      status(form, t("settings.saved"));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+function setupPassword() {
+  const form = document.getElementById("password-form");
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const errors = missing(form);
+    if (!errors.length && form.elements.new_password.value !== form.elements.new_password_confirm.value) {
+      errors.push({ field: "new_password_confirm", message: t("password.mismatch") });
+    }
+    if (errors.length) return markErrors(form, errors);
+    clearErrors(form);
+    busy(button, true);
+    try {
+      await api("/me/password", {
+        method: "POST",
+        body: { current_password: form.elements.current_password.value, new_password: form.elements.new_password.value },
+      });
+      form.reset();
+      form.elements.username.value = document.querySelector('[data-v="email"]').textContent;
+      status(form, t("password.changed"));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+export async function start() {
+  let user;
+  try {
+    user = await me();
+  } catch (err) {
+    if (!err.redirected) showUnavailable(err, () => location.reload());
+    return;
+  }
+  fill(user);
+  showPanel("settings");
+  setupSettings(user);
+  setupPassword();
+}

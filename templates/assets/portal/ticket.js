@@ -1,0 +1,347 @@
+// One ticket (seed 000): its header and details, the articles oldest first with the
+// newest expanded, and the reply form (Markdown, attachments, next state). A ticket
+// closed past its reopen window takes a follow-up ticket instead. Staff also choose
+// public reply or internal note, and set state, priority and owner.
+
+import { api, ApiError, submitKey } from "./api.js";
+import { fileSize, formatTime, label, page, relative, t, timeElement } from "./i18n.js";
+import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
+import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
+import { isStaff, me } from "./session.js";
+import { setupEditor, showWrite } from "./editor.js";
+import { setupUploads } from "./uploads.js";
+import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
+
+const STATES = ["new", "open", "waiting_customer", "pending_close", "closed"];
+const PRIORITIES = ["low", "normal", "high", "urgent"];
+
+const number = decodeURIComponent(location.pathname.match(/\/portal\/tickets\/([^/]+)\/?$/)?.[1] || "");
+let user = null;
+let def = null;
+let detail = null;
+let followUp = false;
+const titleSuffix = document.title;
+
+const v = (name) => document.querySelector(`[data-v="${name}"]`);
+
+/** The label of a form-definition key (service, product ...), or the key itself. */
+function defLabel(list, key) {
+  return (def?.[list] || []).find((x) => x.key === key)?.label ?? key;
+}
+
+function fieldLabel(key, value) {
+  const f = (def?.fields || []).find((x) => x.key === key);
+  const shown = value === "unknown" ? t("new.unknown") : (f?.options || []).find((o) => o.key === value)?.label ?? value;
+  return [f?.label ?? key, shown];
+}
+
+/** Only http(s) and same-site links from the API become hrefs. */
+function safeHref(url) {
+  try {
+    const u = new URL(url, location.origin);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function fact(dl, term, ...value) {
+  if (value.every((x) => x === null || x === undefined || x === "")) return;
+  dl.append(el("dt", null, term), el("dd", null, ...value));
+}
+
+function renderHead(tk) {
+  v("number").textContent = tk.number;
+  v("subject").textContent = tk.subject;
+  document.title = `${tk.subject} (${tk.number}) | ${titleSuffix.split(" | ").slice(1).join(" | ") || titleSuffix}`;
+  const badges = [stateBadge(tk.state), priorityMark(tk.priority)];
+  if (tk.linked_to) badges.push(el("a", { class: "pill", href: ticketUrl(page.prefix, tk.linked_to) }, t("ticket.linked_to", { number: tk.linked_to })));
+  v("badges").replaceChildren(...badges);
+
+  const dl = v("facts");
+  dl.replaceChildren();
+  fact(dl, t("ticket.state"), stateBadge(tk.state));
+  fact(dl, t("ticket.priority"), priorityMark(tk.priority));
+  fact(dl, t("ticket.requester"), tk.requester?.name, tk.company?.name ? el("span", { class: "company" }, tk.company.name) : null);
+  fact(dl, t("ticket.owner"), tk.owner?.name || el("span", { class: "muted" }, t("ticket.unassigned")));
+  fact(dl, t("ticket.service"), tk.service ? defLabel("services", tk.service) : null);
+  const sla = tk.sla && (def?.services || []).flatMap((s) => s.slas || []).find((s) => s.key === tk.sla);
+  fact(dl, t("ticket.sla"), sla ? `${sla.label}${sla.surcharge ? ` (${t("new.surcharge", { amount: sla.surcharge })})` : ""}` : tk.sla);
+  fact(dl, t("ticket.ticket_type"), tk.ticket_type ? defLabel("ticket_types", tk.ticket_type) : null);
+  fact(dl, t("ticket.product"), tk.product ? defLabel("products", tk.product) : null);
+  for (const [key, value] of Object.entries(tk.fields || {})) {
+    const [name, shown] = fieldLabel(key, value);
+    fact(dl, name, el("span", { class: "code-like" }, shown));
+  }
+  fact(dl, t("ticket.cc"), (tk.cc || []).length ? el("ul", { class: "plain cc-list" }, tk.cc.map((c) => el("li", null, c))) : null);
+  fact(dl, t("ticket.created"), timeElement(tk.created_at));
+  fact(dl, t("ticket.updated"), timeElement(tk.updated_at));
+  fact(dl, t("ticket.closed_at"), tk.closed_at ? timeElement(tk.closed_at) : null);
+
+  const timer = v("timer");
+  const due = tk.timer?.due_at;
+  const key = due && { waiting_customer: "timer.waiting_customer", pending_close: "timer.pending_close" }[tk.state];
+  timer.textContent = key ? t(key, { date: formatTime(due), relative: relative(due) }) : "";
+  timer.hidden = !key;
+}
+
+function attachmentList(files) {
+  if (!files?.length) return null;
+  return el(
+    "ul",
+    { class: "files article-files" },
+    files.map((f) =>
+      el(
+        "li",
+        null,
+        el("a", { href: safeHref(f.url), download: f.name }, el("span", { class: "file-icon", "aria-hidden": "true" }, (f.name.split(".").pop() || "").slice(0, 4).toUpperCase()), f.name),
+        " ",
+        el("span", { class: "muted" }, `(${fileSize(f.size)})`),
+      ),
+    ),
+  );
+}
+
+/** Plain text of an article for its one-line summary when collapsed. */
+function excerpt(html) {
+  const tpl = document.createElement("template");
+  tpl.innerHTML = html;
+  const text = tpl.content.textContent.replace(/\s+/g, " ").trim();
+  return text.length > 90 ? text.slice(0, 90) + "…" : text;
+}
+
+function renderArticles(articles) {
+  const list = v("articles");
+  v("article_count").textContent = `(${articles.length})`;
+  list.replaceChildren(
+    ...articles.map((a, i) => {
+      const last = i === articles.length - 1;
+      const kind = a.internal ? "internal" : a.from_staff ? "staff" : "customer";
+      const body = el("div", { class: "article-body prose" });
+      // body_html is sanitized by the server (the contract's one exception to textContent).
+      body.innerHTML = a.body_html;
+      const summary = el(
+        "summary",
+        null,
+        el("span", { class: "article-author" }, a.author_name),
+        a.internal ? el("span", { class: "pill pill-internal" }, t("article.internal")) : a.from_staff ? el("span", { class: "pill pill-staff" }, t("article.staff")) : null,
+        a.attachments?.length ? el("span", { class: "article-clip" }, t("article.attachments", { count: a.attachments.length })) : null,
+        el("span", { class: "article-time" }, timeElement(a.created_at), " ", el("span", { class: "muted" }, `(${relative(a.created_at)})`)),
+        el("span", { class: "article-excerpt" }, excerpt(a.body_html)),
+      );
+      return el(
+        "li",
+        { class: `article article-${kind}`, id: `article-${a.seq}` },
+        el("details", { open: last }, summary, body, attachmentList(a.attachments)),
+      );
+    }),
+  );
+}
+
+function renderReply(d) {
+  const section = document.querySelector("[data-reply]");
+  const form = document.getElementById("reply-form");
+  const note = document.querySelector("[data-reply-note]");
+  followUp = !!d.needs_follow_up;
+  section.hidden = !(d.can_reply || followUp);
+  document.querySelector("[data-no-reply]").hidden = d.can_reply || followUp;
+
+  const title = document.querySelector("[data-reply-title]");
+  title.textContent = followUp ? title.dataset.followUp : title.dataset.reply;
+  for (const x of form.querySelectorAll("[data-follow-up-only]")) x.hidden = !followUp;
+  const subject = form.elements.subject;
+  if (followUp && !subject.value) subject.value = t("follow_up.subject", { subject: d.ticket.subject });
+
+  const tk = d.ticket;
+  let text = "";
+  if (followUp) text = t("follow_up.lead", { number: tk.number });
+  else if (tk.state === "closed" && tk.reopen_until) text = t("reply.reopen", { date: formatTime(tk.reopen_until) });
+  note.textContent = text;
+  note.hidden = !text;
+
+  const select = form.elements.next_state;
+  const keep = select.value;
+  select.replaceChildren(select.options[0], ...(d.next_states || []).filter((s) => s !== tk.state).map((s) => el("option", { value: s }, label("state", s))));
+  select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
+  form.querySelector('[data-field="next_state"]').hidden = followUp || select.options.length < 2;
+
+  const staff = isStaff(user);
+  // The hint speaks to customers ("if your issue is solved ...").
+  document.getElementById("reply-next-hint").hidden = staff;
+  for (const x of document.querySelectorAll("[data-staff-only]")) x.hidden = !staff || (followUp && !!x.closest("#reply-form"));
+  updateSubmitLabel(form);
+
+  const close = document.querySelector("[data-close-ticket]");
+  close.hidden = staff || tk.state === "closed" || !(d.next_states || []).includes("closed");
+}
+
+function updateSubmitLabel(form) {
+  const button = form.querySelector("[data-submit]");
+  const internal = !followUp && form.elements.kind?.value === "internal";
+  button.textContent = followUp ? button.dataset.followUp : internal ? button.dataset.note : button.dataset.reply;
+  form.classList.toggle("is-note", internal);
+}
+
+function renderStaff(tk) {
+  const form = document.getElementById("staff-form");
+  if (!isStaff(user)) return;
+  form.elements.state.value = tk.state;
+  form.elements.priority.value = tk.priority;
+  form.elements.owner_id.value = tk.owner?.id ?? "";
+}
+
+function render(d) {
+  detail = d;
+  renderHead(d.ticket);
+  renderArticles(d.articles || []);
+  renderReply(d);
+  renderStaff(d.ticket);
+  showPanel("ticket");
+}
+
+async function setupStaff() {
+  const form = document.getElementById("staff-form");
+  const state = form.elements.state;
+  const priority = form.elements.priority;
+  state.append(...STATES.map((s) => el("option", { value: s }, label("state", s))));
+  const prios = def?.priorities?.length ? def.priorities : PRIORITIES.map((p) => ({ key: p, label: label("priority", p) }));
+  priority.append(...prios.map((p) => el("option", { value: p.key }, p.label)));
+  try {
+    const staff = await api("/staff");
+    form.elements.owner_id.append(...staff.map((s) => el("option", { value: String(s.id) }, s.name)));
+  } catch {
+    /* without the list the owner stays as it is */
+  }
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const tk = detail.ticket;
+    const change = {};
+    if (state.value !== tk.state) change.state = state.value;
+    if (priority.value !== tk.priority) change.priority = priority.value;
+    const owner = form.elements.owner_id.value;
+    if (owner !== String(tk.owner?.id ?? "")) change.owner_id = owner === "" ? null : ownerId(owner);
+    if (!Object.keys(change).length) return status(form, t("staff.no_change"));
+    clearErrors(form);
+    busy(button, true);
+    try {
+      render(await api(`/tickets/${encodeURIComponent(number)}`, { method: "PATCH", body: change }));
+      status(form, t("staff.saved"));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+/** Owner ids go back as the API gave them: numbers stay numbers. */
+function ownerId(value) {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function setupReply() {
+  const form = document.getElementById("reply-form");
+  const editorRoot = form.querySelector("[data-editor]");
+  const area = setupEditor(editorRoot);
+  const uploads = setupUploads(form.querySelector("[data-uploads]"), def?.limits);
+  for (const r of form.querySelectorAll("input[name=kind]")) r.addEventListener("change", () => updateSubmitLabel(form));
+  const button = form.querySelector("[data-submit]");
+  // Replies and follow-ups carry an Idempotency-Key like new tickets: a retried send
+  // must not post the same reply twice.
+  const key = submitKey();
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const errors = missing(form);
+    if (uploads.pending()) errors.push({ field: "attachments", message: t("upload.wait") });
+    else if (uploads.failed()) errors.push({ field: "attachments", message: t("upload.remove_failed") });
+    if (errors.length) {
+      showWrite(editorRoot);
+      return markErrors(form, errors);
+    }
+    clearErrors(form);
+    busy(button, true);
+    const base = `/tickets/${encodeURIComponent(number)}`;
+    try {
+      if (followUp) {
+        const created = await api(`${base}/follow-up`, {
+          method: "POST",
+          login: false,
+          headers: { "Idempotency-Key": key.get() },
+          body: { subject: form.elements.subject.value.trim() || undefined, body: area.value, attachments: uploads.ids() },
+        });
+        key.settle(null);
+        flashNext("follow_up.created", { number: created.ticket.number });
+        location.assign(ticketUrl(page.prefix, created.ticket.number));
+        return;
+      }
+      const internal = isStaff(user) && form.elements.kind.value === "internal";
+      const next = form.elements.next_state.value;
+      const d = await api(`${base}/articles`, {
+        method: "POST",
+        login: false,
+        headers: { "Idempotency-Key": key.get() },
+        body: { body: area.value, internal, next_state: next || undefined, attachments: uploads.ids() },
+      });
+      key.settle(null);
+      area.value = "";
+      uploads.clear();
+      form.elements.next_state.value = "";
+      showWrite(editorRoot);
+      render(d);
+      status(form, t(internal ? "reply.sent_note" : "reply.sent"));
+      document.querySelector(".articles > li:last-child")?.scrollIntoView({ block: "start", behavior: "smooth" });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      key.settle(err);
+      if (err.code === "reopen_window_passed") {
+        // Closed past the window meanwhile: the same text becomes a follow-up ticket.
+        render({ ...detail, can_reply: false, needs_follow_up: true });
+        markErrors(form, [{ message: err.message }], t("follow_up.switched"));
+      } else {
+        if (err.errors.some((e) => e.field === "body")) showWrite(editorRoot);
+        showError(form, err);
+      }
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+function setupClose() {
+  const button = document.querySelector("[data-close-ticket]");
+  button.addEventListener("click", async () => {
+    if (!confirm(t("ticket.close_confirm"))) return;
+    busy(button, true);
+    try {
+      render(await api(`/tickets/${encodeURIComponent(number)}`, { method: "PATCH", body: { state: "closed" } }));
+    } catch (err) {
+      if (!err.redirected) alert(err.message);
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+export async function start() {
+  if (!number) return showPanel("not_found");
+  document.querySelector("[data-expand-all]").addEventListener("click", () => {
+    const all = [...document.querySelectorAll(".articles details")];
+    const open = !all.every((d) => d.open);
+    for (const d of all) d.open = open;
+  });
+  let d;
+  try {
+    [user, d, def] = await Promise.all([me(), api(`/tickets/${encodeURIComponent(number)}`), api("/form").catch(() => null)]);
+  } catch (err) {
+    if (err.redirected) return;
+    if (err.status === 404) return showPanel("not_found");
+    return showUnavailable(err, () => location.reload());
+  }
+  render(d);
+  setupReply();
+  setupClose();
+  if (isStaff(user)) await setupStaff();
+  renderStaff(d.ticket);
+}
