@@ -26,6 +26,8 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Manage companies, users and contracts; import them from CSV.
+    Admin(madoguchi::admin::AdminArgs),
 }
 
 #[tokio::main]
@@ -37,5 +39,6 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve { listen, site, root } => serve(ServeOptions { listen, site, root }).await,
+        Command::Admin(args) => madoguchi::admin::run(args).await,
     }
 }
