@@ -82,3 +82,39 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
+
+/// `serve --demo`: fills the data folder's store with the demo (once) and prints the
+/// demo logins.
+pub async fn seed_demo(data: &std::path::Path, base_url: &str) -> Result<()> {
+    let deps = crate::admin::local_deps(data, base_url)?;
+    let demo = crate::app::demo::seed(&deps)
+        .await
+        .with_context(|| format!("cannot seed the demo into {}", data.display()))?;
+    if demo.seeded_now {
+        println!(
+            "madoguchi: demo data written to {} ({} tickets)",
+            data.display(),
+            demo.tickets.len()
+        );
+    } else {
+        println!("madoguchi: demo data already in {}", data.display());
+    }
+    let rows: Vec<Vec<String>> = demo
+        .logins
+        .iter()
+        .map(|l| {
+            vec![
+                l.email.clone(),
+                l.password.to_owned(),
+                l.role.as_str().to_owned(),
+                l.company.clone().unwrap_or_else(|| "-".into()),
+                l.name.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::admin::table::render(&["LOGIN", "PASSWORD", "ROLE", "COMPANY", "NAME"], &rows)
+    );
+    Ok(())
+}

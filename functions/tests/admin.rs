@@ -12,8 +12,9 @@ use madoguchi::app::auth::{PasswordPolicy, verify_password};
 use madoguchi::app::contracts::{self, ContractInput};
 use madoguchi::app::mail::MailComposer;
 use madoguchi::app::one_time::{hash_token, set_password_with_token};
-use madoguchi::app::{AppError, Deps, PortalConfig};
-use madoguchi::domain::access::Role;
+use madoguchi::app::{AppError, Deps, PortalConfig, demo};
+use madoguchi::domain::access::{Actor, Role};
+use madoguchi::domain::ticket::State;
 use madoguchi::ports::FixedClock;
 use madoguchi::ports::store::*;
 
@@ -730,6 +731,177 @@ async fn importing_users_with_invitations_queues_one_mail_each() {
             .iter()
             .any(|m| m.2 == "Your ネットリンク サポート窓口 account")
     );
+}
+
+// ---------------------------------------------------------------- demo
+
+#[tokio::test]
+async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
+    let w = world().await;
+    let demo = demo::seed(&w.deps).await.unwrap();
+    assert!(demo.seeded_now);
+    assert_eq!(demo.logins[0].role, Role::Admin);
+    assert_eq!(
+        demo.logins.iter().filter(|l| l.role == Role::Agent).count(),
+        2
+    );
+    assert!(demo.logins.iter().any(|l| l.name == "Emily Carter"));
+    for login in &demo.logins {
+        let user = w
+            .deps
+            .store
+            .user_by_email(&login.email)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            verify_password(login.password, user.password_hash.as_deref().unwrap()),
+            "{} cannot log in",
+            login.email
+        );
+        assert!(login.password.chars().count() >= 12);
+    }
+    for company in ["tohoku-denki", "sakura-logi"] {
+        let users = w.deps.store.list_users(Some(company)).await.unwrap();
+        assert!((3..=4).contains(&users.len()), "{company}");
+        assert!(
+            !w.deps
+                .store
+                .list_contracts(Some(company))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        w.deps
+            .store
+            .list_users(None)
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.lang == "en")
+    );
+
+    let mut states = std::collections::BTreeSet::new();
+    let (mut internal, mut staff_public, mut customer_replies) = (0, 0, 0);
+    let mut linked = None;
+    let mut past_window = 0;
+    let mut times = Vec::new();
+    for number in &demo.tickets {
+        let t = w.deps.store.get_ticket(number).await.unwrap().unwrap();
+        states.insert(t.state);
+        times.push(t.created_at);
+        if let Some(earlier) = &t.linked_to {
+            linked = Some(earlier.clone());
+        }
+        if t.closed_at
+            .is_some_and(|c| t0().duration_since(c) > SignedDuration::from_hours(24 * 30))
+        {
+            past_window += 1;
+        }
+        for a in w.deps.store.articles(number).await.unwrap() {
+            let author = w.deps.store.get_user(&a.author_id).await.unwrap().unwrap();
+            match (a.internal, author.role) {
+                (true, _) => internal += 1,
+                (false, Role::Customer) => customer_replies += 1,
+                (false, _) => staff_public += 1,
+            }
+        }
+    }
+    assert_eq!(states.into_iter().collect::<Vec<_>>(), State::ALL.to_vec());
+    assert!(internal >= 1 && staff_public >= 3 && customer_replies >= 5);
+    assert_eq!(past_window, 1, "one ticket closed past the reopen window");
+    let earlier = linked.expect("a follow-up linked to the old ticket");
+    assert_eq!(
+        w.deps
+            .store
+            .get_ticket(&earlier)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        State::Closed
+    );
+    let oldest = times.iter().min().unwrap();
+    assert!(
+        t0().duration_since(*oldest) > SignedDuration::from_hours(24 * 40),
+        "spread over weeks"
+    );
+    assert!(times.iter().all(|t| *t < t0()), "nothing in the future");
+
+    // A customer of one company does not see the other's tickets.
+    let tohoku = demo
+        .logins
+        .iter()
+        .find(|l| l.email.ends_with("tohoku-denki.example.jp"))
+        .unwrap();
+    let user = w
+        .deps
+        .store
+        .user_by_email(&tohoku.email)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = Actor {
+        user_id: user.id,
+        role: Role::Customer,
+        company_id: user.company_id,
+    };
+    let (page, counts) = madoguchi::app::tickets::list(
+        &w.deps,
+        &actor,
+        madoguchi::app::tickets::ListOf::Company,
+        ListFilter::All,
+        None,
+        50,
+    )
+    .await
+    .unwrap();
+    assert!(page.items.iter().all(|t| t.company_id == "tohoku-denki"));
+    assert!(counts.all() >= 3);
+}
+
+#[tokio::test]
+async fn seeding_twice_changes_nothing() {
+    let w = world().await;
+    let first = demo::seed(&w.deps).await.unwrap();
+    let count = |w: &World| {
+        let store = w.deps.store.clone();
+        async move {
+            let page = store
+                .list_tickets(&ListQuery {
+                    scope: Scope::All,
+                    filter: ListFilter::All,
+                    oldest_first: false,
+                    limit: 500,
+                    cursor: None,
+                })
+                .await
+                .unwrap();
+            (
+                store.list_users(None).await.unwrap().len(),
+                store.list_companies().await.unwrap().len(),
+                store.list_contracts(None).await.unwrap().len(),
+                page.items.len(),
+                store.due_mails(Timestamp::MAX, 1000).await.unwrap().len(),
+            )
+        }
+    };
+    let before = count(&w).await;
+    w.clock.advance(SignedDuration::from_hours(24));
+    let second = demo::seed(&w.deps).await.unwrap();
+    assert!(!second.seeded_now);
+    assert_eq!(second.logins, first.logins);
+    assert_eq!(count(&w).await, before);
+}
+
+#[tokio::test]
+async fn a_store_with_other_data_is_not_seeded() {
+    let w = world().await;
+    acme(&w).await;
+    assert_eq!(invalid_field(demo::seed(&w.deps).await), "data");
+    assert!(w.deps.store.list_users(None).await.unwrap().is_empty());
 }
 
 // ---------------------------------------------------------------- the command

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod contracts;
+pub mod demo;
 pub mod error;
 pub mod fields;
 pub mod mail;

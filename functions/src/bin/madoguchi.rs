@@ -25,6 +25,13 @@ enum Command {
         /// The project folder with content/ and templates/.
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// Fill an empty data folder with demo companies, users, contracts and tickets,
+        /// and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+        /// The data folder (the database is DIR/madoguchi.db).
+        #[arg(long, value_name = "DIR", default_value = "var")]
+        data: PathBuf,
     },
     /// Manage companies, users and contracts; import them from CSV.
     Admin(madoguchi::admin::AdminArgs),
@@ -38,7 +45,18 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Serve { listen, site, root } => serve(ServeOptions { listen, site, root }).await,
+        Command::Serve {
+            listen,
+            site,
+            root,
+            demo,
+            data,
+        } => {
+            if demo {
+                madoguchi::local::seed_demo(&data, &format!("http://{listen}")).await?;
+            }
+            serve(ServeOptions { listen, site, root }).await
+        }
         Command::Admin(args) => madoguchi::admin::run(args).await,
     }
 }
