@@ -658,13 +658,17 @@ async fn duplicate_contract_numbers_in_the_file_or_the_store_are_errors() {
                NL-1,acme,Mail,2026-04-01,2027-03-31\n\
                NL-2,acme,Mail,2026-04-01,2027-03-31\n\
                NL-2,acme,Mail,2026-04-01,2027-03-31\n\
-               NL-3,acme,Mail,2026-04-01,2026-03-01\n";
+               NL-3,acme,Mail,2026-04-01,2026-03-01\n\
+               NL-3,globex,,2026-04-01,2027-03-31\n";
     assert_eq!(
         problems(import_csv(&w, Kind::Contracts, csv, false).await),
         [
             "list.csv:2:1: number: contract 'NL-1' already exists",
             "list.csv:4:1: number: 'NL-2' is already on line 3 of this file",
             "list.csv:5:5: end: 2026-03-01 is before the start 2026-04-01",
+            "list.csv:6:1: number: 'NL-3' is already on line 5 of this file",
+            "list.csv:6:2: company: no company has the id 'globex': add it first",
+            "list.csv:6:3: product: is required",
         ]
     );
     assert_eq!(contracts::contracts(&w.deps, None).await.unwrap().len(), 1);

@@ -366,7 +366,7 @@ pub async fn import_bytes(
                 };
                 accounts::check_user(deps, &input, &policy)
                     .await?
-                    .map(|u| (u.email.as_str().to_lowercase(), Checked::User(Box::new(u))))
+                    .map(|u| (u.email.to_string(), Checked::User(Box::new(u))))
             }
             Kind::Contracts => contracts::check_contract(
                 deps,
@@ -394,21 +394,36 @@ pub async fn import_bytes(
                 f.message.clone(),
             )
         };
+        // A key seen before is an error whatever else is wrong with the row.
+        let raw_key = match kind {
+            // Logins are unique without regard to case.
+            Kind::Users => cell(kind.key_field()).trim().to_lowercase(),
+            Kind::Companies | Kind::Contracts => cell(kind.key_field()).trim().to_owned(),
+        };
+        let duplicate = match seen.get(&raw_key) {
+            Some(first) if !raw_key.is_empty() => Some(*first),
+            _ => {
+                seen.insert(raw_key, line);
+                None
+            }
+        };
+        if let Some(first) = duplicate {
+            errors.push(at(&FieldError {
+                field: kind.key_field(),
+                message: format!(
+                    "'{}' is already on line {first} of this file",
+                    cell(kind.key_field()).trim()
+                ),
+            }));
+        }
         match result {
-            Ok((key, row)) => match seen.get(&key) {
-                Some(first) => errors.push(at(&FieldError {
-                    field: kind.key_field(),
-                    message: format!("'{key}' is already on line {first} of this file"),
-                })),
-                None => {
-                    seen.insert(key.clone(), line);
-                    checked.push((line, key, row));
-                }
-            },
+            Ok((key, row)) if duplicate.is_none() => checked.push((line, key, row)),
+            Ok(_) => {}
             Err(field_errors) => errors.extend(field_errors.iter().map(at)),
         }
     }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.column));
         return Err(ImportError::Invalid(errors));
     }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use crate::adapters::embedded::SqliteStore;
@@ -100,21 +100,25 @@ pub enum StaffRole {
 pub enum UserCommand {
     /// Add a customer user (--company) or a staff user (--staff), with a password read
     /// from standard input or an invitation mail.
+    #[command(
+        group(ArgGroup::new("who").required(true).args(["company", "staff"])),
+        group(ArgGroup::new("how").required(true).args(["password_stdin", "invite"])),
+    )]
     Add {
         #[arg(long)]
         email: String,
         #[arg(long)]
         name: String,
         /// The customer's company id.
-        #[arg(long, conflicts_with = "staff", required_unless_present = "staff")]
+        #[arg(long, value_name = "ID")]
         company: Option<String>,
         /// A staff user: agent or admin.
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, value_name = "ROLE")]
         staff: Option<StaffRole>,
         #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
         lang: String,
         /// Read the password from the first line of standard input (pipe it in).
-        #[arg(long, conflicts_with = "invite", required_unless_present = "invite")]
+        #[arg(long)]
         password_stdin: bool,
         /// Mail an invitation with a link to choose a password (valid 7 days).
         #[arg(long)]
