@@ -833,6 +833,15 @@ async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
         "spread over weeks"
     );
     assert!(times.iter().all(|t| *t < t0()), "nothing in the future");
+    assert!(
+        w.deps
+            .store
+            .due_tickets(t0(), 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no timer is due yet, so the first sweep keeps every state"
+    );
 
     // A customer of one company does not see the other's tickets.
     let tohoku = demo

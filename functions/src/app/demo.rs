@@ -611,7 +611,7 @@ impl Seeder {
         numbers.push(quarantine);
 
         // Pending close: solved, waiting for the timer.
-        self.at(20, 11, 20);
+        self.at(12, 11, 20);
         let backup = self
             .open(
                 "archive-backup",
@@ -632,14 +632,14 @@ impl Seeder {
                 }],
             )
             .await?;
-        self.at(20, 15, 0);
+        self.at(12, 15, 0);
         self.note(
             TAKAHASHI,
             &backup,
             "社内メモ: エラーは NAS 全体ではなく **ユーザ単位のクォータ**（arcbackup）と思われる。先月の 3.0 更新で差分保持世代が 7 → 14 に増えた影響の可能性。",
         )
         .await?;
-        self.at(20, 15, 20);
+        self.at(12, 15, 20);
         self.reply(
             TAKAHASHI,
             &backup,
@@ -649,7 +649,7 @@ impl Seeder {
             Some(State::WaitingCustomer),
         )
         .await?;
-        self.at(18, 10, 5);
+        self.at(5, 10, 5);
         self.reply(
             WATANABE,
             &backup,
@@ -657,7 +657,7 @@ impl Seeder {
             None,
         )
         .await?;
-        self.at(17, 16, 40);
+        self.at(2, 16, 40);
         self.reply(
             TAKAHASHI,
             &backup,
