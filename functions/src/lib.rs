@@ -3,6 +3,8 @@
 //! headers every response carries.
 
 pub mod adapters;
+#[cfg(feature = "local")]
+pub mod admin;
 pub mod app;
 pub mod domain;
 pub mod http;

@@ -31,6 +31,8 @@ pub struct ServeOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// How often the outbox is sent and the timers swept.
     pub tick: Duration,
+    /// Seed demo companies, users, contracts and tickets into an empty store.
+    pub demo: bool,
 }
 
 impl ServeOptions {
@@ -42,6 +44,7 @@ impl ServeOptions {
             data: root.join("var"),
             clock: None,
             tick: Duration::from_secs(5),
+            demo: false,
         }
     }
 }
@@ -189,6 +192,9 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
         config: Arc::new(config),
         mail: Arc::new(composer),
     };
+    if opts.demo {
+        seed_demo(&deps, &opts.data).await?;
+    }
     let auth = Auth {
         tokens: Tokens::new(signing_keys(&opts.data)?, "madoguchi", "portal", 10 * 60),
         config: SessionConfig::default(),
@@ -286,4 +292,40 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `serve --demo`: fills the data folder's store with the demo (once) and prints the
+/// demo logins.
+/// Seeds the demo (once) and prints its logins.
+pub async fn seed_demo(deps: &Deps, data: &Path) -> Result<()> {
+    let demo = crate::app::demo::seed(deps)
+        .await
+        .with_context(|| format!("cannot seed the demo into {}", data.display()))?;
+    if demo.seeded_now {
+        println!(
+            "madoguchi: demo data written to {} ({} tickets)",
+            data.display(),
+            demo.tickets.len()
+        );
+    } else {
+        println!("madoguchi: demo data already in {}", data.display());
+    }
+    let rows: Vec<Vec<String>> = demo
+        .logins
+        .iter()
+        .map(|l| {
+            vec![
+                l.email.clone(),
+                l.password.to_owned(),
+                l.role.as_str().to_owned(),
+                l.company.clone().unwrap_or_else(|| "-".into()),
+                l.name.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::admin::table::render(&["LOGIN", "PASSWORD", "ROLE", "COMPANY", "NAME"], &rows)
+    );
+    Ok(())
 }

@@ -27,6 +27,8 @@ pub enum MailKind {
     StateChanged,
     /// Before an auto-transition, to the customer.
     Reminder,
+    /// A new account's set-password link (not about a ticket).
+    Invitation,
 }
 
 impl MailKind {
@@ -38,6 +40,7 @@ impl MailKind {
             MailKind::ReplyStaff => "reply_staff",
             MailKind::StateChanged => "state_changed",
             MailKind::Reminder => "reminder",
+            MailKind::Invitation => "invitation",
         }
     }
 }
@@ -61,6 +64,8 @@ const TEMPLATES: &[(&str, &str, &str)] = templates!(
     "en" / "reply_staff",
     "en" / "state_changed",
     "en" / "reminder",
+    "ja" / "invitation",
+    "en" / "invitation",
 );
 
 /// The label of a state in a language, as the portal shows it.
@@ -162,9 +167,15 @@ impl MailComposer {
             MailKind::ReplyCustomer | MailKind::ReplyStaff | MailKind::CreatedStaff => {
                 clean(e.subject)
             }
+            _ if e.subject.trim().is_empty() => clean(first),
             _ => format!("{} ({})", clean(e.subject), clean(first)),
         };
-        let subject = format!("[#{}] {product}{topic}", e.ticket_number);
+        // A mail about no ticket (an invitation) has no ticket number to prefix.
+        let subject = if e.ticket_number.is_empty() {
+            topic
+        } else {
+            format!("[#{}] {product}{topic}", e.ticket_number)
+        };
         let build = |err: String| MailError::Build(name.clone(), err);
         let mut msg = Message::builder()
             .from(self.sender.clone())
@@ -303,6 +314,7 @@ mod tests {
                     site => "S", url => "U", state => "対応中", state_key => "waiting_customer", days => 14, reopen_days => 30, due => "D",
                     ticket => context! { number => "N", subject => "件名", product => "P", requester_name => "R", company_name => "C", priority => "normal" },
                     article => context! { body => "B", author => "A" },
+                    user => context! { name => "N", email => "E" }, company => "C", expires => "X",
                 })
                 .unwrap();
             assert!(out.contains('\n') && out.len() > 20, "{lang}/{name}");

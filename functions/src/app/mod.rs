@@ -2,10 +2,15 @@
 //! it against the domain rules, and writes the change together with the mails it
 //! causes (the outbox) in one store transaction.
 
+pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod contracts;
+pub mod demo;
 pub mod error;
+pub mod fields;
 pub mod mail;
+pub mod one_time;
 pub mod outbox;
 pub mod secrets;
 pub mod sessions;

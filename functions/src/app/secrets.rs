@@ -15,6 +15,15 @@ pub fn random_token(bytes: usize) -> Result<String, AppError> {
     Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
+/// `bytes` random bytes from the operating system, as lower-case hex (for ids and for
+/// tokens that travel in links and mails).
+pub fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// SHA-256 of a token, hex. A token has 256 bits of entropy, so a fast hash is enough.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())

@@ -25,10 +25,16 @@ enum Command {
         /// The project folder with content/ and templates/.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where the database, attachments, sent mail and keys live.
-        #[arg(long, default_value = "var")]
+        /// Fill an empty data folder with demo companies, users, contracts and tickets,
+        /// and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+        /// Where the database (DIR/madoguchi.db), attachments, sent mail and keys live.
+        #[arg(long, value_name = "DIR", default_value = "var")]
         data: PathBuf,
     },
+    /// Manage companies, users and contracts; import them from CSV.
+    Admin(madoguchi::admin::AdminArgs),
 }
 
 #[tokio::main]
@@ -48,11 +54,13 @@ async fn main() -> anyhow::Result<()> {
             listen,
             site,
             root,
+            demo,
             data,
         } => {
             let mut opts = ServeOptions::new(&root);
             opts.listen = listen;
             opts.site = site;
+            opts.demo = demo;
             opts.data = if data.is_absolute() {
                 data
             } else {
@@ -60,5 +68,6 @@ async fn main() -> anyhow::Result<()> {
             };
             serve(opts).await
         }
+        Command::Admin(args) => madoguchi::admin::run(args).await,
     }
 }

@@ -2,6 +2,8 @@
 //! see and do what. No I/O, no async, no storage types.
 
 pub mod access;
+pub mod account;
+pub mod contract;
 pub mod email;
 pub mod ticket;
 

@@ -13,3 +13,6 @@ pub use store::{
     OutboxMail, OutboxStore, Page, Scope, SequenceStore, Store, StoreError, TicketRecord,
     TicketStore, TicketUpdate,
 };
+pub use store::{
+    ContractRecord, ContractStore, NewUser, OneTimeTokenRecord, OneTimeTokenStore, TokenPurpose,
+};

@@ -294,11 +294,6 @@ pub trait UserStore: Send + Sync {
     async fn list_companies(&self) -> Result<Vec<CompanyRecord>, StoreError>;
 }
 
-/// Everything the application stores.
-pub trait Store: SequenceStore + TicketStore + OutboxStore + UserStore + SessionStore {}
-
-impl<T: SequenceStore + TicketStore + OutboxStore + UserStore + SessionStore> Store for T {}
-
 /// A login session: the refresh token's hash, rotated on every use, and the CSRF token
 /// bound to it. The refresh token itself is never stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -362,4 +357,149 @@ pub trait SessionStore: Send + Sync {
         window: jiff::SignedDuration,
     ) -> Result<ThrottleRecord, StoreError>;
     async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A maintenance contract line (seed 002's 契約情報一覧): one product under one
+/// contract number, for one company, for a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractRecord {
+    /// The contract number (ご契約番号) or contract name; unique.
+    pub number: String,
+    pub company_id: String,
+    /// The product line (種別), e.g. `NL Mail Gateway`.
+    pub product: String,
+    /// Product number or model (製品番号 / 機種).
+    pub model: String,
+    pub serial_number: String,
+    pub starts_on: jiff::civil::Date,
+    /// The last day covered.
+    pub ends_on: jiff::civil::Date,
+    /// The service type as the certificate words it (平日9:00~17:00オンサイト保守).
+    pub service_type: String,
+    /// The maintenance registration addresses (保守登録メール) of the contract.
+    pub maintenance_emails: Vec<String>,
+    pub created_at: Timestamp,
+    pub version: u64,
+}
+
+#[async_trait]
+pub trait ContractStore: Send + Sync {
+    /// Writes a new contract; `Duplicate` if the number is taken (DynamoDB: PutItem with
+    /// `attribute_not_exists(PK)` on `CONTRACT#<number>`).
+    async fn create_contract(&self, contract: ContractRecord) -> Result<(), StoreError>;
+    /// One GetItem by number.
+    async fn get_contract(&self, number: &str) -> Result<Option<ContractRecord>, StoreError>;
+    /// A company's contracts (one Query on the company index), or every contract (a
+    /// Query on a fixed partition), by number.
+    async fn list_contracts(
+        &self,
+        company_id: Option<&str>,
+    ) -> Result<Vec<ContractRecord>, StoreError>;
+}
+
+/// What a one-time token lets its holder do: both end in choosing a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// An invitation to a new account.
+    Invite,
+    /// "Forgot password".
+    Reset,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Invite => "invite",
+            TokenPurpose::Reset => "reset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TokenPurpose> {
+        [TokenPurpose::Invite, TokenPurpose::Reset]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// A single-use link's token as stored: only its SHA-256, never the token itself
+/// (ASVS V2.5), so a copy of the database opens no account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneTimeTokenRecord {
+    /// Lower-case hex SHA-256 of the token; the key.
+    pub hash: String,
+    pub purpose: TokenPurpose,
+    pub user_id: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// Set once, by the one call that used it.
+    pub used_at: Option<Timestamp>,
+}
+
+/// A new user with what is written with them, all or nothing: an invitation's token
+/// and its mail, so an account never exists without the mail that opens it (or the
+/// other way round).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub user: UserRecord,
+    pub token: Option<OneTimeTokenRecord>,
+    pub mails: Vec<OutboxMail>,
+}
+
+#[async_trait]
+pub trait OneTimeTokenStore: Send + Sync {
+    /// Writes a user, their token and mails in one transaction; `Duplicate` if the
+    /// e-mail or id is taken (DynamoDB: TransactWriteItems with the e-mail guard item,
+    /// the token item with a TTL on `expires_at`, and the outbox items).
+    async fn create_user_with(&self, new: NewUser) -> Result<(), StoreError>;
+
+    /// Writes a token for an existing user and the mails carrying it in one transaction
+    /// (the "forgot password" flow).
+    async fn create_token(
+        &self,
+        token: OneTimeTokenRecord,
+        mails: Vec<OutboxMail>,
+    ) -> Result<(), StoreError>;
+
+    /// One GetItem by hash.
+    async fn get_token(&self, hash: &str) -> Result<Option<OneTimeTokenRecord>, StoreError>;
+
+    /// Uses the token, once: it must exist, have `purpose`, be unused and not expired at
+    /// `now`. With `user`, the user's new values (whose version is `expected_version` + 1)
+    /// are written in the same transaction, conditional on the stored version. Of two
+    /// concurrent calls exactly one gets `Ok(true)`; a token that cannot be used gives
+    /// `Ok(false)` and writes nothing; a stale user version gives `Conflict("user")`
+    /// and leaves the token unused (DynamoDB: TransactWriteItems, an Update of the token
+    /// with `attribute_not_exists(used_at) AND expires_at > :now` and a Put of the user
+    /// with `version = :expected`).
+    async fn consume_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+        user: Option<(UserRecord, u64)>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Everything the application stores.
+pub trait Store:
+    SequenceStore
+    + TicketStore
+    + OutboxStore
+    + UserStore
+    + ContractStore
+    + OneTimeTokenStore
+    + SessionStore
+{
+}
+
+impl<
+    T: SequenceStore
+        + TicketStore
+        + OutboxStore
+        + UserStore
+        + ContractStore
+        + OneTimeTokenStore
+        + SessionStore,
+> Store for T
+{
 }

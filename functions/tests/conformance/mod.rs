@@ -447,7 +447,12 @@ macro_rules! conformance_tests {
             user_updates_are_versioned,
             a_refresh_rotates_once_and_a_revoked_session_cannot_rotate,
             revoking_a_users_sessions_keeps_the_named_one,
-            failed_logins_count_up_within_the_window_and_start_again_after_it);
+            failed_logins_count_up_within_the_window_and_start_again_after_it,
+            contracts_are_unique_by_number_and_listed_by_company,
+            a_user_with_an_invitation_is_written_with_its_token_and_mail_or_not_at_all,
+            a_token_is_used_once_even_by_concurrent_callers,
+            a_token_cannot_be_used_expired_or_for_another_purpose,
+            a_stale_user_version_leaves_the_token_unused);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -658,4 +663,263 @@ pub async fn failed_logins_count_up_within_the_window_and_start_again_after_it(
     );
     store.clear_failures("acct:x").await.unwrap();
     assert_eq!(store.throttle("acct:x").await.unwrap(), None);
+}
+
+async fn company(store: &Arc<dyn Store>, id: &str) {
+    store
+        .create_company(CompanyRecord {
+            id: id.into(),
+            name: format!("会社 {id}"),
+            created_at: t("2026-11-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+}
+
+pub fn contract(number: &str, company: &str) -> ContractRecord {
+    ContractRecord {
+        number: number.into(),
+        company_id: company.into(),
+        product: "NL Mail Gateway".into(),
+        model: "MG-5000".into(),
+        serial_number: "SN-0001".into(),
+        starts_on: jiff::civil::date(2026, 4, 1),
+        ends_on: jiff::civil::date(2027, 3, 31),
+        service_type: "平日9:00~17:00オンサイト保守".into(),
+        maintenance_emails: vec!["it@acme.example.jp".into(), "ops@acme.example.jp".into()],
+        created_at: t("2026-11-01T00:00:00Z"),
+        version: 1,
+    }
+}
+
+pub async fn contracts_are_unique_by_number_and_listed_by_company(store: Arc<dyn Store>) {
+    company(&store, "acme").await;
+    company(&store, "globex").await;
+    store
+        .create_contract(contract("NL-2", "acme"))
+        .await
+        .unwrap();
+    store
+        .create_contract(contract("NL-1", "acme"))
+        .await
+        .unwrap();
+    store
+        .create_contract(contract("NL-3", "globex"))
+        .await
+        .unwrap();
+    let mut other = contract("NL-1", "globex");
+    other.product = "別物".into();
+    assert!(matches!(
+        store.create_contract(other).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.get_contract("NL-1").await.unwrap(),
+        Some(contract("NL-1", "acme")),
+        "the duplicate changed nothing"
+    );
+    assert_eq!(store.get_contract("NL-9").await.unwrap(), None);
+    let numbers = |v: Vec<ContractRecord>| v.into_iter().map(|c| c.number).collect::<Vec<_>>();
+    assert_eq!(
+        numbers(store.list_contracts(Some("acme")).await.unwrap()),
+        ["NL-1", "NL-2"]
+    );
+    assert_eq!(
+        numbers(store.list_contracts(None).await.unwrap()),
+        ["NL-1", "NL-2", "NL-3"]
+    );
+    assert!(
+        store
+            .list_contracts(Some("nobody"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub fn token(hash: &str, user: &str, purpose: TokenPurpose) -> OneTimeTokenRecord {
+    OneTimeTokenRecord {
+        hash: hash.into(),
+        purpose,
+        user_id: user.into(),
+        created_at: t("2026-11-01T00:00:00Z"),
+        expires_at: t("2026-11-08T00:00:00Z"),
+        used_at: None,
+    }
+}
+
+fn invited(id: &str, email: &str, hash: &str) -> NewUser {
+    let mut u = user(id, email, Some("acme"));
+    u.password_hash = None;
+    NewUser {
+        user: u,
+        token: Some(token(hash, id, TokenPurpose::Invite)),
+        mails: vec![OutboxMail {
+            ticket: None,
+            ..mail(&format!("invite-{hash}"), "", t("2026-11-01T00:00:00Z"))
+        }],
+    }
+}
+
+pub async fn a_user_with_an_invitation_is_written_with_its_token_and_mail_or_not_at_all(
+    store: Arc<dyn Store>,
+) {
+    company(&store, "acme").await;
+    store
+        .create_user_with(invited("u1", "taro@acme.example.jp", "h1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_token("h1").await.unwrap(),
+        Some(token("h1", "u1", TokenPurpose::Invite))
+    );
+    assert_eq!(
+        store.get_user("u1").await.unwrap().unwrap().password_hash,
+        None
+    );
+    let mails = store
+        .due_mails(t("2026-11-02T00:00:00Z"), 10)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].id, "invite-h1");
+    assert_eq!(mails[0].ticket, None);
+
+    // Same e-mail in another case: nothing of the second user is written.
+    assert!(matches!(
+        store
+            .create_user_with(invited("u2", "TARO@acme.example.jp", "h2"))
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(store.get_user("u2").await.unwrap(), None);
+    assert_eq!(store.get_token("h2").await.unwrap(), None);
+    assert_eq!(
+        store
+            .due_mails(t("2026-11-02T00:00:00Z"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A reset token for an existing user, with its mail.
+    store
+        .create_token(
+            token("h3", "u1", TokenPurpose::Reset),
+            vec![mail("reset-h3", "", t("2026-11-01T00:00:00Z"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_token("h3").await.unwrap().unwrap().purpose,
+        TokenPurpose::Reset
+    );
+    assert_eq!(
+        store
+            .due_mails(t("2026-11-02T00:00:00Z"), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+pub async fn a_token_is_used_once_even_by_concurrent_callers(store: Arc<dyn Store>) {
+    company(&store, "acme").await;
+    store
+        .create_user_with(invited("u1", "taro@acme.example.jp", "h1"))
+        .await
+        .unwrap();
+    let now = t("2026-11-02T00:00:00Z");
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut u = store.get_user("u1").await.unwrap().unwrap();
+                let read = u.version;
+                u.password_hash = Some(format!("hash-{i}"));
+                u.version = read + 1;
+                store
+                    .consume_token("h1", TokenPurpose::Invite, now, Some((u, read)))
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(true) => winners += 1,
+            Ok(false) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(winners, 1, "exactly one use wins");
+    let stored = store.get_token("h1").await.unwrap().unwrap();
+    assert_eq!(stored.used_at, Some(now));
+    let u = store.get_user("u1").await.unwrap().unwrap();
+    assert_eq!(u.version, 2, "the user was written once");
+    assert!(u.password_hash.unwrap().starts_with("hash-"));
+    assert!(
+        !store
+            .consume_token("h1", TokenPurpose::Invite, now, None)
+            .await
+            .unwrap(),
+        "a used token stays used"
+    );
+}
+
+pub async fn a_token_cannot_be_used_expired_or_for_another_purpose(store: Arc<dyn Store>) {
+    company(&store, "acme").await;
+    store
+        .create_user_with(invited("u1", "taro@acme.example.jp", "h1"))
+        .await
+        .unwrap();
+    let before = t("2026-11-07T23:59:59Z");
+    let at_expiry = t("2026-11-08T00:00:00Z");
+    #[rustfmt::skip]
+    let table: &[(&str, TokenPurpose, Timestamp, bool)] = &[
+        ("nope", TokenPurpose::Invite, before,    false),
+        ("h1",   TokenPurpose::Reset,  before,    false),
+        ("h1",   TokenPurpose::Invite, at_expiry, false),
+        ("h1",   TokenPurpose::Invite, before,    true),
+        ("h1",   TokenPurpose::Invite, before,    false),
+    ];
+    for (hash, purpose, now, want) in table {
+        assert_eq!(
+            store
+                .consume_token(hash, *purpose, *now, None)
+                .await
+                .unwrap(),
+            *want,
+            "{hash} {purpose:?} {now}"
+        );
+    }
+}
+
+pub async fn a_stale_user_version_leaves_the_token_unused(store: Arc<dyn Store>) {
+    company(&store, "acme").await;
+    store
+        .create_user_with(invited("u1", "taro@acme.example.jp", "h1"))
+        .await
+        .unwrap();
+    let mut u = store.get_user("u1").await.unwrap().unwrap();
+    let mut other = u.clone();
+    other.lang = "en".into();
+    other.version = 2;
+    store.update_user(other, 1).await.unwrap();
+    u.password_hash = Some("new".into());
+    u.version = 2;
+    let now = t("2026-11-02T00:00:00Z");
+    assert!(matches!(
+        store
+            .consume_token("h1", TokenPurpose::Invite, now, Some((u, 1)))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_token("h1").await.unwrap().unwrap().used_at, None);
+    assert_eq!(
+        store.get_user("u1").await.unwrap().unwrap().password_hash,
+        None
+    );
 }

@@ -15,6 +15,9 @@ use crate::domain::access::Role;
 use crate::domain::ticket::{State, Timer, TimerKind};
 use crate::ports::store::*;
 
+/// Contracts and one-time tokens.
+mod accounts;
+
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -106,6 +109,31 @@ CREATE TABLE users (
     version INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX users_by_company ON users (company_id, name);
+"#,
+    r#"
+CREATE TABLE contracts (
+    number TEXT PRIMARY KEY,
+    company_id TEXT NOT NULL REFERENCES companies (id),
+    product TEXT NOT NULL,
+    model TEXT NOT NULL,
+    serial_number TEXT NOT NULL,
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    service_type TEXT NOT NULL,
+    maintenance_emails TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX contracts_by_company ON contracts (company_id, number);
+CREATE TABLE one_time_tokens (
+    hash TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX one_time_tokens_by_user ON one_time_tokens (user_id);
 "#,
     r#"
 CREATE TABLE sessions (
@@ -720,11 +748,8 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     })
 }
 
-#[async_trait]
-impl UserStore for SqliteStore {
-    async fn create_user(&self, u: UserRecord) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            conn.execute(
+fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
+    conn.execute(
                 "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
                  password_hash, disabled, created_at, version) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
                 params![
@@ -746,8 +771,47 @@ impl UserStore for SqliteStore {
             )
             .map(|_| ())
             .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })
-        })
-        .await
+}
+
+/// Writes a user's new values if the stored version is still `expected_version`.
+fn update_user_row(
+    conn: &Connection,
+    u: &UserRecord,
+    expected_version: u64,
+) -> Result<(), StoreError> {
+    let n = conn
+                .execute(
+                    "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
+                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13 WHERE id=?1 AND version=?14",
+                    params![
+                        u.id,
+                        u.email,
+                        u.email.to_lowercase(),
+                        u.name,
+                        u.role.as_str(),
+                        u.company_id,
+                        u.lang,
+                        u.time_zone,
+                        u.page_size,
+                        u.refresh_secs,
+                        u.password_hash,
+                        u.disabled,
+                        u.version as i64,
+                        expected_version as i64
+                    ],
+                )
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict("user"))
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn create_user(&self, u: UserRecord) -> Result<(), StoreError> {
+        self.write(move |conn| insert_user(conn, &u)).await
     }
 
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -780,32 +844,8 @@ impl UserStore for SqliteStore {
         if u.version != expected_version + 1 {
             return Err(StoreError::Conflict("user"));
         }
-        self.write(move |conn| {
-            let n = conn
-                .execute(
-                    "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
-                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13 WHERE id=?1 AND version=?14",
-                    params![
-                        u.id,
-                        u.email,
-                        u.email.to_lowercase(),
-                        u.name,
-                        u.role.as_str(),
-                        u.company_id,
-                        u.lang,
-                        u.time_zone,
-                        u.page_size,
-                        u.refresh_secs,
-                        u.password_hash,
-                        u.disabled,
-                        u.version as i64,
-                        expected_version as i64
-                    ],
-                )
-                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })?;
-            if n == 1 { Ok(()) } else { Err(StoreError::Conflict("user")) }
-        })
-        .await
+        self.write(move |conn| update_user_row(conn, &u, expected_version))
+            .await
     }
 
     async fn list_users(&self, company_id: Option<&str>) -> Result<Vec<UserRecord>, StoreError> {

@@ -1,0 +1,214 @@
+//! Contracts and one-time tokens on SQLite: the same conditional writes the DynamoDB
+//! adapter makes (put-if-absent, use-once), each in one transaction.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{
+    SqliteStore, bad, from_micros, immediate, insert_user, is_unique_violation, json, micros,
+    opt_time, update_user_row, write_side_effects,
+};
+use crate::ports::store::*;
+
+const CONTRACT_COLUMNS: &str = "number, company_id, product, model, serial_number, starts_on, ends_on, service_type, \
+     maintenance_emails, created_at, version";
+
+fn date(s: String) -> rusqlite::Result<Date> {
+    s.parse().map_err(|e| bad(format!("date {s:?}: {e}")))
+}
+
+fn contract_from_row(r: &Row<'_>) -> rusqlite::Result<ContractRecord> {
+    Ok(ContractRecord {
+        number: r.get(0)?,
+        company_id: r.get(1)?,
+        product: r.get(2)?,
+        model: r.get(3)?,
+        serial_number: r.get(4)?,
+        starts_on: date(r.get(5)?)?,
+        ends_on: date(r.get(6)?)?,
+        service_type: r.get(7)?,
+        maintenance_emails: json(r.get(8)?)?,
+        created_at: from_micros(r.get(9)?)?,
+        version: r.get::<_, i64>(10)? as u64,
+    })
+}
+
+#[async_trait]
+impl ContractStore for SqliteStore {
+    async fn create_contract(&self, c: ContractRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                &format!("INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"),
+                params![
+                    c.number,
+                    c.company_id,
+                    c.product,
+                    c.model,
+                    c.serial_number,
+                    c.starts_on.to_string(),
+                    c.ends_on.to_string(),
+                    c.service_type,
+                    serde_json::to_string(&c.maintenance_emails).unwrap_or_else(|_| "[]".into()),
+                    micros(c.created_at),
+                    c.version as i64
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("contract {}", c.number))
+                } else {
+                    StoreError::unexpected(e)
+                }
+            })
+        })
+        .await
+    }
+
+    async fn get_contract(&self, number: &str) -> Result<Option<ContractRecord>, StoreError> {
+        let number = number.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE number = ?1"),
+                params![number],
+                contract_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_contracts(
+        &self,
+        company_id: Option<&str>,
+    ) -> Result<Vec<ContractRecord>, StoreError> {
+        let company = company_id.map(str::to_owned);
+        self.read(move |c| match company {
+            Some(id) => c
+                .prepare_cached(&format!(
+                    "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE company_id = ?1 ORDER BY number"
+                ))?
+                .query_map(params![id], contract_from_row)?
+                .collect(),
+            None => c
+                .prepare_cached(&format!(
+                    "SELECT {CONTRACT_COLUMNS} FROM contracts ORDER BY number"
+                ))?
+                .query_map([], contract_from_row)?
+                .collect(),
+        })
+        .await
+    }
+}
+
+fn insert_token(conn: &rusqlite::Connection, t: &OneTimeTokenRecord) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO one_time_tokens (hash, purpose, user_id, created_at, expires_at, used_at) VALUES (?1,?2,?3,?4,?5,?6)",
+        params![
+            t.hash,
+            t.purpose.as_str(),
+            t.user_id,
+            micros(t.created_at),
+            micros(t.expires_at),
+            t.used_at.map(micros)
+        ],
+    )
+    .map(|_| ())
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate("token".into())
+        } else {
+            StoreError::unexpected(e)
+        }
+    })
+}
+
+#[async_trait]
+impl OneTimeTokenStore for SqliteStore {
+    async fn create_user_with(&self, new: NewUser) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            insert_user(&tx, &new.user)?;
+            if let Some(t) = &new.token {
+                insert_token(&tx, t)?;
+            }
+            write_side_effects(&tx, &[], &new.mails).map_err(StoreError::unexpected)?;
+            tx.commit().map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
+    async fn create_token(
+        &self,
+        token: OneTimeTokenRecord,
+        mails: Vec<OutboxMail>,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            insert_token(&tx, &token)?;
+            write_side_effects(&tx, &[], &mails).map_err(StoreError::unexpected)?;
+            tx.commit().map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
+    async fn get_token(&self, hash: &str) -> Result<Option<OneTimeTokenRecord>, StoreError> {
+        let hash = hash.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT hash, purpose, user_id, created_at, expires_at, used_at FROM one_time_tokens WHERE hash = ?1",
+                params![hash],
+                |r| {
+                    let purpose: String = r.get(1)?;
+                    Ok(OneTimeTokenRecord {
+                        hash: r.get(0)?,
+                        purpose: TokenPurpose::parse(&purpose)
+                            .ok_or_else(|| bad(format!("unknown token purpose {purpose}")))?,
+                        user_id: r.get(2)?,
+                        created_at: from_micros(r.get(3)?)?,
+                        expires_at: from_micros(r.get(4)?)?,
+                        used_at: opt_time(r.get(5)?)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn consume_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+        user: Option<(UserRecord, u64)>,
+    ) -> Result<bool, StoreError> {
+        if let Some((u, expected)) = &user
+            && u.version != expected + 1
+        {
+            return Err(StoreError::Conflict("user"));
+        }
+        let hash = hash.to_owned();
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            let used = tx
+                .execute(
+                    "UPDATE one_time_tokens SET used_at = ?3 WHERE hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
+                    params![hash, purpose.as_str(), micros(now)],
+                )
+                .map_err(StoreError::unexpected)?;
+            if used != 1 {
+                return Ok(false);
+            }
+            if let Some((u, expected)) = &user {
+                // Dropping the transaction on a conflict rolls the token back to unused.
+                update_user_row(&tx, u, *expected)?;
+            }
+            tx.commit().map_err(StoreError::unexpected)?;
+            Ok(true)
+        })
+        .await
+    }
+}

@@ -1,0 +1,343 @@
+//! Accounts: companies, and customer and staff users created with a password or an
+//! invitation. Shared by `madoguchi admin`, the CSV import, the demo data and (later)
+//! the staff API, which must let only admins call them.
+//!
+//! Each use case is split in two: `check_*` reads the input and the store and returns
+//! every wrong field at once; `create_*` writes what was checked. `add_*` does both for
+//! callers that take one record at a time; the CSV import checks every row first and
+//! writes only when all are good.
+
+use jiff::{SignedDuration, Timestamp};
+use minijinja::context;
+
+use crate::app::auth::{PasswordPolicy, check_new_password, hash_password};
+use crate::app::fields::{FieldError, FieldErrors, first};
+use crate::app::mail::{Envelope, MailKind};
+use crate::app::one_time::{self, INVITE_TTL};
+use crate::app::{AppError, Deps};
+use crate::domain::Email;
+use crate::domain::access::Role;
+use crate::domain::account::{CompanyId, parse_lang, parse_name};
+use crate::ports::store::{
+    CompanyRecord, NewUser, OutboxMail, StoreError, TokenPurpose, UserRecord,
+};
+
+/// The longest name of a person or company, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Settings a new user starts with (changed later on the settings screen).
+const PAGE_SIZE: u32 = 25;
+const REFRESH_SECS: u32 = 60;
+
+/// A company as typed.
+#[derive(Debug, Clone, Default)]
+pub struct CompanyInput {
+    pub id: String,
+    pub name: String,
+}
+
+/// Checks a new company: a valid id that is not taken, and a name.
+pub async fn check_company(
+    deps: &Deps,
+    input: &CompanyInput,
+) -> Result<Result<CompanyRecord, Vec<FieldError>>, AppError> {
+    let mut errors = FieldErrors::new();
+    let id = errors.check("id", CompanyId::parse(&input.id));
+    let name = errors.check("name", parse_name(&input.name, MAX_NAME_CHARS));
+    if let Some(id) = &id
+        && deps.store.get_company(id.as_str()).await?.is_some()
+    {
+        errors.add("id", format!("company '{id}' already exists"));
+    }
+    Ok(match (id, name) {
+        (Some(id), Some(name)) if errors.is_empty() => Ok(CompanyRecord {
+            id: id.to_string(),
+            name,
+            created_at: deps.clock.now(),
+        }),
+        _ => Err(errors.into_vec()),
+    })
+}
+
+/// Writes a checked company (`id` error if someone took the id in between).
+pub async fn create_company(
+    deps: &Deps,
+    company: CompanyRecord,
+) -> Result<CompanyRecord, AppError> {
+    match deps.store.create_company(company.clone()).await {
+        Ok(()) => Ok(company),
+        Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
+            "id",
+            format!("company '{}' already exists", company.id),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_company(deps: &Deps, input: &CompanyInput) -> Result<CompanyRecord, AppError> {
+    let company = check_company(deps, input).await?.map_err(first)?;
+    create_company(deps, company).await
+}
+
+/// Every company, by name.
+pub async fn companies(deps: &Deps) -> Result<Vec<CompanyRecord>, AppError> {
+    Ok(deps.store.list_companies().await?)
+}
+
+/// How a new user gets in.
+#[derive(Clone, Default)]
+pub enum Credential {
+    /// A password chosen by the admin (checked against the policy, stored as argon2id).
+    Password(String),
+    /// A mail with a single-use link to choose a password, valid for this long.
+    Invite(SignedDuration),
+    /// No way in yet: a later invitation or "forgot password" opens the account.
+    #[default]
+    NotYet,
+}
+
+impl Credential {
+    /// An invitation valid for the default 7 days.
+    pub fn invite() -> Credential {
+        Credential::Invite(INVITE_TTL)
+    }
+}
+
+// Never print a password, not even in a debug log.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Password(_) => f.write_str("Password(***)"),
+            Credential::Invite(ttl) => write!(f, "Invite({ttl:?})"),
+            Credential::NotYet => f.write_str("NotYet"),
+        }
+    }
+}
+
+/// A user as typed. `role` is `customer` (then `company` is required), `agent` or
+/// `admin` (then `company` must be empty); `lang` is `ja` (default) or `en`.
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub company: String,
+    pub lang: String,
+    pub credential: Credential,
+}
+
+/// A checked user, ready to write.
+#[derive(Debug, Clone)]
+pub struct ValidUser {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub company: Option<CompanyRecord>,
+    pub lang: &'static str,
+    /// The argon2id hash of a chosen password.
+    password_hash: Option<String>,
+    invite: Option<SignedDuration>,
+}
+
+/// Checks a new user: the e-mail is valid and not taken (in any case), the role is
+/// known, a customer's company exists and staff have none, the language is known and a
+/// chosen password meets the policy.
+pub async fn check_user(
+    deps: &Deps,
+    input: &UserInput,
+    policy: &PasswordPolicy,
+) -> Result<Result<ValidUser, Vec<FieldError>>, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&input.email));
+    if let Some(e) = &email
+        && deps.store.user_by_email(e.as_str()).await?.is_some()
+    {
+        errors.add(
+            "email",
+            format!("a user with the e-mail {e} already exists"),
+        );
+    }
+    let name = errors.check("name", parse_name(&input.name, MAX_NAME_CHARS));
+    let role = errors.check(
+        "role",
+        Role::parse(input.role.trim().to_ascii_lowercase().as_str()).ok_or_else(|| {
+            format!(
+                "'{}' is not one of customer, agent, admin",
+                input.role.trim()
+            )
+        }),
+    );
+    let company_text = input.company.trim();
+    let company = match role {
+        Some(Role::Customer) => match errors.check("company", CompanyId::parse(company_text)) {
+            Some(id) => {
+                let found = deps.store.get_company(id.as_str()).await?;
+                if found.is_none() {
+                    errors.add(
+                        "company",
+                        format!("no company has the id '{id}': add it first"),
+                    );
+                }
+                found
+            }
+            None => None,
+        },
+        Some(Role::Agent | Role::Admin) => {
+            if !company_text.is_empty() {
+                errors.add("company", "staff belong to no company: leave it empty");
+            }
+            None
+        }
+        None => None,
+    };
+    let lang = errors.check("lang", parse_lang(&input.lang));
+    let mut password_hash = None;
+    let mut invite = None;
+    match &input.credential {
+        Credential::Password(p) => {
+            let login = email.as_ref().map_or(input.email.trim(), |e| e.as_str());
+            match check_new_password(p, login, policy) {
+                Err(AppError::Invalid { message, .. }) => errors.add("password", message),
+                Err(other) => return Err(other),
+                // Hashing costs time: only for an input that is otherwise good.
+                Ok(()) if errors.is_empty() => password_hash = Some(hash_password(p)?),
+                Ok(()) => {}
+            }
+        }
+        Credential::Invite(ttl) => invite = Some(*ttl),
+        Credential::NotYet => {}
+    }
+    Ok(match (email, name, role, lang) {
+        (Some(email), Some(name), Some(role), Some(lang)) if errors.is_empty() => Ok(ValidUser {
+            email,
+            name,
+            role,
+            company,
+            lang,
+            password_hash,
+            invite,
+        }),
+        _ => Err(errors.into_vec()),
+    })
+}
+
+/// A user just written.
+#[derive(Debug, Clone)]
+pub struct AddedUser {
+    pub user: UserRecord,
+    /// Until when the invitation mailed to them works, if one was.
+    pub invited_until: Option<Timestamp>,
+}
+
+/// Writes a checked user; with an invitation, its token and mail go in the same write.
+pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, AppError> {
+    let now = deps.clock.now();
+    let user = UserRecord {
+        id: format!("u-{}", crate::app::secrets::random_hex(8)?),
+        email: valid.email.to_string(),
+        name: valid.name.clone(),
+        role: valid.role,
+        company_id: valid.company.as_ref().map(|c| c.id.clone()),
+        lang: valid.lang.to_owned(),
+        time_zone: deps
+            .config
+            .time_zone
+            .iana_name()
+            .unwrap_or("Asia/Tokyo")
+            .to_owned(),
+        page_size: PAGE_SIZE,
+        refresh_secs: REFRESH_SECS,
+        password_hash: valid.password_hash.clone(),
+        disabled: false,
+        created_at: now,
+        version: 1,
+    };
+    let (token, mails, invited_until) = match valid.invite {
+        Some(ttl) => {
+            let (token, record) = one_time::new_token(TokenPurpose::Invite, &user.id, now, ttl)?;
+            let mail = invitation_mail(
+                deps,
+                &user,
+                valid.company.as_ref(),
+                &token,
+                &record.hash,
+                record.expires_at,
+            )?;
+            let until = record.expires_at;
+            (Some(record), vec![mail], Some(until))
+        }
+        None => (None, vec![], None),
+    };
+    match deps
+        .store
+        .create_user_with(NewUser {
+            user: user.clone(),
+            token,
+            mails,
+        })
+        .await
+    {
+        Ok(()) => Ok(AddedUser {
+            user,
+            invited_until,
+        }),
+        Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
+            "email",
+            format!("a user with the e-mail {} already exists", user.email),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_user(
+    deps: &Deps,
+    input: &UserInput,
+    policy: &PasswordPolicy,
+) -> Result<AddedUser, AppError> {
+    let valid = check_user(deps, input, policy).await?.map_err(first)?;
+    create_user(deps, valid).await
+}
+
+/// Users of a company, or every user, by name.
+pub async fn users(deps: &Deps, company: Option<&str>) -> Result<Vec<UserRecord>, AppError> {
+    Ok(deps.store.list_users(company).await?)
+}
+
+/// The invitation in the user's language, with the link that carries the token.
+fn invitation_mail(
+    deps: &Deps,
+    user: &UserRecord,
+    company: Option<&CompanyRecord>,
+    token: &str,
+    token_hash: &str,
+    expires_at: Timestamp,
+) -> Result<OutboxMail, AppError> {
+    let expires = expires_at
+        .to_zoned(deps.config.time_zone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string();
+    let envelope = Envelope {
+        // One mail per token: a second invitation is a second mail.
+        id: format!("invite-{}", &token_hash[..16]),
+        kind: MailKind::Invitation,
+        lang: &user.lang,
+        to: vec![(
+            user.name.clone(),
+            Email::parse(&user.email).map_err(|e| AppError::invalid("email", e.to_string()))?,
+        )],
+        cc: vec![],
+        ticket_number: "",
+        product: None,
+        subject: "",
+        vars: context! {
+            site => &deps.config.name,
+            url => one_time::set_password_url(&deps.config, token),
+            expires,
+            user => context! { name => &user.name, email => &user.email },
+            company => company.map(|c| c.name.as_str()).unwrap_or_default(),
+        },
+    };
+    deps.mail
+        .compose(&envelope, deps.clock.now(), None)
+        .map_err(|e| AppError::Unexpected(e.into()))
+}

@@ -1,0 +1,149 @@
+//! Maintenance contracts (seed 002's contract list): added by staff or imported from
+//! CSV, shown to customers of the company and (issue 5) checked at registration.
+
+use crate::app::fields::{FieldError, FieldErrors, first};
+use crate::app::{AppError, Deps};
+use crate::domain::Email;
+use crate::domain::account::CompanyId;
+use crate::domain::contract::{check_period, parse_date, parse_number};
+use crate::ports::store::{ContractRecord, StoreError};
+
+/// The longest product, model, serial number or service type, in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// A contract as typed; dates as `2026-04-01` or `2026/04/01`, maintenance e-mail
+/// addresses separated by commas or semicolons.
+#[derive(Debug, Clone, Default)]
+pub struct ContractInput {
+    pub number: String,
+    pub company: String,
+    pub product: String,
+    pub model: String,
+    pub serial_number: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub service_type: String,
+    pub maintenance_emails: String,
+}
+
+fn optional_text(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.chars().any(char::is_control) {
+        return Err("must be one line without control characters".into());
+    }
+    if s.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!("is longer than {MAX_TEXT_CHARS} characters"));
+    }
+    Ok(s.to_owned())
+}
+
+fn required_text(s: &str) -> Result<String, String> {
+    let s = optional_text(s)?;
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    Ok(s)
+}
+
+/// Checks a new contract: a number not taken, an existing company, a product, a period
+/// that does not end before it starts, and valid addresses.
+pub async fn check_contract(
+    deps: &Deps,
+    input: &ContractInput,
+) -> Result<Result<ContractRecord, Vec<FieldError>>, AppError> {
+    let mut errors = FieldErrors::new();
+    let number = errors.check("number", parse_number(&input.number));
+    if let Some(n) = &number
+        && deps.store.get_contract(n).await?.is_some()
+    {
+        errors.add("number", format!("contract '{n}' already exists"));
+    }
+    let company = errors.check("company", CompanyId::parse(&input.company));
+    if let Some(c) = &company
+        && deps.store.get_company(c.as_str()).await?.is_none()
+    {
+        errors.add(
+            "company",
+            format!("no company has the id '{c}': add it first"),
+        );
+    }
+    let product = errors.check("product", required_text(&input.product));
+    let model = errors.check("model", optional_text(&input.model));
+    let serial_number = errors.check("serial_number", optional_text(&input.serial_number));
+    let service_type = errors.check("service_type", optional_text(&input.service_type));
+    let starts_on = errors.check("starts_on", parse_date(&input.starts_on));
+    let ends_on = errors.check("ends_on", parse_date(&input.ends_on));
+    if let (Some(s), Some(e)) = (starts_on, ends_on) {
+        errors.check("ends_on", check_period(s, e));
+    }
+    let emails = errors.check(
+        "maintenance_emails",
+        Email::parse_list(&input.maintenance_emails),
+    );
+    Ok(
+        match (
+            number,
+            company,
+            product,
+            model,
+            serial_number,
+            service_type,
+            starts_on,
+            ends_on,
+            emails,
+        ) {
+            (
+                Some(number),
+                Some(company),
+                Some(product),
+                Some(model),
+                Some(serial_number),
+                Some(service_type),
+                Some(starts_on),
+                Some(ends_on),
+                Some(emails),
+            ) if errors.is_empty() => Ok(ContractRecord {
+                number,
+                company_id: company.to_string(),
+                product,
+                model,
+                serial_number,
+                starts_on,
+                ends_on,
+                service_type,
+                maintenance_emails: emails.iter().map(ToString::to_string).collect(),
+                created_at: deps.clock.now(),
+                version: 1,
+            }),
+            _ => Err(errors.into_vec()),
+        },
+    )
+}
+
+/// Writes a checked contract (`number` error if someone took it in between).
+pub async fn create_contract(
+    deps: &Deps,
+    contract: ContractRecord,
+) -> Result<ContractRecord, AppError> {
+    match deps.store.create_contract(contract.clone()).await {
+        Ok(()) => Ok(contract),
+        Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
+            "number",
+            format!("contract '{}' already exists", contract.number),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_contract(deps: &Deps, input: &ContractInput) -> Result<ContractRecord, AppError> {
+    let contract = check_contract(deps, input).await?.map_err(first)?;
+    create_contract(deps, contract).await
+}
+
+/// A company's contracts, or every contract, by number.
+pub async fn contracts(
+    deps: &Deps,
+    company: Option<&str>,
+) -> Result<Vec<ContractRecord>, AppError> {
+    Ok(deps.store.list_contracts(company).await?)
+}
