@@ -29,6 +29,8 @@ pub enum MailKind {
     Reminder,
     /// A new account's set-password link (not about a ticket).
     Invitation,
+    /// A "forgot password" link (not about a ticket).
+    PasswordReset,
 }
 
 impl MailKind {
@@ -41,6 +43,7 @@ impl MailKind {
             MailKind::StateChanged => "state_changed",
             MailKind::Reminder => "reminder",
             MailKind::Invitation => "invitation",
+            MailKind::PasswordReset => "password_reset",
         }
     }
 }
@@ -66,6 +69,8 @@ const TEMPLATES: &[(&str, &str, &str)] = templates!(
     "en" / "reminder",
     "ja" / "invitation",
     "en" / "invitation",
+    "ja" / "password_reset",
+    "en" / "password_reset",
 );
 
 /// The label of a state in a language, as the portal shows it.

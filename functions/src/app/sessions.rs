@@ -9,7 +9,11 @@ use crate::app::auth::{
 use crate::app::secrets::{random_token, same, token_hash};
 use crate::app::{AppError, Deps};
 use crate::domain::access::Actor;
-use crate::ports::store::{SessionRecord, StoreError, ThrottleRecord, UserRecord};
+use minijinja::context;
+
+use crate::app::mail::{Envelope, MailKind};
+use crate::domain::Email;
+use crate::ports::store::{SessionRecord, StoreError, ThrottleRecord, TokenPurpose, UserRecord};
 
 /// Lifetimes and throttling limits.
 #[derive(Debug, Clone)]
@@ -310,6 +314,93 @@ pub async fn set_password(
         }
     }
     Err(AppError::Busy)
+}
+
+/// How long a "forgot password" link works.
+pub const RESET_TTL: SignedDuration = SignedDuration::from_hours(1);
+/// Reset mails per account per hour; further requests are answered the same way but
+/// send nothing (no mail bombing, no hint whether the account exists).
+const RESETS_PER_HOUR: u32 = 3;
+
+/// "Forgot password": mails a single-use reset link if the login ID belongs to an
+/// active account. The caller always answers the same, whether or not it did.
+pub async fn forgot_password(deps: &Deps, email: &str) -> Result<(), AppError> {
+    let login_id = email.trim().to_lowercase();
+    if login_id.is_empty() || login_id.len() > 320 {
+        return Ok(());
+    }
+    let now = deps.clock.now();
+    let key = format!("reset:{login_id}");
+    let count = deps
+        .store
+        .record_failure(&key, now, SignedDuration::from_hours(1))
+        .await?;
+    if count.failures > RESETS_PER_HOUR {
+        tracing::info!("password reset requests throttled");
+        return Ok(());
+    }
+    let Some(user) = deps.store.user_by_email(&login_id).await? else {
+        return Ok(());
+    };
+    if user.disabled {
+        return Ok(());
+    }
+    let (token, record) =
+        crate::app::one_time::new_token(TokenPurpose::Reset, &user.id, now, RESET_TTL)?;
+    let expires = record
+        .expires_at
+        .to_zoned(deps.config.time_zone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string();
+    let to = Email::parse(&user.email)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored address: {e}")))?;
+    let mail = deps
+        .mail
+        .compose(
+            &Envelope {
+                id: format!("reset-{}", &record.hash[..16]),
+                kind: MailKind::PasswordReset,
+                lang: &user.lang,
+                to: vec![(user.name.clone(), to)],
+                cc: vec![],
+                ticket_number: "",
+                product: None,
+                subject: "",
+                vars: context! {
+                    site => &deps.config.name,
+                    url => crate::app::one_time::set_password_url(&deps.config, &token),
+                    expires,
+                    user => context! { name => &user.name, email => &user.email },
+                },
+            },
+            now,
+            None,
+        )
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    deps.store.create_token(record, vec![mail]).await?;
+    Ok(())
+}
+
+/// Sets a new password with a reset (or invitation) link, once, and ends every session
+/// of the user.
+pub async fn reset_password(
+    deps: &Deps,
+    auth: &Auth,
+    token: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let user = crate::app::one_time::set_password_with_token(
+        deps,
+        token,
+        password,
+        &auth.config.password_policy,
+    )
+    .await?;
+    deps.store.revoke_user_sessions(&user.id, None).await?;
+    deps.store
+        .clear_failures(&format!("acct:{}", user.email.to_lowercase()))
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

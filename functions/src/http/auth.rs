@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
+        .routes(routes!(forgot))
+        .routes(routes!(reset))
         .routes(routes!(me))
         .routes(routes!(update_settings))
         .routes(routes!(change_password))
@@ -63,6 +65,8 @@ pub struct Me {
     /// `customer`, `agent` or `admin`.
     pub role: String,
     pub company: Option<CompanyRef>,
+    /// Whether the "company tickets" list is open to this user.
+    pub can_see_company: bool,
     pub settings: Settings,
 }
 
@@ -79,6 +83,8 @@ pub async fn me_of(state: &ApiState, user: &UserRecord) -> Result<Me, AppError> 
         email: user.email.clone(),
         name: user.name.clone(),
         role: user.role.as_str().to_owned(),
+        can_see_company: user.role == crate::domain::access::Role::Customer
+            && user.company_id.is_some(),
         company,
         settings: Settings {
             lang: user.lang.clone(),
@@ -151,6 +157,42 @@ async fn logout(
         res.headers_mut().append(k, v);
     }
     Ok(res)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ForgotRequest {
+    pub email: String,
+}
+
+/// Mails a single-use reset link if the user ID belongs to an account. The answer is
+/// the same either way.
+#[utoipa::path(post, path = "/auth/forgot", tag = "auth", request_body = ForgotRequest,
+    responses((status = 202, description = "Accepted (whether or not the account exists)")))]
+async fn forgot(
+    State(state): State<ApiState>,
+    Body(req): Body<ForgotRequest>,
+) -> Result<StatusCode, AppError> {
+    sessions::forgot_password(&state.deps, &req.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetRequest {
+    /// The token from the link in the mail.
+    pub token: String,
+    pub password: String,
+}
+
+/// Sets a new password with the token from a reset or invitation mail; works once, and
+/// ends every session of the user.
+#[utoipa::path(post, path = "/auth/reset", tag = "auth", request_body = ResetRequest,
+    responses((status = 204), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn reset(
+    State(state): State<ApiState>,
+    Body(req): Body<ResetRequest>,
+) -> Result<StatusCode, AppError> {
+    sessions::reset_password(&state.deps, &state.auth, &req.token, &req.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn current_user(state: &ApiState, session: &Session) -> Result<UserRecord, AppError> {

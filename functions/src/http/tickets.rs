@@ -512,8 +512,15 @@ async fn follow_up(
 pub struct TicketPatch {
     pub state: Option<String>,
     pub priority: Option<String>,
-    /// A staff user's id; an empty string removes the owner.
-    pub owner_id: Option<String>,
+    /// A staff user's id; `null` or an empty string removes the owner.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub owner_id: Option<Option<String>>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Changes state, priority or owner (staff); customers may only close.
@@ -537,7 +544,7 @@ async fn patch_ticket(
             &session.actor,
             &number,
             req.priority.as_deref(),
-            req.owner_id.as_deref(),
+            req.owner_id.as_ref().map(|o| o.as_deref().unwrap_or("")),
         )
         .await?;
     }

@@ -746,6 +746,8 @@ async fn the_openapi_document_lists_every_route_the_server_answers() {
         ("/auth/login", "post"),
         ("/auth/refresh", "post"),
         ("/auth/logout", "post"),
+        ("/auth/forgot", "post"),
+        ("/auth/reset", "post"),
         ("/me", "get"),
         ("/me/settings", "patch"),
         ("/me/password", "post"),
@@ -817,4 +819,121 @@ async fn two_hundred_simultaneous_replies_over_http_are_all_kept_in_order() {
         .map(|a| a["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(seqs, (1..=201).collect::<Vec<_>>());
+}
+
+fn reset_token(mail: &Mail) -> String {
+    let at = mail.body.find("token=").expect("a reset link") + "token=".len();
+    mail.body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_password_reset_link_works_once_and_ends_every_session() {
+    let app = spawn_app().await;
+    let mut old_session = app.login("taro@acme.example.jp").await;
+    let mut c = app.client();
+    // The same answer for an account that exists and one that does not.
+    let (s1, b1) = c
+        .post(
+            "/api/v1/auth/forgot",
+            json!({"email": "taro@acme.example.jp"}),
+        )
+        .await;
+    let (s2, b2) = c
+        .post(
+            "/api/v1/auth/forgot",
+            json!({"email": "nobody@acme.example.jp"}),
+        )
+        .await;
+    assert_eq!((s1, &b1), (StatusCode::ACCEPTED, &b2));
+    assert_eq!(s2, StatusCode::ACCEPTED);
+    let mails = app.mails().await;
+    assert_eq!(mails.len(), 1, "only the existing account gets a mail");
+    let mail = &mails[0];
+    assert_eq!(mail.to, ["taro@acme.example.jp"]);
+    assert!(
+        mail.subject.contains("パスワード再設定"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.body
+            .contains(&format!("{}/portal/reset/?token=", app.base)),
+        "{}",
+        mail.body
+    );
+    let token = reset_token(mail);
+
+    let (status, body) = c
+        .post(
+            "/api/v1/auth/reset",
+            json!({"token": token, "password": "short"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("password"))
+    );
+    let new_password = "再設定した新しいパスワード";
+    let (status, _) = c
+        .post(
+            "/api/v1/auth/reset",
+            json!({"token": token, "password": new_password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Once only.
+    let (status, body) = c
+        .post(
+            "/api/v1/auth/reset",
+            json!({"token": token, "password": "もう一度別のパスワード"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("token"))
+    );
+    // The session from before the reset cannot be refreshed; the new password logs in.
+    assert_eq!(
+        old_session.post("/api/v1/auth/refresh", json!({})).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "taro@acme.example.jp", "password": new_password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_fails_and_requests_are_limited() {
+    let app = spawn_app().await;
+    let mut c = app.client();
+    for _ in 0..5 {
+        let (status, _) = c
+            .post(
+                "/api/v1/auth/forgot",
+                json!({"email": "hanako@acme.example.jp"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let mails = app.mails().await;
+    assert_eq!(mails.len(), 3, "at most three reset mails an hour");
+    let token = reset_token(&mails[0]);
+    app.advance(SignedDuration::from_mins(61));
+    let (status, body) = c
+        .post(
+            "/api/v1/auth/reset",
+            json!({"token": token, "password": "期限切れのあとのパスワード"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("token"))
+    );
 }
