@@ -203,6 +203,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
         deps: deps.clone(),
         auth: Arc::new(auth),
         secure_cookies: !base_url.starts_with("http://"),
+        names: Default::default(),
     }));
     let router = app(
         AppConfig {

@@ -5,6 +5,7 @@ mod auth;
 mod headers;
 pub mod lang;
 mod members;
+mod names;
 pub mod problem;
 mod render;
 pub mod session;
@@ -44,6 +45,7 @@ pub struct ApiInner {
     pub auth: Arc<Auth>,
     /// `Secure` cookies: true unless the portal runs on plain-HTTP localhost.
     pub secure_cookies: bool,
+    pub names: names::NameCache,
 }
 
 #[derive(Clone)]

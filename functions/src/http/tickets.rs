@@ -620,31 +620,48 @@ impl ApiState {
         for t in tickets {
             for id in std::iter::once(&t.requester_id).chain(t.owner_id.iter()) {
                 if !names.users.contains_key(id) {
-                    let name = self
-                        .deps
-                        .store
-                        .get_user(id)
-                        .await?
-                        .map(|u| u.name)
-                        .unwrap_or_default();
+                    let name = self.user_name(id).await?;
                     names.users.insert(id.clone(), name);
                 }
             }
             if !names.companies.contains_key(&t.company_id) {
-                let name = self
-                    .deps
-                    .store
-                    .get_company(&t.company_id)
-                    .await?
-                    .map(|c| c.name)
-                    .unwrap_or_default();
+                let key = format!("c:{}", t.company_id);
+                let name = match self.names.get(&key) {
+                    Some(n) => n,
+                    None => {
+                        let n = self
+                            .deps
+                            .store
+                            .get_company(&t.company_id)
+                            .await?
+                            .map(|c| c.name)
+                            .unwrap_or_default();
+                        self.names.put(key, n.clone());
+                        n
+                    }
+                };
                 names.companies.insert(t.company_id.clone(), name);
             }
         }
         Ok(names)
     }
 
-    /// Which of these authors are staff (one lookup per distinct author).
+    async fn user_name(&self, id: &str) -> Result<String, AppError> {
+        let key = format!("u:{id}");
+        if let Some(n) = self.names.get(&key) {
+            return Ok(n);
+        }
+        let user = self.deps.store.get_user(id).await?;
+        let name = user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        self.names.put(key, name.clone());
+        if let Some(u) = user {
+            let staff = matches!(u.role, Role::Agent | Role::Admin);
+            self.names.put(format!("s:{id}"), staff.to_string());
+        }
+        Ok(name)
+    }
+
+    /// Which of these authors are staff (looked up once per distinct author, cached).
     async fn staff_among<'a>(
         &self,
         authors: impl Iterator<Item = &'a String>,
@@ -652,11 +669,14 @@ impl ApiState {
         let mut seen = std::collections::BTreeSet::new();
         let mut staff = std::collections::BTreeSet::new();
         for id in authors {
-            if seen.insert(id.clone())
-                && let Some(u) = self.deps.store.get_user(id).await?
-                && matches!(u.role, Role::Agent | Role::Admin)
-            {
-                staff.insert(u.id);
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if self.names.get(&format!("s:{id}")).is_none() {
+                self.user_name(id).await?;
+            }
+            if self.names.get(&format!("s:{id}")).as_deref() == Some("true") {
+                staff.insert(id.clone());
             }
         }
         Ok(staff)

@@ -155,6 +155,35 @@ CREATE TABLE login_failures (
     last_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // The All / Open / Closed counts of every list, kept by triggers in the same
+    // transaction as the ticket (a COUNT over 100,000 tickets costs milliseconds).
+    r#"
+CREATE TABLE ticket_counts (scope TEXT PRIMARY KEY, open INTEGER NOT NULL, closed INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO ticket_counts (scope, open, closed)
+    SELECT 'all', coalesce(sum(is_open), 0), coalesce(sum(1 - is_open), 0) FROM tickets;
+INSERT INTO ticket_counts (scope, open, closed)
+    SELECT 'r:' || requester_id, sum(is_open), sum(1 - is_open) FROM tickets GROUP BY requester_id;
+INSERT INTO ticket_counts (scope, open, closed)
+    SELECT 'c:' || company_id, sum(is_open), sum(1 - is_open) FROM tickets GROUP BY company_id;
+CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_counts (scope, open, closed)
+        VALUES ('all', NEW.is_open, 1 - NEW.is_open), ('r:' || NEW.requester_id, NEW.is_open, 1 - NEW.is_open),
+               ('c:' || NEW.company_id, NEW.is_open, 1 - NEW.is_open)
+        ON CONFLICT (scope) DO UPDATE SET open = open + excluded.open, closed = closed + excluded.closed;
+END;
+CREATE TRIGGER ticket_counts_update AFTER UPDATE OF is_open, requester_id, company_id ON tickets BEGIN
+    UPDATE ticket_counts SET open = open - OLD.is_open, closed = closed - (1 - OLD.is_open)
+        WHERE scope IN ('all', 'r:' || OLD.requester_id, 'c:' || OLD.company_id);
+    INSERT INTO ticket_counts (scope, open, closed)
+        VALUES ('all', NEW.is_open, 1 - NEW.is_open), ('r:' || NEW.requester_id, NEW.is_open, 1 - NEW.is_open),
+               ('c:' || NEW.company_id, NEW.is_open, 1 - NEW.is_open)
+        ON CONFLICT (scope) DO UPDATE SET open = open + excluded.open, closed = closed + excluded.closed;
+END;
+CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets BEGIN
+    UPDATE ticket_counts SET open = open - OLD.is_open, closed = closed - (1 - OLD.is_open)
+        WHERE scope IN ('all', 'r:' || OLD.requester_id, 'c:' || OLD.company_id);
+END;
+"#,
 ];
 
 mod sessions;
@@ -631,29 +660,22 @@ impl TicketStore for SqliteStore {
     }
 
     async fn count_tickets(&self, scope: &Scope) -> Result<Counts, StoreError> {
-        let scope = scope.clone();
+        let key = match scope {
+            Scope::Requester(id) => format!("r:{id}"),
+            Scope::Company(id) => format!("c:{id}"),
+            Scope::All => "all".to_owned(),
+        };
         self.read(move |c| {
-            let (sql, arg) = match &scope {
-                Scope::Requester(id) => ("SELECT is_open, count(*) FROM tickets WHERE requester_id = ?1 GROUP BY is_open", Some(id.clone())),
-                Scope::Company(id) => ("SELECT is_open, count(*) FROM tickets WHERE company_id = ?1 GROUP BY is_open", Some(id.clone())),
-                Scope::All => ("SELECT is_open, count(*) FROM tickets GROUP BY is_open", None),
-            };
-            let mut stmt = c.prepare_cached(sql)?;
-            let mut counts = Counts::default();
-            let mut add = |r: &Row<'_>| -> rusqlite::Result<()> {
-                let open: bool = r.get(0)?;
-                let n: i64 = r.get(1)?;
-                if open { counts.open = n as u64 } else { counts.closed = n as u64 }
-                Ok(())
-            };
-            let mut rows = match arg {
-                Some(a) => stmt.query(params![a])?,
-                None => stmt.query([])?,
-            };
-            while let Some(r) = rows.next()? {
-                add(r)?;
-            }
-            Ok(counts)
+            let counts = c
+                .prepare_cached("SELECT open, closed FROM ticket_counts WHERE scope = ?1")?
+                .query_row(params![key], |r| {
+                    Ok(Counts {
+                        open: r.get::<_, i64>(0)?.max(0) as u64,
+                        closed: r.get::<_, i64>(1)?.max(0) as u64,
+                    })
+                })
+                .optional()?;
+            Ok(counts.unwrap_or_default())
         })
         .await
     }
