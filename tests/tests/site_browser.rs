@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use madoguchi::http::{AppConfig, app};
+use madoguchi::http::{AppConfig, site_only};
 use madoguchi_tests::browser::{ChromeDriver, screenshot_dir};
 use thirtyfour::prelude::*;
 
@@ -27,8 +27,9 @@ async fn serve_site() -> Site {
     opts.members_out = dir.path().join("members");
     opts.base_url = Some(format!("http://{addr}"));
     site_gen::build(&opts).expect("the shipped content builds");
-    let router = app(AppConfig {
+    let router = site_only(AppConfig {
         site_dir: opts.out.clone(),
+        members_dir: None,
     });
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Site {
