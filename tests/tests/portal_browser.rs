@@ -1,0 +1,811 @@
+//! The ticket portal in a real browser, against the real server with the demo data: a
+//! customer logs in, opens a ticket with an attachment (and gets the thank-you mail),
+//! closes it with a reply and reopens it with another; an agent adds an internal note
+//! and a public reply; the customer sees the reply but never the note; the screens fit
+//! a phone; the English screens speak English.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use madoguchi::local::{Running, ServeOptions, start};
+use madoguchi_tests::browser::{ChromeDriver, screenshot_dir};
+use serde_json::Value;
+use thirtyfour::components::SelectElement;
+use thirtyfour::prelude::*;
+
+const CUSTOMER: (&str, &str) = ("yamada@tohoku-denki.example.jp", "demo-customer-2026");
+const CUSTOMER_NAME: &str = "山田 太郎";
+const AGENT: (&str, &str) = ("takahashi@netlink.example.jp", "demo-agent-2026");
+const AGENT_NAME: &str = "高橋 健太";
+
+/// How long a screen may take to show what the test waits for.
+const WAIT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(100);
+
+/// The portal with the demo data over a fresh data folder, on a random port.
+struct Portal {
+    running: Option<Running>,
+    base: String,
+    data: tempfile::TempDir,
+    _site: tempfile::TempDir,
+}
+
+impl Portal {
+    async fn start() -> Portal {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace")
+            .to_path_buf();
+        // Built once, into a temp dir: the worktree's dist/ stays as it is.
+        let site = tempfile::tempdir().unwrap();
+        let mut build = site_gen::BuildOptions::in_dir(&root);
+        build.out = site.path().join("site");
+        build.members_out = site.path().join("members");
+        build.base_url = Some("http://127.0.0.1".into());
+        site_gen::build(&build).expect("the shipped content builds");
+
+        let data = tempfile::tempdir().unwrap();
+        let mut opts = ServeOptions::new(&root);
+        opts.listen = "127.0.0.1:0".parse().unwrap();
+        opts.site = Some(build.out.clone());
+        opts.data = data.path().to_path_buf();
+        opts.demo = true;
+        // The outbox worker writes the mails soon after each change.
+        opts.tick = Duration::from_millis(250);
+        let running = start(opts).await.expect("the portal starts with the demo");
+        Portal {
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            data,
+            _site: site,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn mail_dir(&self) -> PathBuf {
+        self.data.path().join("mail")
+    }
+}
+
+/// One mail of the outbox folder.
+#[derive(Debug)]
+struct Mail {
+    to: Vec<String>,
+    subject: String,
+    text: String,
+}
+
+fn mails(dir: &Path) -> Result<Vec<Mail>> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "eml") {
+            continue;
+        }
+        let raw = std::fs::read(&path).with_context(|| path.display().to_string())?;
+        let m = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .with_context(|| format!("{} is not a mail", path.display()))?;
+        let mut to: Vec<String> = Vec::new();
+        for a in [m.to(), m.cc()].into_iter().flatten() {
+            to.extend(a.iter().filter_map(|x| x.address().map(str::to_owned)));
+        }
+        out.push(Mail {
+            to,
+            subject: m.subject().unwrap_or_default().to_owned(),
+            text: m.body_text(0).unwrap_or_default().into_owned(),
+        });
+    }
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_and_an_agent_work_a_ticket_through_the_portal() {
+    let mut portal = Portal::start().await;
+    let chromedriver = ChromeDriver::start().expect("chromedriver");
+
+    let desktop = chromedriver.session(1280, 1000).await.unwrap();
+    let result = scenario(&desktop, &portal).await;
+    if result.is_err() {
+        let _ = shot(&desktop, "portal-failed.png").await;
+    }
+    desktop.quit().await.unwrap();
+    let number = result.unwrap();
+
+    let phone = chromedriver.session(390, 844).await.unwrap();
+    let result = phone_checks(&phone, &portal, &number).await;
+    if result.is_err() {
+        let _ = shot(&phone, "portal-phone-failed.png").await;
+    }
+    phone.quit().await.unwrap();
+    result.unwrap();
+
+    if let Some(running) = portal.running.take() {
+        running.stop().await.unwrap();
+    }
+}
+
+/// Steps 1–5 and the English screens in one desktop browser; returns the new ticket's number.
+async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis();
+    let subject = format!("ブラウザ試験 {stamp}: 受信メールが遅延する");
+    let body = format!("本文マーカー-{stamp}\n\n今朝から受信が 10 分ほど遅れます。");
+    let note_marker = format!("NOTE-MARKER-{stamp}");
+    let staff_marker = format!("STAFF-REPLY-{stamp}");
+
+    // 1. The customer logs in and lands on the list of their tickets.
+    d.goto(portal.url("/portal/login/")).await?;
+    wait_text(d, "main h1", "お客様ログイン").await?;
+    shot(d, "portal-login.png").await?;
+    login(d, CUSTOMER).await?;
+    list_shows_the_customers_tickets(d).await?;
+    shot(d, "portal-list.png").await?;
+
+    // 2. A new ticket: an empty subject is refused at its field and the rest is kept.
+    let number = new_ticket(d, portal, &subject, &body).await?;
+
+    // 3. A reply that closes the ticket, then a follow-up reply that reopens it.
+    reply_close_and_reopen(d, stamp).await?;
+
+    // 4. The agent adds an internal note and a public reply.
+    logout(d).await?;
+    login(d, AGENT).await?;
+    staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
+
+    // 5. The customer, in a new session, sees the reply but not the note.
+    logout(d).await?;
+    login(d, CUSTOMER).await?;
+    customer_sees_reply_not_note(d, portal, &number, &note_marker, &staff_marker).await?;
+
+    // 7. The English screens.
+    english_screens(d, portal, &number).await?;
+    Ok(number)
+}
+
+async fn list_shows_the_customers_tickets(d: &WebDriver) -> Result<()> {
+    ensure!(
+        d.current_url().await?.path() == "/portal/",
+        "after login the customer is on {}",
+        d.current_url().await?
+    );
+    wait_text(d, "[data-account-name]", CUSTOMER_NAME).await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let rows = d.find_all(By::Css("[data-rows] tr")).await?;
+    ensure!(!rows.is_empty(), "the demo customer has open tickets");
+    let first = rows[0].find(By::Css(".subject")).await?.text().await?;
+    ensure!(!first.is_empty(), "a ticket row shows its subject");
+    let all = count(d, "all").await?;
+    let open = count(d, "open").await?;
+    let closed = count(d, "closed").await?;
+    ensure!(all >= 1, "All counts the demo's tickets");
+    ensure!(
+        all == open + closed,
+        "All ({all}) is Open ({open}) plus Closed ({closed})"
+    );
+    let filters = d.find(By::Css(".segmented")).await?.text().await?;
+    for label in ["すべて", "進行中", "クローズ"] {
+        ensure!(
+            filters.contains(label),
+            "the filters show {label}: {filters}"
+        );
+    }
+    // The list opens on the open tickets; the status line says how many are shown.
+    let shown = rows.len();
+    wait_text(
+        d,
+        "[data-list-status]",
+        &format!("{open} 件中 {shown} 件を表示"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The number in `(n)` next to a filter.
+async fn count(d: &WebDriver, filter: &str) -> Result<u64> {
+    let text = wait_text(d, &format!("[data-count={filter}]"), "(").await?;
+    text.trim_matches(|c| c == '(' || c == ')')
+        .parse()
+        .with_context(|| format!("the {filter} count shows {text:?}"))
+}
+
+async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -> Result<String> {
+    d.find(By::Css(".page-head a.button-primary"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "main h1", "新規チケット").await?;
+    wait_displayed(d, "#new-ticket").await?;
+
+    d.find(By::Id("nt-body")).await?.send_keys(body).await?;
+    let cc = "ops@tohoku-denki.example.jp";
+    d.find(By::Id("nt-cc")).await?.send_keys(cc).await?;
+    let product_fields = fill_product(d).await?;
+
+    d.find(By::Css("#new-ticket button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let error = wait_text(d, "[data-field=subject] .field-error", "入力").await?;
+    ensure!(
+        error.contains("入力してください"),
+        "the subject says what is wrong: {error}"
+    );
+    let summary = wait_text(d, "[data-form-alert]", "件名").await?;
+    ensure!(
+        summary.contains("入力内容をご確認ください"),
+        "the summary heads the errors: {summary}"
+    );
+    ensure!(
+        d.find(By::Id("nt-subject"))
+            .await?
+            .attr("aria-invalid")
+            .await?
+            .as_deref()
+            == Some("true"),
+        "the subject is marked invalid"
+    );
+    ensure!(
+        value(d, "nt-body").await? == body,
+        "the body is kept after the error"
+    );
+    ensure!(value(d, "nt-cc").await? == cc, "the CC is kept");
+    for (id, v) in &product_fields {
+        ensure!(&value(d, id).await? == v, "{id} keeps {v:?}");
+    }
+    ensure!(
+        d.current_url().await?.path() == "/portal/new/",
+        "still on the form"
+    );
+    shot(d, "portal-new-error.png").await?;
+
+    d.find(By::Id("nt-subject"))
+        .await?
+        .send_keys(subject)
+        .await?;
+    let file = portal.data.path().join("browser-log.txt");
+    std::fs::write(&file, "2026-11-23 09:00 queue delayed 600s\n")?;
+    d.find(By::Id("nt-files"))
+        .await?
+        .send_keys(file.to_string_lossy().as_ref())
+        .await?;
+    wait_text(d, "[data-upload-list] .upload.is-done", "browser-log.txt")
+        .await
+        .context("the attachment uploads (POST /api/v1/uploads)")?;
+    d.find(By::Css("#new-ticket button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+
+    // The ticket's own page: subject, body, the attachment, and the thank-you flash.
+    wait_url(d, "/portal/tickets/").await?;
+    let number = d
+        .current_url()
+        .await?
+        .path()
+        .trim_start_matches("/portal/tickets/")
+        .trim_end_matches('/')
+        .to_owned();
+    ensure!(!number.is_empty(), "the URL carries the ticket number");
+    wait_text(d, "#ticket-subject", subject).await?;
+    wait_text(d, "[data-v=number]", &number).await?;
+    wait_text(d, "[data-flash]", &number).await?;
+    wait_text(d, "[data-v=badges] .badge", "新規").await?;
+    let article = wait_text(d, ".articles > li:last-child", body.lines().next().unwrap()).await?;
+    ensure!(
+        article.contains(CUSTOMER_NAME),
+        "the article names its author: {article}"
+    );
+    wait_text(d, ".articles .article-files", "browser-log.txt").await?;
+    let facts = wait_text(d, "[data-v=facts]", "ops@tohoku-denki.example.jp").await?;
+    ensure!(
+        facts.contains(CUSTOMER_NAME),
+        "the details show the requester: {facts}"
+    );
+    shot(d, "portal-ticket.png").await?;
+
+    // The thank-you mail reaches the customer, with the number in its subject.
+    let tag = format!("[#{number}]");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let all = mails(&portal.mail_dir())?;
+        if let Some(m) = all
+            .iter()
+            .find(|m| m.to.iter().any(|a| a == CUSTOMER.0) && m.subject.contains(&tag))
+        {
+            ensure!(
+                m.subject.contains(subject),
+                "the mail's subject carries the ticket's: {}",
+                m.subject
+            );
+            ensure!(
+                m.text.contains(&number) && m.text.contains(body.lines().next().unwrap()),
+                "the thank-you mail quotes the ticket: {}",
+                m.text
+            );
+            break;
+        }
+        if Instant::now() > deadline {
+            let subjects: Vec<_> = all.iter().map(|m| (&m.to, &m.subject)).collect();
+            bail!(
+                "no mail to {} with {tag} in its subject: {subjects:?}",
+                CUSTOMER.0
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(number)
+}
+
+/// Picks a product when the form offers one and fills the fields that then become
+/// required; returns `(id, value)` of what it typed or chose.
+async fn fill_product(d: &WebDriver) -> Result<Vec<(String, String)>> {
+    let mut filled = Vec::new();
+    let section = d.find(By::Css("[data-section=product]")).await?;
+    if !section.is_displayed().await? {
+        return Ok(filled);
+    }
+    let product = d.find(By::Id("nt-product")).await?;
+    let select = SelectElement::new(&product).await?;
+    select.select_by_index(1).await?;
+    filled.push((
+        "nt-product".to_owned(),
+        product.prop("value").await?.unwrap_or_default(),
+    ));
+    for c in d
+        .find_all(By::Css(
+            "[data-fields] [data-field] input[required], [data-fields] [data-field] select[required]",
+        ))
+        .await?
+    {
+        if !c.is_displayed().await? || !c.is_enabled().await? {
+            continue;
+        }
+        let id = c.id().await?.unwrap_or_default();
+        if c.tag_name().await? == "select" {
+            SelectElement::new(&c).await?.select_by_index(1).await?;
+        } else {
+            c.send_keys("TEST-0001").await?;
+        }
+        filled.push((id, c.prop("value").await?.unwrap_or_default()));
+    }
+    Ok(filled)
+}
+
+async fn reply_close_and_reopen(d: &WebDriver, stamp: u128) -> Result<()> {
+    let first = format!("解決しました。ありがとうございました。({stamp}-1)");
+    d.find(By::Id("reply-body"))
+        .await?
+        .send_keys(&first)
+        .await?;
+    let next = d.find(By::Id("reply-next")).await?;
+    let choice = SelectElement::new(&next).await?;
+    choice.select_by_value("closed").await?;
+    let chosen = choice.first_selected_option().await?.text().await?;
+    ensure!(
+        chosen == "クローズ",
+        "the next-state choice reads {chosen:?}"
+    );
+    d.find(By::Css("#reply-form [data-submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "#reply-form [data-submit-status]", "返信を送信しました").await?;
+    wait_text(d, "[data-v=badges] .badge", "クローズ").await?;
+    wait_text(d, ".articles > li:last-child", &first).await?;
+    // Closed, but within the window a reply still reopens it, and the page says until when.
+    wait_text(d, "[data-reply-note]", "対応を再開します").await?;
+    ensure!(
+        !d.find(By::Css("[data-field=next_state]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "a closed ticket offers no next state to a customer"
+    );
+    shot(d, "portal-ticket-closed.png").await?;
+
+    let second = format!("すみません、また遅延が発生しました。({stamp}-2)");
+    d.find(By::Id("reply-body"))
+        .await?
+        .send_keys(&second)
+        .await?;
+    d.find(By::Css("#reply-form [data-submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "[data-v=badges] .badge", "対応中").await?;
+    wait_text(d, ".articles > li:last-child", &second).await?;
+    ensure!(
+        value(d, "reply-body").await?.is_empty(),
+        "the reply box is emptied after sending"
+    );
+    Ok(())
+}
+
+async fn staff_note_and_reply(
+    d: &WebDriver,
+    portal: &Portal,
+    number: &str,
+    note: &str,
+    reply: &str,
+) -> Result<()> {
+    d.goto(portal.url(&format!("/portal/tickets/{number}")))
+        .await?;
+    wait_text(d, "[data-account-name]", AGENT_NAME).await?;
+    wait_text(d, "[data-v=number]", number).await?;
+    wait_displayed(d, "#staff-form").await?;
+
+    // The note, chosen explicitly: the button says what it will do.
+    d.find(By::Css("input[name=kind][value=internal]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "#reply-form [data-submit]", "社内メモを追加").await?;
+    d.find(By::Id("reply-body"))
+        .await?
+        .send_keys(format!("回線事業者に確認中。{note}"))
+        .await?;
+    d.find(By::Css("#reply-form [data-submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(
+        d,
+        "#reply-form [data-submit-status]",
+        "社内メモを追加しました",
+    )
+    .await?;
+    let last = wait_text(d, ".articles > li:last-child", note).await?;
+    ensure!(
+        last.contains("社内メモ"),
+        "the note is marked internal: {last}"
+    );
+
+    d.find(By::Css("input[name=kind][value=public]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "#reply-form [data-submit]", "返信を送信").await?;
+    d.find(By::Id("reply-body"))
+        .await?
+        .send_keys(format!(
+            "ご連絡ありがとうございます。調査いたします。{reply}"
+        ))
+        .await?;
+    d.find(By::Css("#reply-form [data-submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "#reply-form [data-submit-status]", "返信を送信しました").await?;
+    let last = wait_text(d, ".articles > li:last-child", reply).await?;
+    ensure!(
+        last.contains("サポート担当") && last.contains(AGENT_NAME),
+        "the reply is the agent's: {last}"
+    );
+    expand_all(d).await?;
+    let history = d.find(By::Css("[data-v=articles]")).await?.text().await?;
+    ensure!(
+        history.contains(note) && history.contains(reply),
+        "the staff view shows both the note and the reply"
+    );
+    d.find(By::Css(".articles .article-internal"))
+        .await?
+        .scroll_into_view()
+        .await?;
+    shot(d, "portal-staff.png").await?;
+    Ok(())
+}
+
+async fn customer_sees_reply_not_note(
+    d: &WebDriver,
+    portal: &Portal,
+    number: &str,
+    note: &str,
+    reply: &str,
+) -> Result<()> {
+    d.goto(portal.url(&format!("/portal/tickets/{number}")))
+        .await?;
+    wait_text(d, "[data-account-name]", CUSTOMER_NAME).await?;
+    wait_text(d, ".articles > li:last-child", reply).await?;
+    expand_all(d).await?;
+    let history = d.find(By::Css("[data-v=articles]")).await?.text().await?;
+    ensure!(
+        history.contains(AGENT_NAME),
+        "the agent's reply is signed: {history}"
+    );
+    ensure!(
+        !history.contains("社内メモ"),
+        "no internal article shows to the customer"
+    );
+    ensure!(
+        !d.source().await?.contains(note),
+        "the note's text is nowhere in the customer's page"
+    );
+    ensure!(
+        !d.find(By::Css("[data-field=internal]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "customers get no note choice"
+    );
+    shot(d, "portal-customer-reply.png").await?;
+
+    // Nor in any mail to the customer; the reply did go out to them.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let to_customer: Vec<Mail> = mails(&portal.mail_dir())?
+            .into_iter()
+            .filter(|m| m.to.iter().any(|a| a == CUSTOMER.0))
+            .collect();
+        ensure!(
+            !to_customer.iter().any(|m| m.text.contains(note)),
+            "a mail to the customer carries the internal note"
+        );
+        if to_customer.iter().any(|m| m.text.contains(reply)) {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the agent's reply was not mailed to the customer");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}
+
+async fn english_screens(d: &WebDriver, portal: &Portal, number: &str) -> Result<()> {
+    d.goto(portal.url("/en/portal/")).await?;
+    wait_text(d, "main h1", "Tickets").await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let filters = d.find(By::Css(".segmented")).await?.text().await?;
+    for label in ["All", "Open", "Closed"] {
+        ensure!(
+            filters.contains(label),
+            "the filters show {label}: {filters}"
+        );
+    }
+    let head = d.find(By::Css("table.tickets thead")).await?.text().await?;
+    ensure!(
+        head.contains("Subject") && head.contains("State"),
+        "the columns are in English: {head}"
+    );
+    wait_text(d, "[data-list-status]", "Showing").await?;
+    no_raw_keys(d).await?;
+    shot(d, "portal-en-list.png").await?;
+
+    d.goto(portal.url(&format!("/en/portal/tickets/{number}")))
+        .await?;
+    wait_text(d, "[data-v=badges] .badge", "In progress").await?;
+    wait_text(d, "#h-articles", "History").await?;
+    wait_text(d, "#h-reply", "Reply").await?;
+    wait_text(d, "#reply-form [data-submit]", "Send reply").await?;
+    no_raw_keys(d).await?;
+    shot(d, "portal-en-ticket.png").await?;
+
+    d.goto(portal.url("/en/portal/new/")).await?;
+    wait_text(d, "main h1", "New ticket").await?;
+    wait_displayed(d, "#new-ticket").await?;
+    no_raw_keys(d).await?;
+
+    // Logged out, the English login page, and its error, in English.
+    logout(d).await?;
+    d.goto(portal.url("/en/portal/login/")).await?;
+    wait_text(d, "main h1", "Customer login").await?;
+    let form = d.find(By::Id("login-form")).await?.text().await?;
+    ensure!(
+        form.contains("E-mail address") && form.contains("Password") && form.contains("Log in"),
+        "the login form is in English: {form}"
+    );
+    d.find(By::Id("login-email"))
+        .await?
+        .send_keys(CUSTOMER.0)
+        .await?;
+    d.find(By::Id("login-password"))
+        .await?
+        .send_keys("not-the-password")
+        .await?;
+    d.find(By::Css("#login-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_text(d, "[data-form-alert]", "not correct").await?;
+    shot(d, "portal-en-login-error.png").await?;
+    Ok(())
+}
+
+/// Step 6: the list and the ticket fit a phone's width.
+async fn phone_checks(d: &WebDriver, portal: &Portal, number: &str) -> Result<()> {
+    d.goto(portal.url("/portal/login/")).await?;
+    wait_text(d, "main h1", "お客様ログイン").await?;
+    login(d, CUSTOMER).await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    no_sideways_scroll(d, "the list").await?;
+    shot(d, "portal-phone-list.png").await?;
+
+    d.goto(portal.url(&format!("/portal/tickets/{number}")))
+        .await?;
+    wait_displayed(d, "[data-panel=ticket]").await?;
+    wait_text(d, "[data-v=badges] .badge", "対応中").await?;
+    no_sideways_scroll(d, "the ticket").await?;
+    shot(d, "portal-phone-ticket.png").await?;
+
+    d.goto(portal.url("/portal/new/")).await?;
+    wait_displayed(d, "#new-ticket").await?;
+    no_sideways_scroll(d, "the new-ticket form").await?;
+    shot(d, "portal-phone-new.png").await?;
+    Ok(())
+}
+
+async fn no_sideways_scroll(d: &WebDriver, what: &str) -> Result<()> {
+    let overflow = d
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await?
+        .json()
+        .as_i64()
+        .unwrap_or(0);
+    ensure!(
+        overflow <= 0,
+        "{what} scrolls sideways by {overflow}px on a phone"
+    );
+    Ok(())
+}
+
+/// No string key shows instead of its text (t() falls back to the key).
+async fn no_raw_keys(d: &WebDriver) -> Result<()> {
+    let hit = d
+        .execute(
+            r"const m = document.body.innerText.match(/\b(?:portal|list|ticket|state|priority|reply|new|upload|error|form|editor|article|login|nav|timer|follow_up|staff|settings|password)\.[a-z_]+(?:\.[a-z_0-9]+)*\b/);
+              return m ? m[0] : null;",
+            vec![],
+        )
+        .await?
+        .json()
+        .clone();
+    ensure!(hit.is_null(), "a raw string key shows: {hit}");
+    Ok(())
+}
+
+async fn login(d: &WebDriver, (email, password): (&str, &str)) -> Result<()> {
+    wait_displayed(d, "#login-form").await?;
+    d.find(By::Id("login-email"))
+        .await?
+        .send_keys(email)
+        .await?;
+    d.find(By::Id("login-password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    d.find(By::Css("#login-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_displayed(d, "[data-account]")
+        .await
+        .with_context(|| format!("{email} is logged in"))?;
+    Ok(())
+}
+
+async fn logout(d: &WebDriver) -> Result<()> {
+    d.find(By::Css("[data-logout]")).await?.click().await?;
+    wait_url(d, "/portal/login/").await?;
+    wait_displayed(d, "#login-form").await?;
+    Ok(())
+}
+
+/// Opens every article when some are collapsed, with the page's own button.
+async fn expand_all(d: &WebDriver) -> Result<()> {
+    let all_open = d
+        .execute(
+            "return [...document.querySelectorAll('.articles details')].every((x) => x.open);",
+            vec![],
+        )
+        .await?
+        .json()
+        .as_bool()
+        .unwrap_or(false);
+    if !all_open {
+        d.find(By::Css("[data-expand-all]")).await?.click().await?;
+    }
+    Ok(())
+}
+
+async fn value(d: &WebDriver, id: &str) -> Result<String> {
+    Ok(d.find(By::Id(id))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Waits until the first element matching `css` shows `want` in its visible text;
+/// returns that text. The error says what it showed instead.
+async fn wait_text(d: &WebDriver, css: &str, want: &str) -> Result<String> {
+    let deadline = Instant::now() + WAIT;
+    let mut last = None;
+    loop {
+        if let Ok(e) = d.find(By::Css(css)).await
+            && let Ok(text) = e.text().await
+        {
+            if text.contains(want) {
+                return Ok(text);
+            }
+            last = Some(text);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{css} did not show {want:?} within {WAIT:?}; it showed {last:?} (at {})",
+                d.current_url().await?
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn wait_displayed(d: &WebDriver, css: &str) -> Result<WebElement> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = d.find(By::Css(css)).await
+            && e.is_displayed().await.unwrap_or(false)
+        {
+            return Ok(e);
+        }
+        if Instant::now() > deadline {
+            let flash = visible_problem(d).await;
+            bail!(
+                "{css} was not shown within {WAIT:?} (at {}){flash}",
+                d.current_url().await?
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn wait_url(d: &WebDriver, path_part: &str) -> Result<()> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let url = d.current_url().await?;
+        if url.path().contains(path_part) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let problem = visible_problem(d).await;
+            bail!("still at {url} instead of …{path_part}…{problem}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// What the page says went wrong, for a failure message: the form's error summary, the
+/// "unavailable" panel or the flash.
+async fn visible_problem(d: &WebDriver) -> String {
+    let found = d
+        .execute(
+            "return [...document.querySelectorAll('[data-form-alert], [data-panel=unavailable], [data-flash]')]
+               .filter((e) => !e.hidden && !e.closest('[hidden]'))
+               .map((e) => e.innerText.trim()).filter(Boolean).join(' | ');",
+            vec![],
+        )
+        .await
+        .ok()
+        .map(|r| r.json().clone());
+    match found {
+        Some(Value::String(s)) if !s.is_empty() => format!("; the page says: {s}"),
+        _ => String::new(),
+    }
+}
+
+async fn shot(d: &WebDriver, name: &str) -> Result<()> {
+    d.screenshot(&screenshot_dir().join(name))
+        .await
+        .with_context(|| format!("screenshot {name}"))
+}
