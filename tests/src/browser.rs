@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::prelude::*;
 
 /// A ChromeDriver process on a random loopback port; killed when dropped.
@@ -73,11 +74,21 @@ impl ChromeDriver {
         Ok(driver)
     }
 
-    /// A headless Chromium session with the given window size.
+    /// A headless Chromium session with the given window size. Below [`PHONE_WIDTH`]
+    /// the session emulates a phone of that size: Chromium will not make a window
+    /// narrower than 500 px, so a 390 px window would quietly be 500 px wide.
     pub async fn session(&self, width: u32, height: u32) -> Result<WebDriver> {
         let mut caps = DesiredCapabilities::chrome();
         if let Some(chromium) = find(&["chromium", "chromium-browser"]) {
             caps.set_binary(&chromium.to_string_lossy())?;
+        }
+        if width < PHONE_WIDTH {
+            caps.add_experimental_option(
+                "mobileEmulation",
+                serde_json::json!({
+                    "deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "mobile": true, "touch": true}
+                }),
+            )?;
         }
         let profile = tempfile::tempdir()?.keep();
         for arg in [
@@ -100,6 +111,27 @@ impl ChromeDriver {
             .context("cannot open a Chromium session")
     }
 }
+
+/// Saves a PNG of the whole page, beyond the window's height (Chromium's DevTools
+/// protocol: WebDriver's own screenshot stops at the bottom of the window).
+pub async fn full_page_screenshot(driver: &WebDriver, path: &Path) -> Result<()> {
+    use base64::Engine as _;
+    let dev_tools = ChromeDevTools::new(driver.handle().clone());
+    let shot = dev_tools
+        .execute_cdp_with_params(
+            "Page.captureScreenshot",
+            serde_json::json!({"format": "png", "captureBeyondViewport": true}),
+        )
+        .await?;
+    let data = shot["data"]
+        .as_str()
+        .context("Page.captureScreenshot returned no data")?;
+    let png = base64::engine::general_purpose::STANDARD.decode(data)?;
+    std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Sessions narrower than this are phones (see [`ChromeDriver::session`]).
+pub const PHONE_WIDTH: u32 = 500;
 
 /// Where screenshots go: `target/screenshots/` of the workspace.
 pub fn screenshot_dir() -> PathBuf {
