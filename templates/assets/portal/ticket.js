@@ -106,6 +106,8 @@ function attachmentList(files) {
 function excerpt(html) {
   const tpl = document.createElement("template");
   tpl.innerHTML = html;
+  // Paragraphs, list items and lines read as separate words, not run together.
+  for (const b of tpl.content.querySelectorAll("p, li, br, h1, h2, h3, h4, h5, h6, pre, blockquote, tr, td, th")) b.after(" ");
   const text = tpl.content.textContent.replace(/\s+/g, " ").trim();
   return text.length > 90 ? text.slice(0, 90) + "…" : text;
 }
