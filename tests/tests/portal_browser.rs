@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use madoguchi::local::{Running, ServeOptions, start};
-use madoguchi_tests::browser::{ChromeDriver, screenshot_dir};
+use madoguchi_tests::browser::{ChromeDriver, full_page_screenshot, screenshot_dir};
 use serde_json::Value;
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
@@ -154,7 +154,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     let number = new_ticket(d, portal, &subject, &body).await?;
 
     // 3. A reply that closes the ticket, then a follow-up reply that reopens it.
-    reply_close_and_reopen(d, stamp).await?;
+    reply_close_and_reopen(d, stamp, &body).await?;
 
     // 4. The agent adds an internal note and a public reply.
     logout(d).await?;
@@ -380,7 +380,7 @@ async fn fill_product(d: &WebDriver) -> Result<Vec<(String, String)>> {
     Ok(filled)
 }
 
-async fn reply_close_and_reopen(d: &WebDriver, stamp: u128) -> Result<()> {
+async fn reply_close_and_reopen(d: &WebDriver, stamp: u128, body: &str) -> Result<()> {
     let first = format!("解決しました。ありがとうございました。({stamp}-1)");
     d.find(By::Id("reply-body"))
         .await?
@@ -401,6 +401,9 @@ async fn reply_close_and_reopen(d: &WebDriver, stamp: u128) -> Result<()> {
     wait_text(d, "#reply-form [data-submit-status]", "返信を送信しました").await?;
     wait_text(d, "[data-v=badges] .badge", "クローズ").await?;
     wait_text(d, ".articles > li:last-child", &first).await?;
+    // The first article is now collapsed to a one-line summary of its paragraphs.
+    let summary: Vec<&str> = body.split_whitespace().take(2).collect();
+    wait_text(d, ".articles > li:first-child summary", &summary.join(" ")).await?;
     // Closed, but within the window a reply still reopens it, and the page says until when.
     wait_text(d, "[data-reply-note]", "対応を再開します").await?;
     ensure!(
@@ -496,10 +499,6 @@ async fn staff_note_and_reply(
         history.contains(note) && history.contains(reply),
         "the staff view shows both the note and the reply"
     );
-    d.find(By::Css(".articles .article-internal"))
-        .await?
-        .scroll_into_view()
-        .await?;
     shot(d, "portal-staff.png").await?;
     Ok(())
 }
@@ -623,6 +622,16 @@ async fn english_screens(d: &WebDriver, portal: &Portal, number: &str) -> Result
 /// Step 6: the list and the ticket fit a phone's width.
 async fn phone_checks(d: &WebDriver, portal: &Portal, number: &str) -> Result<()> {
     d.goto(portal.url("/portal/login/")).await?;
+    // Desktop Chromium will not make a window this narrow; the session emulates a phone.
+    let width = d
+        .execute("return document.documentElement.clientWidth;", vec![])
+        .await?
+        .json()
+        .as_i64();
+    ensure!(
+        width == Some(390),
+        "the phone session is {width:?}px wide, not 390"
+    );
     wait_text(d, "main h1", "お客様ログイン").await?;
     login(d, CUSTOMER).await?;
     wait_displayed(d, "[data-panel=list]").await?;
@@ -696,7 +705,8 @@ async fn login(d: &WebDriver, (email, password): (&str, &str)) -> Result<()> {
 }
 
 async fn logout(d: &WebDriver) -> Result<()> {
-    d.find(By::Css("[data-logout]")).await?.click().await?;
+    // The header shows the account (and its button) once the page knows who is in.
+    wait_displayed(d, "[data-logout]").await?.click().await?;
     wait_url(d, "/portal/login/").await?;
     wait_displayed(d, "#login-form").await?;
     Ok(())
@@ -804,8 +814,9 @@ async fn visible_problem(d: &WebDriver) -> String {
     }
 }
 
+/// The whole page, as the reader would scroll through it.
 async fn shot(d: &WebDriver, name: &str) -> Result<()> {
-    d.screenshot(&screenshot_dir().join(name))
+    full_page_screenshot(d, &screenshot_dir().join(name))
         .await
         .with_context(|| format!("screenshot {name}"))
 }
