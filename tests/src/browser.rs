@@ -6,7 +6,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::prelude::*;
 
 /// A ChromeDriver process on a random loopback port; killed when dropped.
@@ -116,17 +115,15 @@ impl ChromeDriver {
 /// protocol: WebDriver's own screenshot stops at the bottom of the window).
 pub async fn full_page_screenshot(driver: &WebDriver, path: &Path) -> Result<()> {
     use base64::Engine as _;
-    let dev_tools = ChromeDevTools::new(driver.handle().clone());
-    let shot = dev_tools
-        .execute_cdp_with_params(
-            "Page.captureScreenshot",
-            serde_json::json!({"format": "png", "captureBeyondViewport": true}),
-        )
+    use thirtyfour::cdp::domains::page::CaptureScreenshot;
+    let shot = driver
+        .cdp()
+        .send(CaptureScreenshot {
+            capture_beyond_viewport: Some(true),
+            ..Default::default()
+        })
         .await?;
-    let data = shot["data"]
-        .as_str()
-        .context("Page.captureScreenshot returned no data")?;
-    let png = base64::engine::general_purpose::STANDARD.decode(data)?;
+    let png = base64::engine::general_purpose::STANDARD.decode(shot.data)?;
     std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))
 }
 
