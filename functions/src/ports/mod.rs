@@ -2,10 +2,12 @@
 //! The embedded adapters (SQLite, files, an outbox folder) and the AWS ones (DynamoDB,
 //! S3, SES) implement them completely; one conformance suite checks both.
 
+pub mod blobs;
 pub mod clock;
 pub mod mailer;
 pub mod store;
 
+pub use blobs::{Blob, BlobError, BlobKey, Blobs, ByteStream};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use mailer::{Mailer, SendError};
 pub use store::{

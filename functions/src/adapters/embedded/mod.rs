@@ -1,7 +1,9 @@
 //! The embedded adapters of the one-machine mode.
 
+pub mod blob_dir;
 pub mod outbox_dir;
 pub mod sqlite;
 
+pub use blob_dir::BlobDir;
 pub use outbox_dir::MailDir;
 pub use sqlite::SqliteStore;
