@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod mail;
+pub mod markdown;
 pub mod outbox;
 pub mod sweep;
 pub mod tickets;
