@@ -5,23 +5,27 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod form;
 pub mod mail;
 pub mod markdown;
+pub mod messages;
 pub mod outbox;
 pub mod sweep;
 pub mod tickets;
+pub mod uploads;
 
 pub use config::PortalConfig;
-pub use error::AppError;
+pub use error::{AppError, FieldError, Problem};
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, Store};
+use crate::ports::{Blobs, Clock, Store};
 
 /// What every use case works with, built once at start-up.
 #[derive(Clone)]
 pub struct Deps {
     pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn Blobs>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<PortalConfig>,
     pub mail: Arc<mail::MailComposer>,

@@ -13,5 +13,5 @@ pub use mailer::{Mailer, SendError};
 pub use store::{
     ArticleRecord, AttachmentRecord, Counts, HistoryRecord, ListFilter, ListQuery, NewTicket,
     OutboxMail, OutboxStore, Page, Scope, SequenceStore, Store, StoreError, TicketRecord,
-    TicketStore, TicketUpdate,
+    TicketStore, TicketUpdate, UploadRecord, UploadStore,
 };

@@ -12,7 +12,7 @@ use crate::yaml::Value;
 pub const KNOWN_LANGUAGES: &[&str] = &["ja", "en"];
 
 /// Text in each language; a plain string in the file is the same text in all of them.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Localized(pub BTreeMap<String, String>);
 
 impl Localized {
