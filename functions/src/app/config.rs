@@ -103,6 +103,10 @@ pub struct SmtpSettings {
     pub port: u16,
     pub tls: SmtpTls,
     pub username: Option<String>,
+    /// A PEM file of extra root certificates, for a relay with a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// How long to wait for the relay before trying again later.
+    pub timeout_secs: u64,
 }
 
 /// A secret value: never printed, never in the file.
@@ -466,7 +470,10 @@ fn read_mail(m: &mut Fields<'_>) -> Option<Mail> {
     };
     let support_address = address(m, "support_address");
     let sender = address(m, "sender");
-    let smtp = m.map_with("smtp", &["host", "port", "tls", "username"], |s| {
+    let smtp = m.map_with(
+        "smtp",
+        &["host", "port", "tls", "username", "ca_file", "timeout_secs"],
+        |s| {
         let host = s.req_str("host");
         let tls = match s
             .choice("tls", &["starttls", "tls", "none"])
@@ -482,6 +489,11 @@ fn read_mail(m: &mut Fields<'_>) -> Option<Mail> {
             .and_then(|p| in_range(s, "port", p, 1, 65535))
             .map_or(tls.default_port(), |p| p as u16);
         let username = s.str("username").filter(|u| !u.trim().is_empty());
+        let ca_file = s.str("ca_file").map(PathBuf::from);
+        let timeout_secs = s
+            .int("timeout_secs")
+            .and_then(|t| in_range(s, "timeout_secs", t, 1, 600))
+            .map_or(30, |t| t as u64);
         if s.node("password").is_some() {
             s.error_on(
                 "password",
@@ -495,8 +507,11 @@ fn read_mail(m: &mut Fields<'_>) -> Option<Mail> {
             port,
             tls,
             username,
+            ca_file,
+            timeout_secs,
         })
-    });
+    },
+    );
     Some(Mail {
         support_address: support_address?,
         sender: sender?,

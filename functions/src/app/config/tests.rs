@@ -210,6 +210,7 @@ fn an_smtp_username_needs_the_password_from_the_environment() {
     let c = parse(&text).unwrap();
     let smtp = c.smtp.clone().unwrap();
     assert_eq!((smtp.port, smtp.tls), (465, SmtpTls::Tls));
+    assert_eq!((smtp.ca_file, smtp.timeout_secs), (None, 30));
     let missing = c.check_secrets(&Secrets::default()).unwrap_err();
     assert_eq!(
         missing.to_string(),
