@@ -66,10 +66,9 @@ pub async fn create_company(
 ) -> Result<CompanyRecord, AppError> {
     match deps.store.create_company(company.clone()).await {
         Ok(()) => Ok(company),
-        Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
-            "id",
-            format!("company '{}' already exists", company.id),
-        )),
+        Err(StoreError::Duplicate(_)) => {
+            Err(AppError::invalid("id", crate::app::error::Problem::Taken))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -197,7 +196,11 @@ pub async fn check_user(
         Credential::Password(p) => {
             let login = email.as_ref().map_or(input.email.trim(), |e| e.as_str());
             match check_new_password(p, login, policy) {
-                Err(AppError::Invalid { message, .. }) => errors.add("password", message),
+                Err(AppError::Invalid(problems)) => {
+                    for e in problems {
+                        errors.add("password", crate::app::messages::render(&e, "en"));
+                    }
+                }
                 Err(other) => return Err(other),
                 // Hashing costs time: only for an input that is otherwise good.
                 Ok(()) if errors.is_empty() => password_hash = Some(hash_password(p)?),
@@ -283,7 +286,7 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
         }),
         Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
             "email",
-            format!("a user with the e-mail {} already exists", user.email),
+            crate::app::error::Problem::Taken,
         )),
         Err(e) => Err(e.into()),
     }
@@ -323,14 +326,16 @@ fn invitation_mail(
         lang: &user.lang,
         to: vec![(
             user.name.clone(),
-            Email::parse(&user.email).map_err(|e| AppError::invalid("email", e.to_string()))?,
+            Email::parse(&user.email).map_err(|e| {
+                AppError::invalid("email", crate::app::error::Problem::text(e.to_string()))
+            })?,
         )],
         cc: vec![],
         ticket_number: "",
         product: None,
         subject: "",
         vars: context! {
-            site => &deps.config.name,
+            site => deps.config.name_in(&user.lang),
             url => one_time::set_password_url(&deps.config, token),
             expires,
             user => context! { name => &user.name, email => &user.email },

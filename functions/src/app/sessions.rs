@@ -276,7 +276,10 @@ pub async fn change_password(
         .clone()
         .unwrap_or_else(|| dummy_hash().to_owned());
     if !verify_blocking(current.to_owned(), phc).await {
-        return Err(AppError::invalid("current_password", "does not match"));
+        return Err(AppError::invalid(
+            "current_password",
+            crate::app::error::Problem::Mismatch,
+        ));
     }
     check_new_password(new, &user.email, &auth.config.password_policy)?;
     set_password(deps, user, new).await?;
@@ -367,7 +370,7 @@ pub async fn forgot_password(deps: &Deps, email: &str) -> Result<(), AppError> {
                 product: None,
                 subject: "",
                 vars: context! {
-                    site => &deps.config.name,
+                    site => deps.config.name_in(&user.lang),
                     url => crate::app::one_time::set_password_url(&deps.config, &token),
                     expires,
                     user => context! { name => &user.name, email => &user.email },
