@@ -127,3 +127,40 @@ mod tests {
         );
     }
 }
+
+/// A mail carrying a single-use link (an invitation or a password reset) in the user's
+/// language; one mail per token.
+pub fn link_mail(
+    deps: &Deps,
+    kind: crate::app::mail::MailKind,
+    user: &UserRecord,
+    (token, token_hash, expires_at): (&str, &str, Timestamp),
+    company: &str,
+) -> Result<crate::ports::store::OutboxMail, AppError> {
+    let expires = expires_at
+        .to_zoned(deps.config.time_zone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string();
+    let to = crate::domain::Email::parse(&user.email)
+        .map_err(|e| AppError::invalid("email", crate::app::error::Problem::text(e.to_string())))?;
+    let envelope = crate::app::mail::Envelope {
+        id: format!("{}-{}", kind.name(), &token_hash[..16]),
+        kind,
+        lang: &user.lang,
+        to: vec![(user.name.clone(), to)],
+        cc: vec![],
+        ticket_number: "",
+        product: None,
+        subject: "",
+        vars: minijinja::context! {
+            site => deps.config.name_in(&user.lang),
+            url => set_password_url(&deps.config, token),
+            expires,
+            user => minijinja::context! { name => &user.name, email => &user.email },
+            company,
+        },
+    };
+    deps.mail
+        .compose(&envelope, deps.clock.now(), None)
+        .map_err(|e| AppError::Unexpected(e.into()))
+}
