@@ -126,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
                     history: vec![],
                     mails: vec![],
                     idempotency_key: None,
+                    claimed_uploads: vec![],
                 })
                 .await
         });

@@ -10,8 +10,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use tokio::sync::watch;
 
+use crate::adapters::embedded::blob_dir::BlobDir;
+use crate::adapters::embedded::smtp::{EmlAndSmtp, SmtpConfig, SmtpMailer, TlsMode};
 use crate::adapters::embedded::{MailDir, SqliteStore};
 use crate::app::auth::{SigningKey, Tokens};
+use crate::app::config::{Secrets, SmtpTls};
 use crate::app::mail::MailComposer;
 use crate::app::sessions::{Auth, SessionConfig};
 use crate::app::{Deps, PortalConfig, outbox, sweep};
@@ -150,6 +153,49 @@ fn write_private(file: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The portal configuration: `content/portal.yaml` under the project folder, or the
+/// bundled example when the project has none. Every error is listed with file and line.
+fn portal_config(root: &Path) -> Result<PortalConfig> {
+    let file = root.join("content/portal.yaml");
+    let config = if file.is_file() {
+        PortalConfig::load(&file)
+    } else {
+        PortalConfig::bundled()
+    };
+    config.map_err(|e| anyhow::anyhow!("the portal configuration has errors:\n{e}"))
+}
+
+/// Where mail goes: always a `.eml` copy in `DATA/mail/`, and through the SMTP relay of
+/// the configuration when it names one.
+fn mailer(config: &PortalConfig, dir: MailDir) -> Result<Arc<dyn Mailer>> {
+    let Some(s) = &config.smtp else {
+        return Ok(Arc::new(dir));
+    };
+    let smtp = SmtpConfig {
+        host: s.host.clone(),
+        port: Some(s.port),
+        tls: match s.tls {
+            SmtpTls::None => TlsMode::None,
+            SmtpTls::StartTls => TlsMode::Starttls,
+            SmtpTls::Tls => TlsMode::Tls,
+        },
+        username: s.username.clone(),
+        ca_file: s.ca_file.clone(),
+        timeout_secs: s.timeout_secs,
+        ..SmtpConfig::new(&s.host)
+    };
+    let password = Secrets::from_env()
+        .smtp_password
+        .map(|p| p.expose().to_owned());
+    let relay = SmtpMailer::new(&smtp, password, &config.sender)
+        .map_err(|e| anyhow::anyhow!("mail.smtp: {e}"))?;
+    tracing::info!(host = %s.host, port = s.port, "sending mail through SMTP (and keeping .eml copies)");
+    Ok(Arc::new(EmlAndSmtp {
+        copy: dir,
+        smtp: relay,
+    }))
+}
+
 /// A running portal: its address, its dependencies (tests use them to look inside), and
 /// the switch that stops it.
 pub struct Running {
@@ -183,14 +229,21 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
         .with_context(|| format!("cannot open the database in {}", opts.data.display()))?;
     let mail_dir = MailDir::new(opts.data.join("mail"))
         .with_context(|| format!("cannot create {}", opts.data.join("mail").display()))?;
-    let config = PortalConfig::example(&base_url);
-    let composer = MailComposer::new(&config.name, &config.sender)?;
+    let config = portal_config(&opts.root)?.with_base_url(&base_url);
+    config
+        .check_secrets(&Secrets::from_env())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let composer = MailComposer::new(config.name_in("ja"), &config.sender)?;
+    let blobs = BlobDir::open(&opts.data.join("attachments"))
+        .with_context(|| format!("cannot create {}", opts.data.join("attachments").display()))?;
+    let mailer = mailer(&config, mail_dir)?;
     let clock: Arc<dyn Clock> = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
     let deps = Deps {
         store: Arc::new(store),
         clock,
         config: Arc::new(config),
         mail: Arc::new(composer),
+        blobs: Arc::new(blobs),
     };
     if opts.demo {
         seed_demo(&deps, &opts.data).await?;
@@ -214,7 +267,6 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
     );
 
     let (stop, stopped) = watch::channel(false);
-    let mailer: Arc<dyn Mailer> = Arc::new(mail_dir);
     let worker = tokio::spawn(background(deps.clone(), mailer, opts.tick, stopped.clone()));
     let mut until = stopped;
     let server = tokio::spawn(async move {
@@ -250,6 +302,9 @@ async fn background(
             Ok(r) if r != Default::default() => tracing::info!(report = ?r, "outbox"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox"),
+        }
+        if let Err(e) = crate::app::uploads::sweep_uploads(&deps, 500).await {
+            tracing::error!(error = %e, "upload sweep");
         }
         match sweep::sweep(&deps).await {
             Ok(r) if r != Default::default() => tracing::info!(report = ?r, "sweep"),

@@ -33,13 +33,19 @@ async fn world() -> World {
     let store = Arc::new(SqliteStore::open(&dir.path().join("madoguchi.db")).unwrap());
     let clock = Arc::new(FixedClock::new(t0()));
     let config = PortalConfig::example("https://support.example.jp");
-    let mail = MailComposer::new(&config.name, &config.sender).unwrap();
+    let mail = MailComposer::new(config.name_in("ja"), &config.sender).unwrap();
     World {
         deps: Deps {
             store,
             clock: clock.clone(),
             config: Arc::new(config),
             mail: Arc::new(mail),
+            blobs: Arc::new(
+                madoguchi::adapters::embedded::blob_dir::BlobDir::open(
+                    &dir.path().join("attachments"),
+                )
+                .unwrap(),
+            ),
         },
         clock,
         _dir: dir,
@@ -109,9 +115,9 @@ fn token_in(body: &str) -> String {
         .collect()
 }
 
-fn invalid_field(r: Result<impl std::fmt::Debug, AppError>) -> &'static str {
+fn invalid_field(r: Result<impl std::fmt::Debug, AppError>) -> String {
     match r {
-        Err(AppError::Invalid { field, .. }) => field,
+        Err(AppError::Invalid(errors)) => errors[0].field.clone(),
         other => panic!("expected a field error, got {other:?}"),
     }
 }
@@ -353,7 +359,7 @@ async fn two_uses_of_one_invitation_at_once_set_one_password() {
     for t in tasks {
         match t.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(AppError::Invalid { field: "token", .. }) => {}
+            Err(AppError::Invalid(errors)) if errors[0].field == "token" => {}
             Err(e) => panic!("{e}"),
         }
     }
@@ -408,7 +414,7 @@ async fn an_english_speaking_user_is_invited_in_english() {
     .await
     .unwrap();
     let (_, _, subject, body) = &outbox(&w).await[0];
-    assert_eq!(subject, "Your ネットリンク サポート窓口 account");
+    assert_eq!(subject, "Your NetLink Support account");
     assert!(body.starts_with("Dear Emily Carter,"), "{body}");
     assert!(body.contains("Login ID: emily@acme.example.jp"));
 }
@@ -730,11 +736,7 @@ async fn importing_users_with_invitations_queues_one_mail_each() {
     .unwrap();
     let mails = outbox(&w).await;
     assert_eq!(mails.len(), 2);
-    assert!(
-        mails
-            .iter()
-            .any(|m| m.2 == "Your ネットリンク サポート窓口 account")
-    );
+    assert!(mails.iter().any(|m| m.2 == "Your NetLink Support account"));
 }
 
 // ---------------------------------------------------------------- demo

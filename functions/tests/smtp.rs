@@ -248,7 +248,8 @@ fn plain(port: u16) -> SmtpConfig {
 fn messages() -> Vec<Vec<u8>> {
     let raw = b"From: noreply@netlink.example.jp\r\nTo: taro@acme.example.jp\r\nSubject: dots\r\n\r\n.a line starting with a dot\r\n..two\r\n.\r\nend\r\n".to_vec();
     let config = madoguchi::app::PortalConfig::example("https://support.example.jp");
-    let composer = madoguchi::app::mail::MailComposer::new(&config.name, &config.sender).unwrap();
+    let composer =
+        madoguchi::app::mail::MailComposer::new(config.name_in("ja"), &config.sender).unwrap();
     let composed = composer
         .compose(
             &madoguchi::app::mail::Envelope {
@@ -416,9 +417,13 @@ async fn the_outbox_worker_delivers_an_invitation_through_the_relay() {
         store: Arc::new(SqliteStore::open(&dir.path().join("db")).unwrap()),
         clock: Arc::new(FixedClock::new("2026-11-23T01:00:00Z".parse().unwrap())),
         mail: Arc::new(
-            madoguchi::app::mail::MailComposer::new(&config.name, &config.sender).unwrap(),
+            madoguchi::app::mail::MailComposer::new(config.name_in("ja"), &config.sender).unwrap(),
         ),
         config: Arc::new(config),
+        blobs: Arc::new(
+            madoguchi::adapters::embedded::blob_dir::BlobDir::open(&dir.path().join("attachments"))
+                .unwrap(),
+        ),
     };
     accounts::add_user(
         &deps,

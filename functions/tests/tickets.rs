@@ -1,18 +1,20 @@
 //! The ticket use cases on the embedded store, with the clock moved by the tests:
 //! opening, replying, internal notes, who sees what, timers and the outbox.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
-use madoguchi::adapters::embedded::SqliteStore;
+use madoguchi::adapters::embedded::{BlobDir, SqliteStore};
 use madoguchi::app::mail::MailComposer;
 use madoguchi::app::sweep::sweep;
 use madoguchi::app::tickets::{self, ListOf, OpenTicket, Reply};
-use madoguchi::app::{AppError, Deps, PortalConfig};
+use madoguchi::app::{AppError, Deps, PortalConfig, messages, uploads};
 use madoguchi::domain::access::{Actor, Role};
 use madoguchi::domain::ticket::{State, StateError};
 use madoguchi::ports::store::*;
-use madoguchi::ports::{Clock, FixedClock};
+use madoguchi::ports::{Blob, BlobKey, Clock, FixedClock};
 
 struct World {
     deps: Deps,
@@ -48,9 +50,10 @@ fn agent() -> Actor {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite")).unwrap());
+    let blobs = Arc::new(BlobDir::open(&dir.path().join("attachments")).unwrap());
     let clock = Arc::new(FixedClock::new(t0()));
     let config = PortalConfig::example("http://127.0.0.1:8080");
-    let mail = MailComposer::new(&config.name, &config.sender).unwrap();
+    let mail = MailComposer::new(config.name_in("ja"), &config.sender).unwrap();
     for (id, name) in [("acme", "アクメ株式会社"), ("globex", "Globex Corp.")] {
         store
             .create_company(CompanyRecord {
@@ -116,6 +119,7 @@ async fn world() -> World {
     }
     let deps = Deps {
         store,
+        blobs,
         clock: clock.clone(),
         config: Arc::new(config),
         mail: Arc::new(mail),
@@ -127,11 +131,17 @@ async fn world() -> World {
     }
 }
 
+/// The demo vendor's form (content/portal.yaml) filled in for a mail gateway fault.
 fn form(subject: &str) -> OpenTicket {
     OpenTicket {
         subject: subject.into(),
         body: "メールが送信できません。\n\nエラー: 535 5.7.8".into(),
-        product: Some("NL Mail Gateway".into()),
+        product: Some("mail-gateway".into()),
+        ticket_type: Some("trouble".into()),
+        fields: BTreeMap::from([
+            ("contract_number".to_owned(), "NL-2026-012345".to_owned()),
+            ("serial_number".to_owned(), "unknown".to_owned()),
+        ]),
         cc: "boss@acme.example.jp".into(),
         ..Default::default()
     }
@@ -262,7 +272,10 @@ async fn validation_names_the_field_and_writes_nothing() {
     ];
     for (input, field) in cases {
         match tickets::open_ticket(&w.deps, &taro(), input).await {
-            Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            Err(AppError::Invalid(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, [field]);
+            }
             other => panic!("{field}: {other:?}"),
         }
     }
@@ -714,4 +727,278 @@ fn list_of(of: ListOf) -> tickets::ListRequest {
         cursor: None,
         limit: 25,
     }
+}
+
+#[tokio::test]
+async fn every_wrong_field_of_the_form_is_reported_at_once_in_both_languages() {
+    let w = world().await;
+    let mut input = OpenTicket {
+        subject: "".into(),
+        product: Some("mail-gateway".into()),
+        service: Some("config-change".into()),
+        sla: Some("tomorrow".into()),
+        cc: "nope".into(),
+        ..form("")
+    };
+    input.fields.remove("serial_number");
+    input.fields.insert("model".into(), "mg-9999".into());
+    let Err(AppError::Invalid(errors)) = tickets::open_ticket(&w.deps, &taro(), input).await else {
+        panic!("the form is wrong")
+    };
+    let got: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.problem.code()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("subject", "required"),
+            ("sla", "not_an_option"),
+            ("fields.model", "not_an_option"),
+            ("fields.serial_number", "required"),
+            ("cc", "invalid_email"),
+        ]
+    );
+    let ja: Vec<String> = errors.iter().map(|e| messages::render(e, "ja")).collect();
+    assert_eq!(ja[0], "件名は必須です。");
+    assert_eq!(ja[3], "シリアル番号は必須です。");
+    assert_eq!(
+        messages::render(&errors[4], "en"),
+        "'nope' is not an e-mail address (name@example.com)."
+    );
+    assert_eq!(
+        w.deps.store.count_tickets(&Scope::All).await.unwrap().all(),
+        0
+    );
+}
+
+// Attachments: uploaded first, attached by id, downloaded by those who see the ticket.
+
+async fn upload(w: &World, who: &Actor, name: &str, bytes: &'static [u8]) -> UploadRecord {
+    uploads::receive(&w.deps, who, name, uploads::stream_of(bytes))
+        .await
+        .unwrap()
+}
+
+async fn read_all(blob: Blob) -> Vec<u8> {
+    blob.body.map(|c| c.unwrap().to_vec()).concat().await
+}
+
+#[tokio::test]
+async fn an_attached_upload_is_downloaded_by_the_company_and_nobody_else() {
+    let w = world().await;
+    let up = upload(
+        &w,
+        &taro(),
+        "../../設定\u{0}.conf",
+        b"relay_host = mx.example.jp\n",
+    )
+    .await;
+    assert_eq!(up.name, "設定.conf");
+    assert_eq!(up.content_type, "text/plain; charset=utf-8");
+    let t = tickets::open_ticket(
+        &w.deps,
+        &taro(),
+        OpenTicket {
+            attachments: vec![up.id.clone()],
+            ..form("設定ファイルを添付します")
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        uploads::pending(&w.deps, &taro()).await.unwrap().is_empty(),
+        "no longer pending once attached"
+    );
+    let (att, blob) = uploads::open_attachment(&w.deps, &hanako(), &t.number, &up.id)
+        .await
+        .unwrap();
+    assert_eq!((att.name.as_str(), att.size), ("設定.conf", 27));
+    assert_eq!(read_all(blob).await, b"relay_host = mx.example.jp\n");
+    assert!(matches!(
+        uploads::open_attachment(&w.deps, &jiro(), &t.number, &up.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        uploads::open_attachment(&w.deps, &taro(), &t.number, "no-such-id").await,
+        Err(AppError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn an_internal_notes_attachment_is_not_found_for_customers() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("障害"))
+        .await
+        .unwrap();
+    let up = upload(&w, &agent(), "調査メモ.txt", b"internal").await;
+    tickets::reply(
+        &w.deps,
+        &agent(),
+        &t.number,
+        Reply {
+            body: "社内メモ".into(),
+            internal: true,
+            attachments: vec![up.id.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        uploads::open_attachment(&w.deps, &agent(), &t.number, &up.id)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        uploads::open_attachment(&w.deps, &taro(), &t.number, &up.id).await,
+        Err(AppError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn only_the_uploader_may_attach_or_discard_an_upload() {
+    let w = world().await;
+    let up = upload(&w, &taro(), "log.txt", b"log").await;
+    let r = tickets::open_ticket(
+        &w.deps,
+        &hanako(),
+        OpenTicket {
+            attachments: vec![up.id.clone()],
+            ..form("他人のファイル")
+        },
+    )
+    .await;
+    match r {
+        Err(AppError::Invalid(errors)) => {
+            assert_eq!(errors[0].field, "attachments");
+            assert_eq!(errors[0].problem.code(), "unknown_upload");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        uploads::discard(&w.deps, &hanako(), &up.id).await,
+        Err(AppError::NotFound)
+    ));
+    uploads::discard(&w.deps, &taro(), &up.id).await.unwrap();
+    assert!(matches!(
+        uploads::discard(&w.deps, &taro(), &up.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(
+        w.deps
+            .blobs
+            .get(&BlobKey::parse(&up.blob_key).unwrap())
+            .await
+            .unwrap()
+            .is_none(),
+        "the bytes went with it"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_and_nothing_is_kept() {
+    let mut w = world().await;
+    let mut config = (*w.deps.config).clone();
+    config.limits.max_attachment_bytes = 1024;
+    w.deps.config = Arc::new(config);
+    let r = uploads::receive(
+        &w.deps,
+        &taro(),
+        "big.bin",
+        uploads::stream_of(vec![0u8; 1025]),
+    )
+    .await;
+    assert!(
+        matches!(r, Err(AppError::TooLarge { max_bytes: 1024 })),
+        "{r:?}"
+    );
+    assert!(uploads::pending(&w.deps, &taro()).await.unwrap().is_empty());
+    let r = uploads::receive(&w.deps, &taro(), "empty.txt", uploads::stream_of(vec![])).await;
+    assert!(
+        matches!(&r, Err(AppError::Invalid(e)) if e[0].field == "file"),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn html_and_svg_uploads_are_stored_as_downloads_only() {
+    let w = world().await;
+    let up = upload(
+        &w,
+        &taro(),
+        "<img src=x onerror=alert(1)>.svg",
+        b"<svg onload=alert(1)/>",
+    )
+    .await;
+    assert_eq!(up.content_type, "application/octet-stream");
+    assert!(
+        !up.name.contains('<') && !up.name.contains('>'),
+        "{}",
+        up.name
+    );
+}
+
+#[tokio::test]
+async fn pending_uploads_are_swept_after_a_day_but_attached_ones_stay() {
+    let w = world().await;
+    let stale = upload(&w, &taro(), "stale.txt", b"old").await;
+    let kept = upload(&w, &taro(), "kept.txt", b"kept").await;
+    let t = tickets::open_ticket(
+        &w.deps,
+        &taro(),
+        OpenTicket {
+            attachments: vec![kept.id.clone()],
+            ..form("添付あり")
+        },
+    )
+    .await
+    .unwrap();
+    w.clock.advance(SignedDuration::from_hours(23));
+    let fresh = upload(&w, &taro(), "fresh.txt", b"new").await;
+    assert_eq!(
+        uploads::sweep_uploads(&w.deps, 100).await.unwrap().removed,
+        0
+    );
+    w.clock.advance(SignedDuration::from_hours(2));
+    assert_eq!(
+        uploads::sweep_uploads(&w.deps, 100).await.unwrap().removed,
+        1
+    );
+    let left: Vec<String> = uploads::pending(&w.deps, &taro())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(left, [fresh.id]);
+    assert!(
+        w.deps
+            .blobs
+            .get(&BlobKey::parse(&stale.blob_key).unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        uploads::open_attachment(&w.deps, &taro(), &t.number, &kept.id)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_retried_ticket_with_the_same_idempotency_key_keeps_its_attachments() {
+    let w = world().await;
+    let up = upload(&w, &taro(), "log.txt", b"log").await;
+    let input = OpenTicket {
+        attachments: vec![up.id.clone()],
+        idempotency_key: Some("retry-1".into()),
+        ..form("再送")
+    };
+    let a = tickets::open_ticket(&w.deps, &taro(), input.clone())
+        .await
+        .unwrap();
+    let b = tickets::open_ticket(&w.deps, &taro(), input).await.unwrap();
+    assert_eq!(a.number, b.number);
 }

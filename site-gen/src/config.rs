@@ -1,7 +1,6 @@
 //! The site configuration, `content/site.yaml`: name, URL, languages, time zone, the
 //! components of the status page, support hours and contact.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::tz::TimeZone;
@@ -9,28 +8,10 @@ use serde::Serialize;
 
 use crate::error::ContentError;
 use crate::fields::{Fields, Origin};
-use crate::yaml::{self, Value};
+use crate::yaml;
+pub use madoguchi_yaml::{KNOWN_LANGUAGES, Localized};
 
 pub const CONFIG_FILE: &str = "site.yaml";
-
-/// The languages madoguchi ships UI strings for.
-pub const KNOWN_LANGUAGES: &[&str] = &["ja", "en"];
-
-/// Text in each language; a plain string in the file is the same text in all of them.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Localized(pub BTreeMap<String, String>);
-
-impl Localized {
-    /// The text in `lang`, else in the default language, else any.
-    pub fn get<'a>(&'a self, lang: &str, default: &str) -> &'a str {
-        self.0
-            .get(lang)
-            .or_else(|| self.0.get(default))
-            .or_else(|| self.0.values().next())
-            .map(String::as_str)
-            .unwrap_or("")
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Component {
@@ -108,7 +89,7 @@ impl SiteConfig {
         };
         let mut f = Fields::new(origin, String::new(), &node, &mut errors);
 
-        let name = localized(&mut f, "name", true);
+        let name = f.localized("name", true);
         let base_url = f
             .req_str("base_url")
             .map(|u| u.trim_end_matches('/').to_owned());
@@ -169,13 +150,13 @@ impl SiteConfig {
                 TimeZone::UTC
             }
         };
-        let support_hours = localized(&mut f, "support_hours", false);
+        let support_hours = f.localized("support_hours", false);
         let contact = f
             .map("contact", |c| {
                 Some(Contact {
                     phone: c.str("phone"),
                     email: c.str("email"),
-                    note: localized(c, "note", false),
+                    note: c.localized("note", false),
                 })
             })
             .unwrap_or(Contact {
@@ -187,8 +168,8 @@ impl SiteConfig {
             let id = c.req_str("id")?;
             Some(Component {
                 id,
-                name: localized(c, "name", true),
-                description: localized(c, "description", false),
+                name: c.localized("name", true),
+                description: c.localized("description", false),
             })
         });
         let mut seen = std::collections::HashSet::new();
@@ -218,64 +199,6 @@ impl SiteConfig {
             contact,
             components,
         })
-    }
-}
-
-/// A text that is either one string or a map of language → string.
-fn localized(f: &mut Fields<'_>, key: &str, required: bool) -> Localized {
-    let Some(node) = f.node(key) else {
-        if required {
-            let line = f.line();
-            f.error_at(line, key, "is required but missing");
-        }
-        return Localized::default();
-    };
-    match &node.value {
-        Value::Scalar(s, _) => {
-            let mut m = BTreeMap::new();
-            m.insert(String::new(), s.clone());
-            // An empty-language entry is what `get` falls back to for every language.
-            Localized(m)
-        }
-        Value::Map(entries) => {
-            let mut m = BTreeMap::new();
-            for (lang, v) in entries {
-                match &v.value {
-                    Value::Scalar(s, _) if KNOWN_LANGUAGES.contains(&lang.as_str()) => {
-                        m.insert(lang.clone(), s.clone());
-                    }
-                    Value::Scalar(..) => {
-                        let line = f.line_of(v);
-                        f.error_at(
-                            line,
-                            &format!("{key}.{lang}"),
-                            format!(
-                                "'{lang}' is not a language ({})",
-                                KNOWN_LANGUAGES.join(", ")
-                            ),
-                        );
-                    }
-                    _ => {
-                        let line = f.line_of(v);
-                        f.error_at(
-                            line,
-                            &format!("{key}.{lang}"),
-                            format!("expected text, found {}", v.type_name()),
-                        );
-                    }
-                }
-            }
-            Localized(m)
-        }
-        Value::Seq(_) => {
-            let line = f.line_of(node);
-            f.error_at(
-                line,
-                key,
-                "expected text or a map {ja: …, en: …}, found a list",
-            );
-            Localized::default()
-        }
     }
 }
 

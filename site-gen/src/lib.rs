@@ -6,7 +6,6 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod feeds;
-pub mod fields;
 pub mod markdown;
 pub mod model;
 pub mod output;
@@ -15,7 +14,9 @@ pub mod render;
 pub mod search;
 pub mod templates;
 pub mod watch;
-pub mod yaml;
+
+/// YAML with lines and the typed reader live in `madoguchi-yaml`, shared with the API.
+pub use madoguchi_yaml::{fields, yaml};
 
 pub use build::{BuildOptions, Summary, build, content_errors};
 pub use error::{ContentError, ContentErrors};

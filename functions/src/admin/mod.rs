@@ -175,12 +175,16 @@ pub fn local_deps(data: &Path, base_url: &str) -> Result<Deps> {
     let db = data.join(DB_FILE);
     let store = SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
     let config = PortalConfig::example(base_url);
-    let mail = MailComposer::new(&config.name, &config.sender)?;
+    let mail = MailComposer::new(config.name_in("ja"), &config.sender)?;
     Ok(Deps {
         store: Arc::new(store),
         clock: Arc::new(SystemClock),
         config: Arc::new(config),
         mail: Arc::new(mail),
+        blobs: Arc::new(
+            crate::adapters::embedded::blob_dir::BlobDir::open(&data.join("attachments"))
+                .with_context(|| format!("cannot create {}", data.join("attachments").display()))?,
+        ),
     })
 }
 

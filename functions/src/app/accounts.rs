@@ -8,11 +8,10 @@
 //! writes only when all are good.
 
 use jiff::{SignedDuration, Timestamp};
-use minijinja::context;
 
 use crate::app::auth::{PasswordPolicy, check_new_password, hash_password};
 use crate::app::fields::{FieldError, FieldErrors, first};
-use crate::app::mail::{Envelope, MailKind};
+use crate::app::mail::MailKind;
 use crate::app::one_time::{self, INVITE_TTL};
 use crate::app::{AppError, Deps};
 use crate::domain::Email;
@@ -66,10 +65,9 @@ pub async fn create_company(
 ) -> Result<CompanyRecord, AppError> {
     match deps.store.create_company(company.clone()).await {
         Ok(()) => Ok(company),
-        Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
-            "id",
-            format!("company '{}' already exists", company.id),
-        )),
+        Err(StoreError::Duplicate(_)) => {
+            Err(AppError::invalid("id", crate::app::error::Problem::Taken))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -197,7 +195,11 @@ pub async fn check_user(
         Credential::Password(p) => {
             let login = email.as_ref().map_or(input.email.trim(), |e| e.as_str());
             match check_new_password(p, login, policy) {
-                Err(AppError::Invalid { message, .. }) => errors.add("password", message),
+                Err(AppError::Invalid(problems)) => {
+                    for e in problems {
+                        errors.add("password", crate::app::messages::render(&e, "en"));
+                    }
+                }
                 Err(other) => return Err(other),
                 // Hashing costs time: only for an input that is otherwise good.
                 Ok(()) if errors.is_empty() => password_hash = Some(hash_password(p)?),
@@ -283,7 +285,7 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
         }),
         Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
             "email",
-            format!("a user with the e-mail {} already exists", user.email),
+            crate::app::error::Problem::Taken,
         )),
         Err(e) => Err(e.into()),
     }
@@ -312,32 +314,11 @@ fn invitation_mail(
     token_hash: &str,
     expires_at: Timestamp,
 ) -> Result<OutboxMail, AppError> {
-    let expires = expires_at
-        .to_zoned(deps.config.time_zone.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string();
-    let envelope = Envelope {
-        // One mail per token: a second invitation is a second mail.
-        id: format!("invite-{}", &token_hash[..16]),
-        kind: MailKind::Invitation,
-        lang: &user.lang,
-        to: vec![(
-            user.name.clone(),
-            Email::parse(&user.email).map_err(|e| AppError::invalid("email", e.to_string()))?,
-        )],
-        cc: vec![],
-        ticket_number: "",
-        product: None,
-        subject: "",
-        vars: context! {
-            site => &deps.config.name,
-            url => one_time::set_password_url(&deps.config, token),
-            expires,
-            user => context! { name => &user.name, email => &user.email },
-            company => company.map(|c| c.name.as_str()).unwrap_or_default(),
-        },
-    };
-    deps.mail
-        .compose(&envelope, deps.clock.now(), None)
-        .map_err(|e| AppError::Unexpected(e.into()))
+    one_time::link_mail(
+        deps,
+        MailKind::Invitation,
+        user,
+        (token, token_hash, expires_at),
+        company.map(|c| c.name.as_str()).unwrap_or_default(),
+    )
 }

@@ -11,10 +11,13 @@ use jsonwebtoken::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppError;
+use crate::app::{AppError, Problem};
 use crate::domain::access::{Actor, Role};
 
 const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+/// The longest password accepted.
+pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// Password rules from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -39,11 +42,19 @@ pub fn check_new_password(
     if n < policy.min_chars {
         return Err(AppError::invalid(
             "password",
-            format!("must be at least {} characters", policy.min_chars),
+            Problem::TooShort {
+                min: policy.min_chars,
+            },
         ));
     }
-    if password.len() > 256 {
-        return Err(AppError::invalid("password", "must be at most 256 bytes"));
+    // Hashing cost grows with length; 128 characters are at most 512 bytes.
+    if n > MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            "password",
+            Problem::TooLong {
+                max: MAX_PASSWORD_CHARS,
+            },
+        ));
     }
     let lower = password.to_lowercase();
     // "password1234" and "qwerty!!" are the listed word with digits or signs added.
@@ -51,10 +62,7 @@ pub fn check_new_password(
     let listed = |w: &str| COMMON_PASSWORDS.lines().any(|c| c == w);
     let one_char = lower.chars().all(|c| lower.starts_with(c));
     if listed(&lower) || listed(core) || one_char || lower == login_id.to_lowercase() {
-        return Err(AppError::invalid(
-            "password",
-            "is too common or too easy to guess: choose another",
-        ));
+        return Err(AppError::invalid("password", Problem::TooCommon));
     }
     Ok(())
 }
@@ -263,13 +271,7 @@ mod tests {
         ] {
             let r = check_new_password(bad, "taro@acme.example.jp", &policy);
             assert!(
-                matches!(
-                    r,
-                    Err(AppError::Invalid {
-                        field: "password",
-                        ..
-                    })
-                ),
+                matches!(&r, Err(AppError::Invalid(errors)) if errors[0].field == "password"),
                 "{bad}: {r:?}"
             );
         }

@@ -129,7 +129,7 @@ pub async fn create_contract(
         Ok(()) => Ok(contract),
         Err(StoreError::Duplicate(_)) => Err(AppError::invalid(
             "number",
-            format!("contract '{}' already exists", contract.number),
+            crate::app::error::Problem::Taken,
         )),
         Err(e) => Err(e.into()),
     }

@@ -18,7 +18,7 @@ use crate::app::{AppError, Deps};
 use crate::domain::access::{Actor, Role};
 use crate::domain::ticket::State;
 use crate::ports::FixedClock;
-use crate::ports::store::{AttachmentRecord, HistoryRecord, StoreError, TicketUpdate};
+use crate::ports::store::{HistoryRecord, StoreError, TicketUpdate};
 
 /// The demo's passwords: fixed so that the README can name them, long enough for the
 /// 12-character policy, and useless anywhere but a demo.
@@ -188,15 +188,78 @@ pub struct SampleFile {
     pub text: &'static str,
 }
 
-/// HOOK for attachments, to be filled after merging the Blobs port: store each sample
-/// file through Blobs and return its records, which the demo passes to `open_ticket` and
-/// `reply` with the article the file belongs to. Until then the demo has no attachments.
+/// Uploads the sample files as `actor` would (through the Blobs port) and returns the
+/// upload ids that `open_ticket` claims with the article.
 pub async fn sample_attachments(
-    _deps: &Deps,
-    _ticket_key: &str,
-    _files: &[SampleFile],
-) -> Result<Vec<AttachmentRecord>, AppError> {
-    Ok(Vec::new())
+    deps: &Deps,
+    actor: &Actor,
+    files: &[SampleFile],
+) -> Result<Vec<String>, AppError> {
+    let mut ids = Vec::new();
+    for f in files {
+        let upload = crate::app::uploads::receive(
+            deps,
+            actor,
+            f.name,
+            crate::app::uploads::stream_of(f.text.as_bytes().to_vec()),
+        )
+        .await?;
+        ids.push(upload.id);
+    }
+    Ok(ids)
+}
+
+/// The demo's products as the ticket form of `content/portal.yaml` names them, with the
+/// fields that product asks for (required ones the customer does not know as "unknown").
+fn form_fields(
+    product: &str,
+    given: &[(&str, &str)],
+) -> (&'static str, std::collections::BTreeMap<String, String>) {
+    let (key, allowed, required): (&str, &[&str], &[&str]) = match product {
+        "NL Mail Gateway" => (
+            "mail-gateway",
+            &[
+                "contract_number",
+                "serial_number",
+                "model",
+                "firmware_version",
+            ],
+            &["contract_number", "serial_number"],
+        ),
+        "NL SpamGuard クラウド" => (
+            "spamguard",
+            &["contract_number", "tenant_id"],
+            &["contract_number", "tenant_id"],
+        ),
+        "NL Archive" => (
+            "archive",
+            &["contract_number", "tenant_id"],
+            &["contract_number", "tenant_id"],
+        ),
+        "NL Secure VPN" => (
+            "secure-vpn",
+            &["contract_number", "tenant_id", "client_os"],
+            &["contract_number", "tenant_id"],
+        ),
+        _ => ("other", &[], &[]),
+    };
+    let mut fields = std::collections::BTreeMap::new();
+    for (k, v) in given {
+        let (k, v) = match (*k, *v) {
+            ("os_version", v) => ("firmware_version", v),
+            ("model", "MG-5000") => ("model", "mg-3000"),
+            other => other,
+        };
+        if allowed.contains(&k) && (k != "model" || v.starts_with("mg-") || v.starts_with("er-")) {
+            fields.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    for r in required {
+        fields
+            .entry((*r).to_owned())
+            .or_insert_with(|| "unknown".to_owned());
+    }
+    (key, fields)
 }
 
 /// Fills an empty store with the demo and returns its logins; a store that already has
@@ -214,8 +277,10 @@ pub async fn seed(deps: &Deps) -> Result<Demo, AppError> {
     {
         return Err(AppError::invalid(
             "data",
-            "holds companies or users but not the complete demo (real data, or an interrupted \
+            crate::app::error::Problem::text(
+                "holds companies or users but not the complete demo (real data, or an interrupted \
              --demo): use an empty data folder for the demo",
+            ),
         ));
     }
     let now = deps.clock.now();
@@ -281,7 +346,7 @@ impl Seeder {
         form: OpenTicket,
         files: &[SampleFile],
     ) -> Result<String, AppError> {
-        let attachments = sample_attachments(&self.deps, key, files).await?;
+        let attachments = sample_attachments(&self.deps, self.actor(who)?, files).await?;
         let t = tickets::open_ticket(
             &self.deps,
             self.actor(who)?,
@@ -361,6 +426,7 @@ impl Seeder {
                     reason: "follow-up of a ticket closed past the reopen window".into(),
                 }],
                 mails: vec![],
+                claimed_uploads: vec![],
             };
             match store.update_ticket(update).await {
                 Ok(()) => return Ok(()),
@@ -474,15 +540,21 @@ impl Seeder {
         const NAKAMURA: &str = "nakamura@netlink.example.jp";
         let form =
             |subject: &str, body: &str, product: &str, priority: &str, fields: &[(&str, &str)]| {
+                let (key, fields) = form_fields(product, fields);
                 OpenTicket {
                     subject: subject.into(),
                     body: body.into(),
-                    product: Some(product.into()),
+                    product: Some(key.into()),
                     priority: Some(priority.into()),
-                    fields: fields
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                        .collect(),
+                    ticket_type: Some(
+                        if subject.contains("方法") {
+                            "question"
+                        } else {
+                            "trouble"
+                        }
+                        .into(),
+                    ),
+                    fields,
                     ..Default::default()
                 }
             };

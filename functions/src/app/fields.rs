@@ -57,11 +57,19 @@ impl FieldErrors {
 
 /// The first error as the use cases' error (for callers that show one).
 pub fn first(errors: Vec<FieldError>) -> AppError {
+    let errors_all = errors.clone();
     match errors.into_iter().next() {
-        Some(e) => AppError::Invalid {
-            field: e.field,
-            message: e.message,
-        },
+        Some(_) => AppError::Invalid(
+            errors_all
+                .into_iter()
+                .map(|e| {
+                    crate::app::error::FieldError::new(
+                        e.field,
+                        crate::app::error::Problem::text(e.message),
+                    )
+                })
+                .collect(),
+        ),
         None => AppError::Unexpected(anyhow::anyhow!("an input was refused without a reason")),
     }
 }

@@ -9,25 +9,30 @@ pub mod contracts;
 pub mod demo;
 pub mod error;
 pub mod fields;
+pub mod form;
 pub mod mail;
+pub mod markdown;
+pub mod messages;
 pub mod one_time;
 pub mod outbox;
 pub mod secrets;
 pub mod sessions;
 pub mod sweep;
 pub mod tickets;
+pub mod uploads;
 
 pub use config::PortalConfig;
-pub use error::AppError;
+pub use error::{AppError, FieldError, Problem};
 
 use std::sync::Arc;
 
-use crate::ports::{Clock, Store};
+use crate::ports::{Blobs, Clock, Store};
 
 /// What every use case works with, built once at start-up.
 #[derive(Clone)]
 pub struct Deps {
     pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn Blobs>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<PortalConfig>,
     pub mail: Arc<mail::MailComposer>,

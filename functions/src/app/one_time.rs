@@ -13,10 +13,6 @@ use crate::ports::store::{OneTimeTokenRecord, StoreError, TokenPurpose, UserReco
 /// How long an invitation stays valid unless the caller says otherwise.
 pub const INVITE_TTL: SignedDuration = SignedDuration::from_hours(7 * 24);
 
-/// The same answer for an unknown, used, expired or foreign token: the holder learns
-/// nothing about which (and nothing about the account).
-const UNUSABLE: &str = "this link is not valid any more: ask for a new one";
-
 /// The stored form of a token (`secrets::token_hash` of it, trimmed as pasted links may
 /// carry spaces).
 pub fn hash_token(token: &str) -> String {
@@ -61,11 +57,21 @@ pub async fn set_password_with_token(
         let now = deps.clock.now();
         let record = match deps.store.get_token(&hash).await? {
             Some(r) if r.used_at.is_none() && r.expires_at > now => r,
-            _ => return Err(AppError::invalid("token", UNUSABLE)),
+            _ => {
+                return Err(AppError::invalid(
+                    "token",
+                    crate::app::error::Problem::InvalidToken,
+                ));
+            }
         };
         let user = match deps.store.get_user(&record.user_id).await? {
             Some(u) if !u.disabled => u,
-            _ => return Err(AppError::invalid("token", UNUSABLE)),
+            _ => {
+                return Err(AppError::invalid(
+                    "token",
+                    crate::app::error::Problem::InvalidToken,
+                ));
+            }
         };
         check_new_password(password, &user.email, policy)?;
         let mut next = user.clone();
@@ -82,7 +88,12 @@ pub async fn set_password_with_token(
             .await
         {
             Ok(true) => return Ok(next),
-            Ok(false) => return Err(AppError::invalid("token", UNUSABLE)),
+            Ok(false) => {
+                return Err(AppError::invalid(
+                    "token",
+                    crate::app::error::Problem::InvalidToken,
+                ));
+            }
             // The user changed in between (settings saved): read again, the token is unused.
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
@@ -115,4 +126,41 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
+}
+
+/// A mail carrying a single-use link (an invitation or a password reset) in the user's
+/// language; one mail per token.
+pub fn link_mail(
+    deps: &Deps,
+    kind: crate::app::mail::MailKind,
+    user: &UserRecord,
+    (token, token_hash, expires_at): (&str, &str, Timestamp),
+    company: &str,
+) -> Result<crate::ports::store::OutboxMail, AppError> {
+    let expires = expires_at
+        .to_zoned(deps.config.time_zone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string();
+    let to = crate::domain::Email::parse(&user.email)
+        .map_err(|e| AppError::invalid("email", crate::app::error::Problem::text(e.to_string())))?;
+    let envelope = crate::app::mail::Envelope {
+        id: format!("{}-{}", kind.name(), &token_hash[..16]),
+        kind,
+        lang: &user.lang,
+        to: vec![(user.name.clone(), to)],
+        cc: vec![],
+        ticket_number: "",
+        product: None,
+        subject: "",
+        vars: minijinja::context! {
+            site => deps.config.name_in(&user.lang),
+            url => set_password_url(&deps.config, token),
+            expires,
+            user => minijinja::context! { name => &user.name, email => &user.email },
+            company,
+        },
+    };
+    deps.mail
+        .compose(&envelope, deps.clock.now(), None)
+        .map_err(|e| AppError::Unexpected(e.into()))
 }

@@ -6,13 +6,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::app::auth::{
     PasswordPolicy, Tokens, check_new_password, dummy_hash, hash_password, verify_password,
 };
+use crate::app::mail::MailKind;
 use crate::app::secrets::{random_token, same, token_hash};
 use crate::app::{AppError, Deps};
 use crate::domain::access::Actor;
-use minijinja::context;
-
-use crate::app::mail::{Envelope, MailKind};
-use crate::domain::Email;
 use crate::ports::store::{SessionRecord, StoreError, ThrottleRecord, TokenPurpose, UserRecord};
 
 /// Lifetimes and throttling limits.
@@ -276,7 +273,10 @@ pub async fn change_password(
         .clone()
         .unwrap_or_else(|| dummy_hash().to_owned());
     if !verify_blocking(current.to_owned(), phc).await {
-        return Err(AppError::invalid("current_password", "does not match"));
+        return Err(AppError::invalid(
+            "current_password",
+            crate::app::error::Problem::Mismatch,
+        ));
     }
     check_new_password(new, &user.email, &auth.config.password_policy)?;
     set_password(deps, user, new).await?;
@@ -347,36 +347,13 @@ pub async fn forgot_password(deps: &Deps, email: &str) -> Result<(), AppError> {
     }
     let (token, record) =
         crate::app::one_time::new_token(TokenPurpose::Reset, &user.id, now, RESET_TTL)?;
-    let expires = record
-        .expires_at
-        .to_zoned(deps.config.time_zone.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string();
-    let to = Email::parse(&user.email)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored address: {e}")))?;
-    let mail = deps
-        .mail
-        .compose(
-            &Envelope {
-                id: format!("reset-{}", &record.hash[..16]),
-                kind: MailKind::PasswordReset,
-                lang: &user.lang,
-                to: vec![(user.name.clone(), to)],
-                cc: vec![],
-                ticket_number: "",
-                product: None,
-                subject: "",
-                vars: context! {
-                    site => &deps.config.name,
-                    url => crate::app::one_time::set_password_url(&deps.config, &token),
-                    expires,
-                    user => context! { name => &user.name, email => &user.email },
-                },
-            },
-            now,
-            None,
-        )
-        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let mail = crate::app::one_time::link_mail(
+        deps,
+        MailKind::PasswordReset,
+        &user,
+        (&token, &record.hash, record.expires_at),
+        "",
+    )?;
     deps.store.create_token(record, vec![mail]).await?;
     Ok(())
 }

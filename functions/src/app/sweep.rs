@@ -85,11 +85,11 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 })
                 .to_string();
             let vars = context! {
-                site => deps.config.name.clone(), url => deps.config.ticket_url(&next.number), due,
+                site => deps.config.name_in(lang), url => deps.config.ticket_url(&next.number), due,
                 state => state_label(if kind == MailKind::Reminder { current.state } else { next.state }, lang),
                 state_key => if kind == MailKind::Reminder { current.state.as_str() } else { next.state.as_str() },
                 reopen_days => deps.config.timers.reopen_window.as_hours() / 24,
-                ticket => context! { number => next.number.clone(), subject => next.subject.clone(), product => next.product.clone(), requester_name => user.name.clone(), company_name => company.clone() },
+                ticket => context! { number => next.number.clone(), subject => next.subject.clone(), product => next.product.as_deref().map(|k| deps.config.product_label(k, lang)), requester_name => user.name.clone(), company_name => company.clone() },
             };
             // The id names the timer, so a retried sweep cannot queue the same mail twice.
             let id = format!(
@@ -106,7 +106,10 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 to: vec![(user.name.clone(), to)],
                 cc: vec![],
                 ticket_number: &next.number,
-                product: next.product.as_deref(),
+                product: next
+                    .product
+                    .as_deref()
+                    .map(|k| deps.config.product_label(k, lang)),
                 subject: &next.subject,
                 vars,
             };
@@ -124,6 +127,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 article: None,
                 history,
                 mails,
+                claimed_uploads: vec![],
             })
             .await
         {

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use minijinja::{Value, context};
 
+use crate::app::config::DEFAULT_LANGUAGE;
+use crate::app::error::{FieldError, Problem};
 use crate::app::mail::{Envelope, MailKind, state_label};
-use crate::app::{AppError, Deps};
+use crate::app::{AppError, Deps, form, uploads};
 use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may, may_see_article};
 use crate::domain::ticket::state::apply;
@@ -17,6 +19,7 @@ use crate::ports::*;
 /// How often a write is retried when others changed the ticket in between.
 const MAX_ATTEMPTS: usize = 64;
 
+/// The priorities madoguchi knows; the form offers these or some of them.
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 
 /// After losing a race for a ticket, wait a random while that grows with the losses,
@@ -42,7 +45,8 @@ pub struct OpenTicket {
     pub fields: BTreeMap<String, String>,
     /// Comma-separated addresses, as typed.
     pub cc: String,
-    pub attachments: Vec<AttachmentRecord>,
+    /// Ids of the customer's pending uploads.
+    pub attachments: Vec<String>,
     pub idempotency_key: Option<String>,
     /// The earlier ticket this one follows up.
     pub linked_to: Option<String>,
@@ -55,7 +59,8 @@ pub struct Reply {
     pub internal: bool,
     /// The state chosen in the reply form ("next state", seed 001).
     pub next_state: Option<State>,
-    pub attachments: Vec<AttachmentRecord>,
+    /// Ids of the author's pending uploads.
+    pub attachments: Vec<String>,
 }
 
 /// A ticket with the articles its reader may see.
@@ -72,18 +77,15 @@ fn access(t: &TicketRecord) -> TicketAccess<'_> {
     }
 }
 
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(AppError::invalid(field, "is required"));
+/// A claimed upload vanished between the check and the write (discarded, swept, or
+/// attached elsewhere): the form must be sent again without it.
+fn claim_failed(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict("upload") => {
+            AppError::Invalid(vec![FieldError::new("attachments", Problem::UnknownUpload)])
+        }
+        e => e.into(),
     }
-    if v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("is longer than {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 fn preview(body: &str) -> String {
@@ -129,13 +131,15 @@ fn email(s: &str) -> Result<Email, AppError> {
 
 fn ticket_vars(deps: &Deps, t: &TicketRecord, p: &People, lang: &str) -> Value {
     context! {
-        site => &deps.config.name,
+        site => deps.config.name_in(lang),
         url => deps.config.ticket_url(&t.number),
         state => state_label(t.state, lang),
         state_key => t.state.as_str(),
         reopen_days => deps.config.timers.reopen_window.as_hours() / 24,
         ticket => context! {
-            number => &t.number, subject => &t.subject, product => &t.product, priority => &t.priority,
+            number => &t.number, subject => &t.subject,
+            product => t.product.as_deref().map(|k| deps.config.product_label(k, lang)),
+            priority => deps.config.priority_label(&t.priority, lang),
             requester_name => &p.requester.name, company_name => &p.company_name,
         },
     }
@@ -161,7 +165,10 @@ fn mail(
         to,
         cc,
         ticket_number: &t.number,
-        product: t.product.as_deref(),
+        product: t
+            .product
+            .as_deref()
+            .map(|k| deps.config.product_label(k, lang)),
         subject: &t.subject,
         vars,
     };
@@ -180,16 +187,31 @@ pub async fn open_ticket(
     let Some(company_id) = actor.company_id.clone().filter(|_| !actor.is_staff()) else {
         return Err(AppError::Forbidden);
     };
-    let subject = text("subject", &input.subject, deps.config.max_subject_chars)?;
-    let body = text("body", &input.body, deps.config.max_body_chars)?;
-    let priority = input.priority.unwrap_or_else(|| "normal".into());
-    if !PRIORITIES.contains(&priority.as_str()) {
-        return Err(AppError::invalid(
-            "priority",
-            format!("'{priority}' is not one of {}", PRIORITIES.join(", ")),
-        ));
+    let checked =
+        form::check(&deps.config.form, &deps.config.limits, &input).map_err(AppError::Invalid)?;
+    if let Some(key) = &input.idempotency_key
+        && let Some(earlier) = deps.store.ticket_by_idempotency_key(key).await?
+    {
+        // A retry of an earlier request (whose uploads that one already took).
+        return deps
+            .store
+            .get_ticket(&earlier)
+            .await?
+            .ok_or(AppError::NotFound);
     }
-    let cc = Email::parse_list(&input.cc).map_err(|e| AppError::invalid("cc", e.to_string()))?;
+    let attachments = uploads::attachments_for(deps, actor, &checked.attachments).await?;
+    let form::CheckedTicket {
+        subject,
+        body,
+        priority,
+        product,
+        service,
+        sla,
+        ticket_type,
+        fields,
+        cc,
+        attachments: claimed_uploads,
+    } = checked;
 
     let requester = deps
         .store
@@ -212,11 +234,11 @@ pub async fn open_ticket(
         state: State::New,
         priority,
         owner_id: None,
-        service: input.service,
-        sla: input.sla,
-        ticket_type: input.ticket_type,
-        product: input.product.filter(|p| !p.trim().is_empty()),
-        fields: input.fields,
+        service,
+        sla,
+        ticket_type,
+        product,
+        fields,
         cc: cc.iter().map(|e| e.to_string()).collect(),
         created_at: now,
         updated_at: now,
@@ -235,7 +257,7 @@ pub async fn open_ticket(
         internal: false,
         body_md: body.clone(),
         created_at: now,
-        attachments: input.attachments,
+        attachments,
     };
     let p = people(deps, &ticket).await?;
     let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
@@ -256,14 +278,14 @@ pub async fn open_ticket(
             deps,
             MailKind::CreatedStaff,
             format!("{number}-1-team"),
-            "ja",
+            DEFAULT_LANGUAGE,
             vec![(
-                deps.config.name.clone(),
+                deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
                 deps.config.support_address.clone(),
             )],
             vec![],
             &ticket,
-            vars("ja"),
+            vars(DEFAULT_LANGUAGE),
             now,
         )?,
     ];
@@ -284,8 +306,10 @@ pub async fn open_ticket(
             history,
             mails,
             idempotency_key: input.idempotency_key,
+            claimed_uploads,
         })
-        .await?;
+        .await
+        .map_err(claim_failed)?;
     if stored != number {
         // A retry of an earlier request: that ticket is the answer.
         return deps
@@ -337,7 +361,9 @@ pub async fn reply(
     number: &str,
     input: Reply,
 ) -> Result<TicketRecord, AppError> {
-    let body = text("body", &input.body, deps.config.max_body_chars)?;
+    let (body, ids) = form::check_reply(&deps.config.limits, &input.body, &input.attachments)
+        .map_err(AppError::Invalid)?;
+    let attachments = uploads::attachments_for(deps, actor, &ids).await?;
     let author = deps
         .store
         .get_user(&actor.user_id)
@@ -391,7 +417,7 @@ pub async fn reply(
             internal: input.internal,
             body_md: body.clone(),
             created_at: now,
-            attachments: input.attachments.clone(),
+            attachments: attachments.clone(),
         };
         let mut history = Vec::new();
         if change.changed() {
@@ -442,9 +468,9 @@ pub async fn reply(
                 let (name, to, lang) = match &p.owner {
                     Some(o) => (o.name.clone(), email(&o.email)?, o.lang.clone()),
                     None => (
-                        deps.config.name.clone(),
+                        deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
                         deps.config.support_address.clone(),
-                        "ja".to_owned(),
+                        DEFAULT_LANGUAGE.to_owned(),
                     ),
                 };
                 let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { article => context! { body => &body, author => &author.name } } };
@@ -467,11 +493,12 @@ pub async fn reply(
             article: Some(article),
             history,
             mails,
+            claimed_uploads: ids.clone(),
         };
         match deps.store.update_ticket(update).await {
             Ok(()) => return Ok(next),
-            Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict("ticket")) => contention_pause(attempt).await,
+            Err(e) => return Err(claim_failed(e)),
         }
     }
     Err(AppError::Busy)
@@ -554,6 +581,7 @@ pub async fn change_state(
                 article: None,
                 history,
                 mails,
+                claimed_uploads: vec![],
             })
             .await
         {
@@ -677,7 +705,7 @@ pub async fn manage(
     {
         return Err(AppError::invalid(
             "priority",
-            format!("'{p}' is not one of {}", PRIORITIES.join(", ")),
+            crate::app::error::Problem::NotAnOption,
         ));
     }
     let owner = match owner {
@@ -688,7 +716,12 @@ pub async fn manage(
                 Some(u) if u.role != crate::domain::access::Role::Customer && !u.disabled => {
                     Some(Some(u.id))
                 }
-                _ => return Err(AppError::invalid("owner_id", "is not a staff user")),
+                _ => {
+                    return Err(AppError::invalid(
+                        "owner_id",
+                        crate::app::error::Problem::NotAnOption,
+                    ));
+                }
             }
         }
         None => None,
@@ -739,6 +772,7 @@ pub async fn manage(
                 article: None,
                 history,
                 mails: vec![],
+                claimed_uploads: vec![],
             })
             .await
         {
@@ -757,7 +791,7 @@ pub async fn follow_up(
     number: &str,
     subject: Option<String>,
     body: String,
-    attachments: Vec<AttachmentRecord>,
+    attachments: Vec<String>,
 ) -> Result<TicketRecord, AppError> {
     let old = visible_ticket(deps, actor, number).await?;
     let subject = subject

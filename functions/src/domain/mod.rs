@@ -1,8 +1,9 @@
-//! Pure types and rules of the portal: tickets, their states and timers, and who may
-//! see and do what. No I/O, no async, no storage types.
+//! Pure types and rules of the portal: tickets, their states and timers, who may see and
+//! do what, and how attachments are named and typed. No I/O, no async, no storage types.
 
 pub mod access;
 pub mod account;
+pub mod attachment;
 pub mod contract;
 pub mod email;
 pub mod ticket;

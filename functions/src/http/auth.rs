@@ -329,13 +329,14 @@ async fn change_password(
     )
     .await
     .map_err(|e| match e {
-        AppError::Invalid {
-            field: "password",
-            message,
-        } => AppError::Invalid {
-            field: "new_password",
-            message,
-        },
+        AppError::Invalid(mut errors) => {
+            for err in &mut errors {
+                if err.field == "password" {
+                    err.field = "new_password".into();
+                }
+            }
+            AppError::Invalid(errors)
+        }
         e => e,
     })?;
     Ok(StatusCode::NO_CONTENT)

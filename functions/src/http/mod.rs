@@ -11,6 +11,7 @@ mod render;
 pub mod session;
 mod site;
 mod tickets;
+mod uploads;
 
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -25,10 +26,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use headers::security_headers;
 
+use crate::app::Deps;
 use crate::app::sessions::Auth;
-use crate::app::{AppError, Deps};
-use crate::domain::access::Actor;
-use crate::ports::store::AttachmentRecord;
 
 /// What the router serves.
 #[derive(Clone, Debug)]
@@ -58,29 +57,11 @@ impl Deref for ApiState {
     }
 }
 
-impl ApiState {
-    /// Turns upload ids into attachments of the caller's (uploads land with the Blobs port).
-    pub async fn claim_uploads(
-        &self,
-        _actor: &Actor,
-        ids: &[String],
-    ) -> Result<Vec<AttachmentRecord>, AppError> {
-        if ids.is_empty() {
-            Ok(Vec::new())
-        } else {
-            Err(AppError::invalid(
-                "attachments",
-                "uploads are not available yet",
-            ))
-        }
-    }
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "madoguchi API", description = "The support portal's API: tickets, articles, attachments and the caller's account. Errors are application/problem+json."),
     servers((url = "/api/v1")),
-    tags((name = "auth"), (name = "me"), (name = "tickets"))
+    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"))
 )]
 struct ApiDoc;
 
@@ -89,6 +70,7 @@ pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(uploads::router())
         .split_for_parts();
     (router.with_state(state), doc)
 }

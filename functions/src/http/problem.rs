@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppError;
+use crate::app::{AppError, messages};
 use crate::http::lang::Lang;
 
 /// One failing input.
@@ -125,11 +125,31 @@ impl From<AppError> for ProblemSpec {
     fn from(e: AppError) -> Self {
         use AppError::*;
         match e {
-            Invalid { field, message } => ProblemSpec::invalid(vec![(
-                field.to_owned(),
-                "invalid".to_owned(),
-                [message.clone(), message],
-            )]),
+            Invalid(errors) => ProblemSpec::invalid(
+                errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.field.clone(),
+                            e.problem.code().to_owned(),
+                            [messages::render(e, "ja"), messages::render(e, "en")],
+                        )
+                    })
+                    .collect(),
+            ),
+            TooLarge { max_bytes } => {
+                let size = messages::format_size(max_bytes);
+                ProblemSpec::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "ファイルが大きすぎます",
+                    "The file is too large",
+                )
+                .detail(
+                    format!("{size} までのファイルを添付できます"),
+                    format!("Files up to {size} can be attached"),
+                )
+            }
             NotFound => ProblemSpec::new(
                 StatusCode::NOT_FOUND,
                 "not_found",

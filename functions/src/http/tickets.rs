@@ -12,12 +12,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppError;
+use crate::app::error::Problem;
 use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
 use crate::domain::access::{Actor, Role};
 use crate::domain::ticket::State as TicketState;
 use crate::http::ApiState;
 use crate::http::auth::CompanyRef;
-use crate::http::problem::Problem;
+use crate::http::problem::Problem as ProblemBody;
 use crate::http::session::{Body, Session};
 use crate::ports::store::{ListFilter, TicketRecord};
 
@@ -78,15 +79,19 @@ pub struct TicketList {
 }
 
 fn invalid_choice(field: &'static str, value: &str, choices: &[&str]) -> AppError {
+    let _ = value;
     AppError::invalid(
         field,
-        format!("'{value}' is not one of {}", choices.join(", ")),
+        Problem::Other {
+            ja: format!("{} のいずれかを指定してください", choices.join(", ")),
+            en: format!("Must be one of {}", choices.join(", ")),
+        },
     )
 }
 
 /// One page of tickets with the All / Open / Closed counts.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListParams),
-    responses((status = 200, body = TicketList), (status = 400, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketList), (status = 400, body = ProblemBody, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<ApiState>,
     session: Session,
@@ -111,7 +116,15 @@ async fn list(
     };
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
-        Some(_) => return Err(AppError::invalid("limit", "must be between 1 and 100")),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "limit",
+                Problem::Other {
+                    ja: "1〜100 の範囲で指定してください".into(),
+                    en: "Must be between 1 and 100".into(),
+                },
+            ));
+        }
         None => state
             .deps
             .store
@@ -356,7 +369,7 @@ async fn detail_of(
 /// Opens a ticket. A retry with the same `Idempotency-Key` header returns the same ticket.
 #[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = NewTicketRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
-    responses((status = 201, body = TicketDetail), (status = 400, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TicketDetail), (status = 400, body = ProblemBody, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<ApiState>,
     session: Session,
@@ -368,9 +381,7 @@ async fn create(
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty() && k.len() <= 128)
         .map(|k| format!("{}:{k}", session.actor.user_id));
-    let attachments = state
-        .claim_uploads(&session.actor, &req.attachments)
-        .await?;
+    let attachments = req.attachments;
     let t = tickets::open_ticket(
         &state.deps,
         &session.actor,
@@ -398,7 +409,7 @@ async fn create(
 
 /// A ticket with the articles the caller may see. Other companies' tickets are 404.
 #[utoipa::path(get, path = "/tickets/{number}", tag = "tickets", params(("number" = String, Path)),
-    responses((status = 200, body = TicketDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketDetail), (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
 async fn get_ticket(
     State(state): State<ApiState>,
     session: Session,
@@ -432,9 +443,9 @@ fn parse_state(field: &'static str, s: &str) -> Result<TicketState, AppError> {
 /// A reply or internal note, optionally with the next state.
 #[utoipa::path(post, path = "/tickets/{number}/articles", tag = "tickets", params(("number" = String, Path)),
     request_body = ReplyRequest,
-    responses((status = 201, body = TicketDetail), (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TicketDetail), (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json")))]
 async fn reply(
     State(state): State<ApiState>,
     session: Session,
@@ -447,11 +458,7 @@ async fn reply(
         .filter(|s| !s.is_empty())
         .map(|s| parse_state("next_state", s))
         .transpose()?;
-    // Check the ticket is visible before taking the uploads.
-    tickets::visible_ticket(&state.deps, &session.actor, &number).await?;
-    let attachments = state
-        .claim_uploads(&session.actor, &req.attachments)
-        .await?;
+    let attachments = req.attachments;
     tickets::reply(
         &state.deps,
         &session.actor,
@@ -482,7 +489,7 @@ pub struct FollowUpRequest {
 /// A new ticket linked to a closed one whose reopen window has passed.
 #[utoipa::path(post, path = "/tickets/{number}/follow-up", tag = "tickets", params(("number" = String, Path)),
     request_body = FollowUpRequest,
-    responses((status = 201, body = TicketDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TicketDetail), (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
 async fn follow_up(
     State(state): State<ApiState>,
     session: Session,
@@ -490,9 +497,7 @@ async fn follow_up(
     Body(req): Body<FollowUpRequest>,
 ) -> Result<(StatusCode, Json<TicketDetail>), AppError> {
     tickets::visible_ticket(&state.deps, &session.actor, &number).await?;
-    let attachments = state
-        .claim_uploads(&session.actor, &req.attachments)
-        .await?;
+    let attachments = req.attachments;
     let t = tickets::follow_up(
         &state.deps,
         &session.actor,
@@ -526,8 +531,8 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 /// Changes state, priority or owner (staff); customers may only close.
 #[utoipa::path(patch, path = "/tickets/{number}", tag = "tickets", params(("number" = String, Path)),
     request_body = TicketPatch,
-    responses((status = 200, body = TicketDetail), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketDetail), (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
 async fn patch_ticket(
     State(state): State<ApiState>,
     session: Session,
@@ -572,7 +577,7 @@ async fn preview(_session: Session, Body(req): Body<PreviewRequest>) -> Json<Pre
 
 /// Staff users, for the owner choice (staff only).
 #[utoipa::path(get, path = "/staff", tag = "tickets",
-    responses((status = 200, body = Vec<UserRef>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<UserRef>), (status = 403, body = ProblemBody, content_type = "application/problem+json")))]
 async fn staff(
     State(state): State<ApiState>,
     session: Session,

@@ -2,16 +2,18 @@
 //! The embedded adapters (SQLite, files, an outbox folder) and the AWS ones (DynamoDB,
 //! S3, SES) implement them completely; one conformance suite checks both.
 
+pub mod blobs;
 pub mod clock;
 pub mod mailer;
 pub mod store;
 
+pub use blobs::{Blob, BlobError, BlobKey, Blobs, ByteStream};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use mailer::{Mailer, SendError};
 pub use store::{
     ArticleRecord, AttachmentRecord, Counts, HistoryRecord, ListFilter, ListQuery, NewTicket,
     OutboxMail, OutboxStore, Page, Scope, SequenceStore, Store, StoreError, TicketRecord,
-    TicketStore, TicketUpdate,
+    TicketStore, TicketUpdate, UploadRecord, UploadStore,
 };
 pub use store::{
     ContractRecord, ContractStore, NewUser, OneTimeTokenRecord, OneTimeTokenStore, TokenPurpose,

@@ -83,6 +83,33 @@ pub struct AttachmentRecord {
     pub blob_key: String,
 }
 
+/// A file uploaded but not yet attached: it waits for the ticket or reply that names
+/// its id, and is swept after a day if none does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRecord {
+    pub id: String,
+    /// Only this user may attach or discard it.
+    pub owner_id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub blob_key: String,
+    pub created_at: Timestamp,
+}
+
+impl UploadRecord {
+    /// The attachment it becomes (same id, same bytes).
+    pub fn attachment(&self) -> AttachmentRecord {
+        AttachmentRecord {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            size: self.size,
+            content_type: self.content_type.clone(),
+            blob_key: self.blob_key.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleRecord {
     pub ticket: String,
@@ -135,6 +162,10 @@ pub struct NewTicket {
     pub mails: Vec<OutboxMail>,
     /// A client's retry with the same key makes no second ticket.
     pub idempotency_key: Option<String>,
+    /// Pending uploads that become the article's attachments: removed in the same
+    /// transaction, which fails with `Conflict("upload")` if one is gone or is not the
+    /// article author's.
+    pub claimed_uploads: Vec<String>,
 }
 
 /// A change to a ticket: its new values (whose `version` is the one read plus one), an
@@ -147,6 +178,9 @@ pub struct TicketUpdate {
     pub article: Option<ArticleRecord>,
     pub history: Vec<HistoryRecord>,
     pub mails: Vec<OutboxMail>,
+    /// As in `NewTicket`: the article's pending uploads, claimed in the same
+    /// transaction (empty without an article).
+    pub claimed_uploads: Vec<String>,
 }
 
 /// Whose tickets a list shows.
@@ -229,6 +263,9 @@ pub trait TicketStore: Send + Sync {
     /// (DynamoDB: TransactWriteItems with a condition that the number is new). With an
     /// idempotency key already used, writes nothing and returns the earlier ticket's number.
     async fn create_ticket(&self, new: NewTicket) -> Result<String, StoreError>;
+
+    /// The ticket an idempotency key already made, if any (one GetItem on the key's item).
+    async fn ticket_by_idempotency_key(&self, key: &str) -> Result<Option<String>, StoreError>;
 
     /// One GetItem.
     async fn get_ticket(&self, number: &str) -> Result<Option<TicketRecord>, StoreError>;
@@ -480,6 +517,28 @@ pub trait OneTimeTokenStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// Pending uploads (DynamoDB: an item per upload keyed by its id, GSI1 on the owner,
+/// GSI2 on a fixed partition by creation time for the sweep).
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    /// Records a pending upload; `Duplicate` if the id is taken (PutItem with
+    /// `attribute_not_exists`).
+    async fn create_upload(&self, upload: UploadRecord) -> Result<(), StoreError>;
+    /// One GetItem.
+    async fn get_upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError>;
+    /// A user's pending uploads, oldest first (a Query on the owner index).
+    async fn uploads_of(&self, owner_id: &str) -> Result<Vec<UploadRecord>, StoreError>;
+    /// Removes a pending upload if it is still there and `owner_id`'s (DeleteItem with a
+    /// condition); false if it was not, so of two removers exactly one wins.
+    async fn delete_upload(&self, id: &str, owner_id: &str) -> Result<bool, StoreError>;
+    /// Pending uploads created before `before`, oldest first (a Query on the age index).
+    async fn uploads_created_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadRecord>, StoreError>;
+}
+
 /// Everything the application stores.
 pub trait Store:
     SequenceStore
@@ -489,6 +548,7 @@ pub trait Store:
     + ContractStore
     + OneTimeTokenStore
     + SessionStore
+    + UploadStore
 {
 }
 
@@ -499,7 +559,8 @@ impl<
         + UserStore
         + ContractStore
         + OneTimeTokenStore
-        + SessionStore,
+        + SessionStore
+        + UploadStore,
 > Store for T
 {
 }

@@ -343,7 +343,7 @@ impl Client {
         let (status, t) = self
             .post(
                 "/api/v1/tickets",
-                json!({"subject": subject, "body": body, "product": "NL Mail Gateway"}),
+                json!({"subject": subject, "body": body, "product": "other", "ticket_type": "question"}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{t}");

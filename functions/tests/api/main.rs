@@ -136,7 +136,10 @@ async fn a_state_changing_request_without_the_csrf_token_is_refused() {
     let good = c.csrf.clone();
     c.csrf = None;
     let (status, body) = c
-        .post("/api/v1/tickets", json!({"subject": "s", "body": "b"}))
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "s", "body": "b", "product": "other", "ticket_type": "question"}),
+        )
         .await;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -144,16 +147,22 @@ async fn a_state_changing_request_without_the_csrf_token_is_refused() {
     );
     c.csrf = Some("not-the-token".into());
     assert_eq!(
-        c.post("/api/v1/tickets", json!({"subject": "s", "body": "b"}))
-            .await
-            .0,
+        c.post(
+            "/api/v1/tickets",
+            json!({"subject": "s", "body": "b", "product": "other", "ticket_type": "question"})
+        )
+        .await
+        .0,
         StatusCode::FORBIDDEN
     );
     c.csrf = good;
     assert_eq!(
-        c.post("/api/v1/tickets", json!({"subject": "s", "body": "b"}))
-            .await
-            .0,
+        c.post(
+            "/api/v1/tickets",
+            json!({"subject": "s", "body": "b", "product": "other", "ticket_type": "question"})
+        )
+        .await
+        .0,
         StatusCode::CREATED
     );
     // Reading needs no token.
@@ -758,6 +767,10 @@ async fn the_openapi_document_lists_every_route_the_server_answers() {
         ("/tickets/{number}/articles", "post"),
         ("/tickets/{number}/follow-up", "post"),
         ("/preview", "post"),
+        ("/form", "get"),
+        ("/uploads", "post"),
+        ("/uploads/{id}", "delete"),
+        ("/tickets/{number}/attachments/{id}", "get"),
         ("/staff", "get"),
     ] {
         assert!(
@@ -767,7 +780,9 @@ async fn the_openapi_document_lists_every_route_the_server_answers() {
     }
     // Every documented path answers something other than the site's 404 page.
     for (path, item) in paths {
-        let concrete = path.replace("{number}", "2026112300001");
+        let concrete = path
+            .replace("{number}", "2026112300001")
+            .replace("{id}", "x");
         for method in item.as_object().unwrap().keys() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = c
@@ -936,4 +951,201 @@ async fn an_expired_reset_link_fails_and_requests_are_limited() {
         (status, body["errors"][0]["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("token"))
     );
+}
+
+#[tokio::test]
+async fn the_form_comes_from_the_configuration_and_every_wrong_field_is_named_at_once() {
+    let app = spawn_app().await;
+    let mut c = app.login("taro@acme.example.jp").await;
+    let (status, form) = c.get("/api/v1/form").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["key"] == "mail-gateway")
+    );
+    let (status, body) = c
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "", "body": "", "product": "mail-gateway", "ticket_type": "question",
+                   "cc": "not-an-address", "fields": {"model": "no-such-model"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "subject",
+        "body",
+        "cc",
+        "fields.contract_number",
+        "fields.serial_number",
+        "fields.model",
+    ] {
+        assert!(fields.contains(&f), "{f} missing in {fields:?}");
+    }
+    c.lang = "en";
+    let (_, body) = c
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "", "body": "x", "product": "other", "ticket_type": "question"}),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["field"], "subject");
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().is_ascii(),
+        "{body}"
+    );
+}
+
+async fn upload(
+    c: &Client,
+    base: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let res = c
+        .http
+        .post(format!("{base}/api/v1/uploads"))
+        .query(&[("name", name)])
+        .header("x-csrf-token", c.csrf.clone().unwrap())
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn attachments_go_up_with_a_ticket_and_come_down_only_to_those_who_may_see_them() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    let log = "2026-11-23 09:00 送信エラー 535 5.7.8\n"
+        .repeat(1000)
+        .into_bytes();
+    let (status, up) = upload(&taro, &app.base, "障害ログ <script>.txt", log.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{up}");
+    assert!(!up["name"].as_str().unwrap().contains('<'), "{up}");
+    let (status, spare) = upload(&taro, &app.base, "不要.txt", b"x".to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Removed before sending.
+    let res = taro
+        .http
+        .delete(format!(
+            "{}/api/v1/uploads/{}",
+            app.base,
+            spare["id"].as_str().unwrap()
+        ))
+        .header("x-csrf-token", taro.csrf.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // An HTML file is stored so that it can never render in the portal.
+    let (_, html) = upload(
+        &taro,
+        &app.base,
+        "page.html",
+        b"<script>alert(1)</script>".to_vec(),
+    )
+    .await;
+    assert_eq!(html["content_type"], "application/octet-stream");
+
+    let (status, t) = taro
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "ログを添付します", "body": "添付をご確認ください", "product": "other", "ticket_type": "trouble",
+                   "attachments": [up["id"], html["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let number = t["ticket"]["number"].as_str().unwrap().to_owned();
+    let files = t["articles"][0]["attachments"].as_array().unwrap().clone();
+    assert_eq!(files.len(), 2);
+    let url = format!("{}{}", app.base, files[0]["url"].as_str().unwrap());
+    let res = taro.http.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cd = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"),
+        "{cd}"
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), log, "byte for byte");
+    // The same upload cannot be attached twice, nor by someone else.
+    let (status, _) = taro
+        .post(
+            &format!("/api/v1/tickets/{number}/articles"),
+            json!({"body": "再送", "attachments": [up["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Another company's customer gets 404 for the file, like for the ticket.
+    let jiro = app.login("jiro@globex.example.jp").await;
+    assert_eq!(
+        jiro.http.get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // A file on an internal note is staff-only.
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    let (_, memo) = upload(&agent, &app.base, "社内メモ.txt", b"internal".to_vec()).await;
+    let (status, t) = agent
+        .post(
+            &format!("/api/v1/tickets/{number}/articles"),
+            json!({"body": "メモ", "internal": true, "attachments": [memo["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let memo_url = format!(
+        "{}{}",
+        app.base,
+        t["articles"][1]["attachments"][0]["url"].as_str().unwrap()
+    );
+    assert_eq!(
+        agent.http.get(&memo_url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        taro.http.get(&memo_url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, seen) = taro.get(&format!("/api/v1/tickets/{number}")).await;
+    assert!(!seen.to_string().contains("社内メモ"));
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_and_keeps_nothing() {
+    let app = spawn_app().await;
+    let c = app.login("taro@acme.example.jp").await;
+    let max = app.deps().config.limits.max_attachment_bytes;
+    let (status, body) = upload(&c, &app.base, "big.bin", vec![0u8; max as usize + 1]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["code"], "too_large");
+    let kept: Vec<_> = walk(&app.data.path().join("attachments"));
+    assert!(kept.iter().all(|(_, size)| *size < 1024), "{kept:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push((p.clone(), e.metadata().map(|m| m.len()).unwrap_or(0)));
+            }
+        }
+    }
+    out
 }

@@ -86,6 +86,7 @@ fn new_ticket(number: &str, requester: &str, company: &str, updated: Timestamp) 
         }],
         mails: vec![mail(&format!("m-{number}"), number, updated)],
         idempotency_key: None,
+        claimed_uploads: vec![],
     }
 }
 
@@ -170,6 +171,14 @@ pub async fn the_same_idempotency_key_makes_one_ticket(store: Arc<dyn Store>) {
         "the retry returns the first ticket"
     );
     assert!(store.get_ticket("n2").await.unwrap().is_none());
+    assert_eq!(
+        store.ticket_by_idempotency_key("key-1").await.unwrap(),
+        Some("n1".to_owned())
+    );
+    assert_eq!(
+        store.ticket_by_idempotency_key("key-2").await.unwrap(),
+        None
+    );
 }
 
 pub async fn an_update_with_a_stale_version_is_a_conflict_and_writes_nothing(
@@ -190,6 +199,7 @@ pub async fn an_update_with_a_stale_version_is_a_conflict_and_writes_nothing(
         article: Some(article("n1", 2, false)),
         history: vec![],
         mails: vec![mail("m2", "n1", at)],
+        claimed_uploads: vec![],
     };
     store.update_ticket(update.clone()).await.unwrap();
     // The same update again: the version read (1) is stale now.
@@ -240,6 +250,7 @@ pub async fn two_hundred_concurrent_replies_are_all_kept_in_order(store: Arc<dyn
                         article: Some(a),
                         history: vec![],
                         mails: vec![],
+                        claimed_uploads: vec![],
                     };
                     match s.update_ticket(update).await {
                         Ok(()) => return,
@@ -296,6 +307,7 @@ pub async fn lists_are_scoped_filtered_and_paged_without_gaps(store: Arc<dyn Sto
                 article: None,
                 history: vec![],
                 mails: vec![],
+                claimed_uploads: vec![],
             })
             .await
             .unwrap();
@@ -452,7 +464,11 @@ macro_rules! conformance_tests {
             a_user_with_an_invitation_is_written_with_its_token_and_mail_or_not_at_all,
             a_token_is_used_once_even_by_concurrent_callers,
             a_token_cannot_be_used_expired_or_for_another_purpose,
-            a_stale_user_version_leaves_the_token_unused);
+            a_stale_user_version_leaves_the_token_unused,
+            pending_uploads_belong_to_their_owner_and_are_removed_once,
+            old_pending_uploads_are_found_for_the_sweep,
+            a_ticket_takes_its_uploads_in_the_same_transaction,
+            a_reply_takes_its_uploads_in_the_same_transaction);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -922,4 +938,157 @@ pub async fn a_stale_user_version_leaves_the_token_unused(store: Arc<dyn Store>)
         store.get_user("u1").await.unwrap().unwrap().password_hash,
         None
     );
+}
+
+pub fn upload(id: &str, owner: &str, at: Timestamp) -> UploadRecord {
+    UploadRecord {
+        id: id.into(),
+        owner_id: owner.into(),
+        name: "障害ログ.txt".into(),
+        size: 1234,
+        content_type: "text/plain; charset=utf-8".into(),
+        blob_key: format!("2026/11/{id}"),
+        created_at: at,
+    }
+}
+
+pub async fn pending_uploads_belong_to_their_owner_and_are_removed_once(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let later = at.checked_add(SignedDuration::from_mins(1)).unwrap();
+    store.create_upload(upload("b", "u1", later)).await.unwrap();
+    store.create_upload(upload("a", "u1", at)).await.unwrap();
+    store.create_upload(upload("c", "u2", at)).await.unwrap();
+    assert!(matches!(
+        store.create_upload(upload("a", "u2", at)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.get_upload("a").await.unwrap(),
+        Some(upload("a", "u1", at))
+    );
+    let mine: Vec<String> = store
+        .uploads_of("u1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(mine, ["a", "b"], "oldest first, only the owner's");
+    assert!(
+        !store.delete_upload("a", "u2").await.unwrap(),
+        "not u2's to remove"
+    );
+    assert!(store.delete_upload("a", "u1").await.unwrap());
+    assert!(
+        !store.delete_upload("a", "u1").await.unwrap(),
+        "removed once"
+    );
+    assert_eq!(store.get_upload("a").await.unwrap(), None);
+}
+
+pub async fn old_pending_uploads_are_found_for_the_sweep(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    for i in 0..5 {
+        let created = at.checked_add(SignedDuration::from_hours(i)).unwrap();
+        store
+            .create_upload(upload(&format!("u{i}"), "owner", created))
+            .await
+            .unwrap();
+    }
+    let cutoff = at.checked_add(SignedDuration::from_hours(3)).unwrap();
+    let ids = |v: Vec<UploadRecord>| v.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.uploads_created_before(cutoff, 10).await.unwrap()),
+        ["u0", "u1", "u2"]
+    );
+    assert_eq!(
+        ids(store.uploads_created_before(cutoff, 2).await.unwrap()),
+        ["u0", "u1"]
+    );
+}
+
+pub async fn a_ticket_takes_its_uploads_in_the_same_transaction(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    store.create_upload(upload("up1", "u1", at)).await.unwrap();
+    store
+        .create_upload(upload("theirs", "u2", at))
+        .await
+        .unwrap();
+    let mut a = new_ticket("n1", "u1", "acme", at);
+    a.claimed_uploads = vec!["up1".into()];
+    store.create_ticket(a).await.unwrap();
+    assert_eq!(
+        store.get_upload("up1").await.unwrap(),
+        None,
+        "no longer pending"
+    );
+
+    // Taking it again, or taking someone else's, fails and writes nothing at all.
+    for (number, claim) in [("n2", "up1"), ("n3", "theirs"), ("n4", "never")] {
+        let mut b = new_ticket(number, "u1", "acme", at);
+        b.claimed_uploads = vec![claim.into()];
+        b.idempotency_key = Some(format!("key-{number}"));
+        assert!(
+            matches!(
+                store.create_ticket(b).await,
+                Err(StoreError::Conflict("upload"))
+            ),
+            "{claim}"
+        );
+        assert!(store.get_ticket(number).await.unwrap().is_none());
+        assert!(store.articles(number).await.unwrap().is_empty());
+        assert_eq!(
+            store
+                .ticket_by_idempotency_key(&format!("key-{number}"))
+                .await
+                .unwrap(),
+            None,
+            "the key is free for a corrected retry"
+        );
+    }
+    assert!(store.get_upload("theirs").await.unwrap().is_some());
+    let ids: Vec<String> = store
+        .due_mails(at, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, ["m-n1"]);
+}
+
+pub async fn a_reply_takes_its_uploads_in_the_same_transaction(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_ticket(new_ticket("n1", "u1", "acme", at))
+        .await
+        .unwrap();
+    store.create_upload(upload("up1", "u1", at)).await.unwrap();
+    let reply = |claim: &str| {
+        let current = ticket("n1", "u1", "acme", at);
+        let mut next = current.clone();
+        next.article_count = 2;
+        next.version = 2;
+        TicketUpdate {
+            ticket: next,
+            expected_version: 1,
+            article: Some(article("n1", 2, false)),
+            history: vec![],
+            mails: vec![],
+            claimed_uploads: vec![claim.into()],
+        }
+    };
+    assert!(matches!(
+        store.update_ticket(reply("gone")).await,
+        Err(StoreError::Conflict("upload"))
+    ));
+    assert_eq!(
+        store.articles("n1").await.unwrap().len(),
+        1,
+        "nothing written"
+    );
+    assert_eq!(store.get_ticket("n1").await.unwrap().unwrap().version, 1);
+    store.update_ticket(reply("up1")).await.unwrap();
+    assert_eq!(store.articles("n1").await.unwrap().len(), 2);
+    assert_eq!(store.get_upload("up1").await.unwrap(), None);
 }

@@ -184,6 +184,19 @@ CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets BEGIN
         WHERE scope IN ('all', 'r:' || OLD.requester_id, 'c:' || OLD.company_id);
 END;
 "#,
+    r#"
+CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX uploads_by_owner ON uploads (owner_id, created_at, id);
+CREATE INDEX uploads_by_age ON uploads (created_at, id);
+"#,
 ];
 
 mod sessions;
@@ -386,6 +399,33 @@ fn write_side_effects(
     Ok(())
 }
 
+/// Removes the pending uploads an article takes as attachments; all of them must still
+/// be there and be the author's, else nothing of the transaction is kept.
+fn claim_uploads(
+    tx: &rusqlite::Transaction<'_>,
+    ids: &[String],
+    author_id: Option<&str>,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let Some(author) = author_id else {
+        return Err(StoreError::Conflict("upload"));
+    };
+    for id in ids {
+        let n = tx
+            .execute(
+                "DELETE FROM uploads WHERE id = ?1 AND owner_id = ?2",
+                params![id, author],
+            )
+            .map_err(StoreError::unexpected)?;
+        if n != 1 {
+            return Err(StoreError::Conflict("upload"));
+        }
+    }
+    Ok(())
+}
+
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
@@ -500,9 +540,23 @@ impl TicketStore for SqliteStore {
                 }
             })?;
             write_article(&tx, &new.article).map_err(StoreError::unexpected)?;
+            claim_uploads(&tx, &new.claimed_uploads, Some(&new.article.author_id))?;
             write_side_effects(&tx, &new.history, &new.mails).map_err(StoreError::unexpected)?;
             tx.commit().map_err(StoreError::unexpected)?;
             Ok(new.ticket.number.clone())
+        })
+        .await
+    }
+
+    async fn ticket_by_idempotency_key(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT ticket FROM idempotency WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
         })
         .await
     }
@@ -540,6 +594,11 @@ impl TicketStore for SqliteStore {
                     }
                 })?;
             }
+            claim_uploads(
+                &tx,
+                &update.claimed_uploads,
+                update.article.as_ref().map(|a| a.author_id.as_str()),
+            )?;
             write_side_effects(&tx, &update.history, &update.mails)
                 .map_err(StoreError::unexpected)?;
             tx.commit().map_err(StoreError::unexpected)
@@ -938,6 +997,101 @@ impl UserStore for SqliteStore {
                 })
             })?
             .collect()
+        })
+        .await
+    }
+}
+
+const UPLOAD_COLUMNS: &str = "id, owner_id, name, size, content_type, blob_key, created_at";
+
+fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<UploadRecord> {
+    Ok(UploadRecord {
+        id: r.get(0)?,
+        owner_id: r.get(1)?,
+        name: r.get(2)?,
+        size: r.get::<_, i64>(3)? as u64,
+        content_type: r.get(4)?,
+        blob_key: r.get(5)?,
+        created_at: from_micros(r.get(6)?)?,
+    })
+}
+
+#[async_trait]
+impl UploadStore for SqliteStore {
+    async fn create_upload(&self, u: UploadRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                &format!("INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"),
+                params![
+                    u.id,
+                    u.owner_id,
+                    u.name,
+                    u.size as i64,
+                    u.content_type,
+                    u.blob_key,
+                    micros(u.created_at)
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("upload {}", u.id))
+                } else {
+                    StoreError::unexpected(e)
+                }
+            })
+        })
+        .await
+    }
+
+    async fn get_upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1"),
+                params![id],
+                upload_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn uploads_of(&self, owner_id: &str) -> Result<Vec<UploadRecord>, StoreError> {
+        let owner = owner_id.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE owner_id = ?1 ORDER BY created_at, id"
+            ))?;
+            stmt.query_map(params![owner], upload_from_row)?.collect()
+        })
+        .await
+    }
+
+    async fn delete_upload(&self, id: &str, owner_id: &str) -> Result<bool, StoreError> {
+        let (id, owner) = (id.to_owned(), owner_id.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM uploads WHERE id = ?1 AND owner_id = ?2",
+                params![id, owner],
+            )
+            .map(|n| n == 1)
+            .map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
+    async fn uploads_created_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadRecord>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE created_at < ?1 ORDER BY created_at, id LIMIT ?2"
+            ))?;
+            stmt.query_map(params![micros(before), limit], upload_from_row)?
+                .collect()
         })
         .await
     }

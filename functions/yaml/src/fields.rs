@@ -242,6 +242,16 @@ impl<'a> Fields<'a> {
     pub fn map_list<T>(
         &mut self,
         key: &str,
+        read: impl FnMut(&mut Fields<'_>) -> Option<T>,
+    ) -> Vec<T> {
+        self.map_list_with(key, &[], read)
+    }
+
+    /// `map_list`, naming the keys each map knows when one is not.
+    pub fn map_list_with<T>(
+        &mut self,
+        key: &str,
+        known: &[&str],
         mut read: impl FnMut(&mut Fields<'_>) -> Option<T>,
     ) -> Vec<T> {
         let Some(node) = self.node(key) else {
@@ -263,7 +273,7 @@ impl<'a> Fields<'a> {
             if let Some(v) = read(&mut sub) {
                 out.push(v);
             }
-            sub.finish(&[]);
+            sub.finish(known);
         }
         out
     }
@@ -274,12 +284,32 @@ impl<'a> Fields<'a> {
         key: &str,
         read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
     ) -> Option<T> {
+        self.map_with(key, &[], read)
+    }
+
+    /// `map`, naming the keys the nested map knows when one is not.
+    pub fn map_with<T>(
+        &mut self,
+        key: &str,
+        known: &[&str],
+        read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<T> {
         let node = self.node(key)?;
         let prefix = format!("{}{key}.", self.prefix);
         let mut sub = Fields::new(self.origin, prefix, node, self.errors);
         let v = read(&mut sub);
-        sub.finish(&[]);
+        sub.finish(known);
         v
+    }
+
+    /// Records a problem with `key`: on its value's line when it is there, else on the
+    /// line of the map.
+    pub fn error_on(&mut self, key: &str, message: impl Into<String>) {
+        let line = match self.entries.iter().find(|(k, _)| k == key) {
+            Some((_, node)) => self.line_of(node),
+            None => self.line(),
+        };
+        self.error_at(line, key, message);
     }
 
     /// Reports every key that was not read. `hint` lists the keys this kind of page

@@ -1,0 +1,288 @@
+use std::path::Path;
+
+use super::*;
+
+fn parse(text: &str) -> Result<PortalConfig, ConfigErrors> {
+    PortalConfig::parse(Path::new("content/portal.yaml"), text)
+}
+
+fn errors(text: &str) -> Vec<String> {
+    parse(text)
+        .expect_err("the file has errors")
+        .0
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+const MINIMAL: &str = "name: 窓口\nmail:\n  support_address: support@example.jp\n  sender: noreply@example.jp\nticket_form: {}\n";
+
+#[test]
+fn the_committed_portal_yaml_is_valid_and_describes_the_demo_vendor() {
+    let c = PortalConfig::bundled().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.name_in("ja"), "ネットリンク サポート窓口");
+    assert_eq!(c.name_in("en"), "NetLink Support");
+    assert_eq!(c.base_url, "https://support.netlink.example.jp");
+    assert_eq!(c.time_zone_name, "Asia/Tokyo");
+    assert_eq!(c.timers, TimerConfig::default());
+    assert_eq!(c.support_address.as_str(), "support@netlink.example.jp");
+    assert_eq!(c.limits.max_attachment_bytes, 104_857_600);
+    assert_eq!(c.limits.max_attachments, 10);
+    assert_eq!(c.password_policy.min_chars, 12);
+    assert!(c.smtp.is_none());
+    let form = &c.form;
+    assert!(form.product_required);
+    assert_eq!(c.product_label("spamguard", "ja"), "NL SpamGuard クラウド");
+    assert_eq!(c.product_label("mail-gateway", "en"), "NL Mail Gateway");
+    let change = form.service("config-change").unwrap();
+    assert_eq!(
+        change.slas.len(),
+        4,
+        "four service levels with surcharges, as in seed 000"
+    );
+    assert!(change.sla_required);
+    assert_eq!(
+        change.slas[3].surcharge.get("ja", "ja"),
+        "+30,000円（税別）"
+    );
+    assert!(form.service("technical-support").unwrap().slas.is_empty());
+    let contract = form.field("contract_number").unwrap();
+    assert!(contract.required && contract.unknown_allowed, "seed 002");
+    let serial = form.field("serial_number").unwrap();
+    assert_eq!(
+        serial.products.as_deref(),
+        Some(&["mail-gateway".to_owned(), "edge-router".to_owned()][..])
+    );
+    assert!(serial.applies(Some("edge-router"), None));
+    assert!(!serial.applies(Some("spamguard"), None));
+    assert_eq!(
+        form.field("impact").unwrap().services.as_deref(),
+        Some(&["technical-support".to_owned()][..])
+    );
+    assert_eq!(form.default_priority, "normal");
+}
+
+#[test]
+fn the_example_configuration_is_the_bundled_file_at_another_address() {
+    let c = PortalConfig::example("http://127.0.0.1:9000/");
+    assert_eq!(c.base_url, "http://127.0.0.1:9000");
+    assert_eq!(
+        c.ticket_url("2026112300001"),
+        "http://127.0.0.1:9000/portal/tickets/2026112300001"
+    );
+}
+
+#[test]
+fn a_minimal_file_gets_every_default() {
+    let c = parse(MINIMAL).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.base_url, "http://127.0.0.1:8080");
+    assert_eq!(c.time_zone_name, "Asia/Tokyo");
+    assert_eq!(c.numbers, NumberFormat::default());
+    assert_eq!(c.timers, TimerConfig::default());
+    assert_eq!(c.limits, Limits::default());
+    assert_eq!(c.password_policy.min_chars, 12);
+    let keys: Vec<&str> = c.form.priorities.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["low", "normal", "high", "urgent"]);
+    assert_eq!(c.priority_label("urgent", "ja"), "緊急");
+    assert_eq!(c.form.default_priority, "normal");
+    assert!(c.form.products.is_empty() && !c.form.product_required);
+}
+
+#[test]
+fn every_problem_is_listed_with_the_file_line_and_key() {
+    let text = "\
+name: { ja: 窓口, fr: Guichet }
+base_url: ftp://x
+time_zone: Mars/Olympus
+ticket_numbers:
+  prefix: NL/
+  digits: 12
+timers:
+  waiting_customer: two weeks
+  reminder_before: 30d
+mail:
+  support_address: not-an-address
+passwords:
+  min_length: 4
+limits:
+  max_attachment_bytes: 100 parsecs
+  max_attachments: 0
+colour: red
+ticket_form:
+  product_required: true
+  priorities:
+    - key: asap
+      label: 至急
+";
+    assert_eq!(
+        errors(text),
+        [
+            "content/portal.yaml:1: name.fr: 'fr' is not a language (ja, en)",
+            "content/portal.yaml:2: base_url: 'ftp://x' must start with https:// or http://",
+            "content/portal.yaml:3: time_zone: 'Mars/Olympus' is not a known time zone (e.g. Asia/Tokyo)",
+            "content/portal.yaml:5: ticket_numbers.prefix: 'NL/' must be at most 10 letters, digits or '-' (numbers appear in URLs and mail subjects)",
+            "content/portal.yaml:6: ticket_numbers.digits: 12 is not between 1 and 9",
+            "content/portal.yaml:8: timers.waiting_customer: 'two weeks' is not a duration (write 14d, 36h or 90m)",
+            "content/portal.yaml:9: timers.reminder_before: must be shorter than waiting_customer and pending_close (0d for no reminders)",
+            "content/portal.yaml:11: mail.support_address: 'not-an-address' is not an e-mail address (name@example.jp)",
+            "content/portal.yaml:11: mail.sender: is required but missing",
+            "content/portal.yaml:13: passwords.min_length: 4 is not between 6 and 128",
+            "content/portal.yaml:15: limits.max_attachment_bytes: '100 parsecs' is not a size (write 100 MB, 512 KB or 2 GB)",
+            "content/portal.yaml:16: limits.max_attachments: 0 is not between 1 and 100",
+            "content/portal.yaml:17: colour: is not a known key here (known keys: name, base_url, time_zone, ticket_numbers, timers, mail, passwords, limits, ticket_form)",
+            "content/portal.yaml:19: ticket_form.product_required: is true but there are no products",
+            "content/portal.yaml:21: ticket_form.priorities[0].key: 'asap' is not a priority madoguchi knows (low, normal, high, urgent)",
+        ]
+    );
+}
+
+#[test]
+fn references_between_the_form_lists_are_checked() {
+    let text = format!(
+        "{}  products:
+    - key: router
+      label: Router
+      fields: [serial, colour]
+    - key: router
+      label: Router again
+  services:
+    - key: web-update
+      label: Web更新
+      sla_required: true
+  fields:
+    - key: serial
+      label: シリアル番号
+      services: [hosting]
+    - key: os
+      label: OS
+      type: select
+    - key: Bad Key
+      label: x
+      options:
+        - key: a
+          label: A
+",
+        MINIMAL.replace("ticket_form: {}\n", "ticket_form:\n")
+    );
+    let errs = errors(&text);
+    let want = [
+        "content/portal.yaml:9: ticket_form.products[0].fields: 'colour' is not one of the fields",
+        "content/portal.yaml:10: ticket_form.products[1].key: 'router' is used twice in products",
+        "content/portal.yaml:15: ticket_form.services[0].sla_required: is true but the service has no slas",
+        "content/portal.yaml:19: ticket_form.fields[0].services: 'hosting' is not one of the services",
+        "content/portal.yaml:20: ticket_form.fields[1].options: a select field needs at least one option",
+        "content/portal.yaml:23: ticket_form.fields[2].key: 'Bad Key' must be lower-case letters, digits, '_' or '-' (at most 40), starting with a letter or digit",
+        "content/portal.yaml:26: ticket_form.fields[2].options: only a select field has options (add type: select)",
+    ];
+    assert_eq!(errs, want);
+}
+
+#[test]
+fn a_yaml_syntax_error_names_its_line() {
+    let errs = errors("name: x\nmail: [a, b\nticket_form: {}\n");
+    assert_eq!(errs.len(), 1);
+    assert!(
+        errs[0].starts_with("content/portal.yaml:") && errs[0].contains("not valid YAML"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn an_smtp_password_in_the_file_is_refused_and_the_environment_named() {
+    let text = MINIMAL.replace(
+        "  sender: noreply@example.jp\n",
+        "  sender: noreply@example.jp\n  smtp:\n    host: smtp.example.jp\n    username: portal\n    password: hunter2\n",
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "content/portal.yaml:8: mail.smtp.password: passwords never go in this file (it is committed): set MADOGUCHI_SMTP_PASSWORD in the environment"
+        ]
+    );
+}
+
+#[test]
+fn an_smtp_username_needs_the_password_from_the_environment() {
+    let text = MINIMAL.replace(
+        "  sender: noreply@example.jp\n",
+        "  sender: noreply@example.jp\n  smtp:\n    host: smtp.example.jp\n    tls: tls\n    username: portal\n",
+    );
+    let c = parse(&text).unwrap();
+    let smtp = c.smtp.clone().unwrap();
+    assert_eq!((smtp.port, smtp.tls), (465, SmtpTls::Tls));
+    assert_eq!((smtp.ca_file, smtp.timeout_secs), (None, 30));
+    let missing = c.check_secrets(&Secrets::default()).unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "mail.smtp.username is set in portal.yaml, so the environment variable MADOGUCHI_SMTP_PASSWORD must hold the password"
+    );
+    let secrets = Secrets {
+        smtp_password: Some(Secret::new("s3cret")),
+    };
+    assert!(c.check_secrets(&secrets).is_ok());
+    assert!(
+        !format!("{secrets:?}").contains("s3cret"),
+        "secrets never print"
+    );
+}
+
+#[test]
+fn durations_and_sizes_are_written_as_people_write_them() {
+    assert_eq!(parse_duration("14d"), Ok(SignedDuration::from_hours(336)));
+    assert_eq!(
+        parse_duration("36 hours"),
+        Ok(SignedDuration::from_hours(36))
+    );
+    assert_eq!(parse_duration("90m"), Ok(SignedDuration::from_mins(90)));
+    assert_eq!(parse_duration("0d"), Ok(SignedDuration::ZERO));
+    assert!(parse_duration("1w").is_err());
+    assert!(parse_duration("-3d").is_err());
+    assert_eq!(parse_size("100 MB"), Ok(104_857_600));
+    assert_eq!(parse_size("512KiB"), Ok(524_288));
+    assert_eq!(parse_size("1048576"), Ok(1_048_576));
+    assert!(parse_size("1.5 GB").is_err());
+    assert!(parse_size("99999999999 GB").is_err());
+}
+
+#[test]
+fn the_form_view_is_what_the_api_contract_shows() {
+    let c = PortalConfig::example("http://x");
+    let en = serde_json::to_value(c.form_view("en")).unwrap();
+    let change = en["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "config-change")
+        .unwrap();
+    assert_eq!(
+        change["slas"][0]["label"],
+        "Standard (within 5 business days)"
+    );
+    assert_eq!(change["slas"][1]["surcharge"], "+¥10,000 (excl. tax)");
+    let mg = &en["products"][0];
+    assert_eq!(mg["key"], "mail-gateway");
+    assert_eq!(
+        mg["fields"],
+        serde_json::json!([
+            "contract_number",
+            "serial_number",
+            "model",
+            "firmware_version"
+        ])
+    );
+    let serial = en["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "serial_number")
+        .unwrap();
+    assert_eq!(serial["type"], "text");
+    assert_eq!(serial["required"], true);
+    assert_eq!(serial["unknown_allowed"], true);
+    assert_eq!(serial["label"], "Serial number");
+    assert_eq!(serial["services"], serde_json::Value::Null);
+    assert_eq!(en["limits"]["max_attachment_bytes"], 104_857_600);
+    assert_eq!(en["default_priority"], "normal");
+    let ja = serde_json::to_value(c.form_view("ja")).unwrap();
+    assert_eq!(ja["fields"][0]["label"], "保守契約番号");
+}

@@ -1,0 +1,251 @@
+//! Checking a filled-in ticket form against the vendor's form: every failing field is
+//! reported at once, and what passes comes out trimmed and typed.
+
+use std::collections::BTreeMap;
+
+use super::{FieldKind, TicketForm, UNKNOWN};
+use crate::app::config::Limits;
+use crate::app::error::{FieldError, Problem};
+use crate::app::tickets::OpenTicket;
+use crate::domain::Email;
+
+/// More CC addresses than this on one ticket is a mistake or abuse.
+pub const MAX_CC: usize = 20;
+
+/// A new ticket whose every value the form accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedTicket {
+    pub subject: String,
+    pub body: String,
+    pub priority: String,
+    pub product: Option<String>,
+    pub service: Option<String>,
+    pub sla: Option<String>,
+    pub ticket_type: Option<String>,
+    /// Only fields that apply to the product and service, with a value.
+    pub fields: BTreeMap<String, String>,
+    pub cc: Vec<Email>,
+    /// Upload ids, each once.
+    pub attachments: Vec<String>,
+}
+
+/// A text input: trimmed, required, at most `max` characters.
+pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.push(FieldError::new(field, Problem::Required));
+        None
+    } else if v.chars().count() > max {
+        errors.push(FieldError::new(field, Problem::TooLong { max }));
+        None
+    } else {
+        Some(v.to_owned())
+    }
+}
+
+/// A choice: `None` for nothing chosen (absent or blank, the form's "-").
+fn chosen(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Every address of a comma-separated list, each wrong one reported.
+pub fn cc_list(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Vec<Email> {
+    let mut out: Vec<Email> = Vec::new();
+    for part in value
+        .split([',', '、', ';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        match Email::parse(part) {
+            // Mailboxes differing only in case are one in practice.
+            Ok(e)
+                if !out
+                    .iter()
+                    .any(|o| o.as_str().eq_ignore_ascii_case(e.as_str())) =>
+            {
+                out.push(e)
+            }
+            Ok(_) => {}
+            Err(_) => errors.push(FieldError::new(
+                field,
+                Problem::InvalidEmail {
+                    value: part.chars().filter(|c| !c.is_control()).take(100).collect(),
+                },
+            )),
+        }
+    }
+    if out.len() > MAX_CC {
+        errors.push(FieldError::new(field, Problem::TooMany { max: MAX_CC }));
+    }
+    out
+}
+
+/// A reply's body and attachments: `Ok((body, upload ids))` or every problem.
+pub fn check_reply(
+    limits: &Limits,
+    body: &str,
+    attachments: &[String],
+) -> Result<(String, Vec<String>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let body = text(&mut errors, "body", body, limits.max_body_chars);
+    let ids = attachment_ids(&mut errors, limits, attachments);
+    match body {
+        Some(body) if errors.is_empty() => Ok((body, ids)),
+        _ => Err(errors),
+    }
+}
+
+/// Upload ids, each once, at most as many as the limit.
+fn attachment_ids(errors: &mut Vec<FieldError>, limits: &Limits, ids: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    if out.len() > limits.max_attachments {
+        errors.push(FieldError::new(
+            "attachments",
+            Problem::TooMany {
+                max: limits.max_attachments,
+            },
+        ));
+    }
+    out
+}
+
+/// Checks `input` against the form and the limits: `Ok` with the values to store, or
+/// every field that is wrong.
+pub fn check(
+    form: &TicketForm,
+    limits: &Limits,
+    input: &OpenTicket,
+) -> Result<CheckedTicket, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let subject = text(
+        &mut errors,
+        "subject",
+        &input.subject,
+        limits.max_subject_chars,
+    );
+    let body = text(&mut errors, "body", &input.body, limits.max_body_chars);
+
+    let product = chosen(&input.product);
+    match product {
+        Some(p) if form.product(p).is_none() => {
+            errors.push(FieldError::new("product", Problem::NotAnOption))
+        }
+        None if form.product_required => errors.push(FieldError::new("product", Problem::Required)),
+        _ => {}
+    }
+    let service_key = chosen(&input.service);
+    let service = service_key.and_then(|s| form.service(s));
+    match service_key {
+        Some(_) if service.is_none() => {
+            errors.push(FieldError::new("service", Problem::NotAnOption))
+        }
+        None if form.service_required => errors.push(FieldError::new("service", Problem::Required)),
+        _ => {}
+    }
+    let sla = chosen(&input.sla);
+    match (sla, service) {
+        (Some(_), Some(s)) if s.slas.is_empty() => {
+            errors.push(FieldError::new("sla", Problem::NotApplicable))
+        }
+        (Some(x), Some(s)) if !s.slas.iter().any(|o| o.key == x) => {
+            errors.push(FieldError::new("sla", Problem::NotAnOption))
+        }
+        // An SLA without a service: it belongs to none.
+        (Some(_), None) if service_key.is_none() => {
+            errors.push(FieldError::new("sla", Problem::NotApplicable))
+        }
+        (None, Some(s)) if s.sla_required => errors.push(FieldError::new("sla", Problem::Required)),
+        _ => {}
+    }
+    let ticket_type = chosen(&input.ticket_type);
+    match ticket_type {
+        Some(t) if !form.ticket_types.iter().any(|x| x.key == t) => {
+            errors.push(FieldError::new("ticket_type", Problem::NotAnOption))
+        }
+        None if form.ticket_type_required => {
+            errors.push(FieldError::new("ticket_type", Problem::Required))
+        }
+        _ => {}
+    }
+    let priority = chosen(&input.priority).unwrap_or(&form.default_priority);
+    if !form.priorities.iter().any(|p| p.key == priority) {
+        errors.push(FieldError::new("priority", Problem::NotAnOption));
+    }
+
+    // A product or service that is not in the form cannot select fields either; the
+    // fields are then judged as if none was chosen, and only the choice is reported.
+    let product = product.filter(|p| form.product(p).is_some());
+    let service_key = service.map(|s| s.key.as_str());
+    let mut fields = BTreeMap::new();
+    for (key, value) in &input.fields {
+        let name = format!("fields.{key}");
+        let value = value.trim();
+        let Some(field) = form.field(key) else {
+            errors.push(FieldError::new(name, Problem::UnknownField));
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let error = |problem| FieldError::new(name.clone(), problem).labelled(&field.label);
+        if !field.applies(product, service_key) {
+            errors.push(error(Problem::NotApplicable));
+            continue;
+        }
+        if value == UNKNOWN && field.unknown_allowed {
+            fields.insert(key.clone(), UNKNOWN.to_owned());
+            continue;
+        }
+        match &field.kind {
+            FieldKind::Select { options } if !options.iter().any(|o| o.key == value) => {
+                errors.push(error(Problem::NotAnOption));
+            }
+            FieldKind::Text { max_chars } if value.chars().count() > *max_chars => {
+                errors.push(error(Problem::TooLong { max: *max_chars }));
+            }
+            _ => {
+                fields.insert(key.clone(), value.to_owned());
+            }
+        }
+    }
+    for field in &form.fields {
+        let given = input
+            .fields
+            .get(&field.key)
+            .is_some_and(|v| !v.trim().is_empty());
+        if field.required && !given && field.applies(product, service_key) {
+            errors.push(
+                FieldError::new(format!("fields.{}", field.key), Problem::Required)
+                    .labelled(&field.label),
+            );
+        }
+    }
+
+    let cc = cc_list(&mut errors, "cc", &input.cc);
+
+    let attachments = attachment_ids(&mut errors, limits, &input.attachments);
+
+    match (subject, body) {
+        (Some(subject), Some(body)) if errors.is_empty() => Ok(CheckedTicket {
+            subject,
+            body,
+            priority: priority.to_owned(),
+            product: product.map(str::to_owned),
+            service: service_key.map(str::to_owned),
+            sla: sla.map(str::to_owned),
+            ticket_type: ticket_type.map(str::to_owned),
+            fields,
+            cc,
+            attachments,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests;
