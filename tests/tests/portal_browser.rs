@@ -18,6 +18,7 @@ const CUSTOMER: (&str, &str) = ("yamada@tohoku-denki.example.jp", "demo-customer
 const CUSTOMER_NAME: &str = "山田 太郎";
 const AGENT: (&str, &str) = ("takahashi@netlink.example.jp", "demo-agent-2026");
 const AGENT_NAME: &str = "高橋 健太";
+const ATTACHMENT: &str = "2026-11-23 09:00 queue delayed 600s\n";
 
 /// How long a screen may take to show what the test waits for.
 const WAIT: Duration = Duration::from_secs(20);
@@ -228,7 +229,7 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
     d.find(By::Id("nt-body")).await?.send_keys(body).await?;
     let cc = "ops@tohoku-denki.example.jp";
     d.find(By::Id("nt-cc")).await?.send_keys(cc).await?;
-    let product_fields = fill_product(d).await?;
+    let choices = fill_choices(d).await?;
 
     d.find(By::Css("#new-ticket button[type=submit]"))
         .await?
@@ -244,6 +245,13 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
         summary.contains("入力内容をご確認ください"),
         "the summary heads the errors: {summary}"
     );
+    // Everything else the form asks for was given: the subject is the only error.
+    let items = d.find_all(By::Css("[data-form-alert] li")).await?;
+    ensure!(
+        items.len() == 1,
+        "one error is listed, not {}: {summary}",
+        items.len()
+    );
     ensure!(
         d.find(By::Id("nt-subject"))
             .await?
@@ -258,7 +266,7 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
         "the body is kept after the error"
     );
     ensure!(value(d, "nt-cc").await? == cc, "the CC is kept");
-    for (id, v) in &product_fields {
+    for (id, v) in &choices {
         ensure!(&value(d, id).await? == v, "{id} keeps {v:?}");
     }
     ensure!(
@@ -272,7 +280,7 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
         .send_keys(subject)
         .await?;
     let file = portal.data.path().join("browser-log.txt");
-    std::fs::write(&file, "2026-11-23 09:00 queue delayed 600s\n")?;
+    std::fs::write(&file, ATTACHMENT)?;
     d.find(By::Id("nt-files"))
         .await?
         .send_keys(file.to_string_lossy().as_ref())
@@ -305,6 +313,21 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
         "the article names its author: {article}"
     );
     wait_text(d, ".articles .article-files", "browser-log.txt").await?;
+    // The link gives back the file that was attached.
+    let download = d
+        .execute_async(
+            r"const done = arguments[arguments.length - 1];
+              const a = document.querySelector('.articles .article-files a');
+              fetch(a.href).then((r) => r.text()).then(done, (e) => done(String(e)));",
+            vec![],
+        )
+        .await?
+        .json()
+        .clone();
+    ensure!(
+        download.as_str() == Some(ATTACHMENT),
+        "the attachment link gives {download}"
+    );
     let facts = wait_text(d, "[data-v=facts]", "ops@tohoku-denki.example.jp").await?;
     ensure!(
         facts.contains(CUSTOMER_NAME),
@@ -345,37 +368,52 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
     Ok(number)
 }
 
-/// Picks a product when the form offers one and fills the fields that then become
-/// required; returns `(id, value)` of what it typed or chose.
-async fn fill_product(d: &WebDriver) -> Result<Vec<(String, String)>> {
+/// Makes the choices the shipped form asks for, as a customer would: the first product
+/// (when there are products), then every shown required choice or field still empty
+/// (choosing may show more, hence two rounds). Returns `(id, value)` of each.
+async fn fill_choices(d: &WebDriver) -> Result<Vec<(String, String)>> {
     let mut filled = Vec::new();
-    let section = d.find(By::Css("[data-section=product]")).await?;
-    if !section.is_displayed().await? {
-        return Ok(filled);
-    }
     let product = d.find(By::Id("nt-product")).await?;
-    let select = SelectElement::new(&product).await?;
-    select.select_by_index(1).await?;
-    filled.push((
-        "nt-product".to_owned(),
-        product.prop("value").await?.unwrap_or_default(),
-    ));
-    for c in d
-        .find_all(By::Css(
-            "[data-fields] [data-field] input[required], [data-fields] [data-field] select[required]",
-        ))
-        .await?
-    {
-        if !c.is_displayed().await? || !c.is_enabled().await? {
-            continue;
+    if product.is_displayed().await? {
+        SelectElement::new(&product)
+            .await?
+            .select_by_index(1)
+            .await?;
+        filled.push((
+            "nt-product".to_owned(),
+            product.prop("value").await?.unwrap_or_default(),
+        ));
+    }
+    for _ in 0..2 {
+        for c in d
+            .find_all(By::Css(
+                "#new-ticket select[required], #new-ticket input[required]:not(#nt-subject), #new-ticket textarea[required]:not(#nt-body)",
+            ))
+            .await?
+        {
+            if !c.is_displayed().await? || !c.is_enabled().await? {
+                continue;
+            }
+            let id = c.id().await?.unwrap_or_default();
+            match c.attr("type").await?.as_deref() {
+                Some("radio") => {
+                    let name = c.attr("name").await?.unwrap_or_default();
+                    let checked = d
+                        .find_all(By::Css(format!("#new-ticket input[name='{name}']:checked")))
+                        .await?;
+                    if checked.is_empty() {
+                        c.click().await?;
+                    }
+                    continue;
+                }
+                _ if !c.prop("value").await?.unwrap_or_default().is_empty() => continue,
+                _ if c.tag_name().await? == "select" => {
+                    SelectElement::new(&c).await?.select_by_index(1).await?
+                }
+                _ => c.send_keys("TEST-0001").await?,
+            }
+            filled.push((id, c.prop("value").await?.unwrap_or_default()));
         }
-        let id = c.id().await?.unwrap_or_default();
-        if c.tag_name().await? == "select" {
-            SelectElement::new(&c).await?.select_by_index(1).await?;
-        } else {
-            c.send_keys("TEST-0001").await?;
-        }
-        filled.push((id, c.prop("value").await?.unwrap_or_default()));
     }
     Ok(filled)
 }
@@ -592,6 +630,24 @@ async fn english_screens(d: &WebDriver, portal: &Portal, number: &str) -> Result
     wait_text(d, "main h1", "New ticket").await?;
     wait_displayed(d, "#new-ticket").await?;
     no_raw_keys(d).await?;
+    let form = d.find(By::Id("new-ticket")).await?.text().await?;
+    ensure!(
+        form.contains("Subject") && form.contains("Attachments"),
+        "the form's own labels are in English: {form}"
+    );
+    // The labels from the portal configuration too, shown or not (every option, every
+    // product's fields): no Japanese anywhere in the English form.
+    let japanese = d
+        .execute(
+            r"const m = document.getElementById('new-ticket').textContent.match(/[\u3040-\u30ff\u3400-\u9fff].{0,20}/);
+              return m ? m[0] : null;",
+            vec![],
+        )
+        .await?
+        .json()
+        .clone();
+    ensure!(japanese.is_null(), "the English form shows {japanese}");
+    shot(d, "portal-en-new.png").await?;
 
     // Logged out, the English login page, and its error, in English.
     logout(d).await?;

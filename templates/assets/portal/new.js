@@ -66,6 +66,24 @@ function fieldValue(wrap) {
   return wrap.querySelector("input:not([data-unknown]), select").value.trim();
 }
 
+/**
+ * A choice the form definition requires (`service_required`, `ticket_type_required`,
+ * `product_required`): checked before sending and marked like the other required fields.
+ * A required service has no "none" to keep, so its first option asks to choose.
+ */
+function requireChoice(form, name, on) {
+  if (!on) return;
+  const wrap = form.querySelector(`[data-field="${name}"]`);
+  const select = wrap.querySelector("select");
+  select.required = true;
+  const label = wrap.querySelector(":scope > label");
+  if (!label.querySelector(".req")) label.append(" ", requiredMark());
+  if (name === "service") {
+    select.options[0].textContent = t("new.choose");
+    form.querySelector("#nt-service-hint").hidden = true;
+  }
+}
+
 function build(form) {
   const service = form.querySelector("#nt-service");
   const type = form.querySelector("#nt-type");
@@ -83,6 +101,9 @@ function build(form) {
   priority.value = def.default_priority || "normal";
   show("priority", def.priorities || []);
   form.querySelector('[data-section="kind"]').hidden = !(def.services?.length || def.ticket_types?.length);
+  requireChoice(form, "service", !!def.service_required);
+  requireChoice(form, "ticket_type", !!def.ticket_type_required);
+  requireChoice(form, "product", !!def.product_required);
 
   for (const f of def.fields || []) fieldEls.set(f.key, fieldElement(f));
 
@@ -99,23 +120,31 @@ function build(form) {
   refresh();
 }
 
-/** The SLA choices of the chosen service, with surcharges; none for services without. */
+/** The chosen service's help and its SLA choices with surcharges (none for services without). */
 function renderSla(form, serviceKey) {
   const wrap = form.querySelector('[data-field="sla"]');
   const box = wrap.querySelector("[data-sla-options]");
-  const slas = def.services?.find((s) => s.key === serviceKey)?.slas || [];
+  const service = def.services?.find((s) => s.key === serviceKey);
+  const slas = service?.slas || [];
+  // Without the flag (older servers) a service's SLA choice stays required.
+  const required = service?.sla_required ?? true;
   const before = form.querySelector("input[name=sla]:checked")?.value;
   box.replaceChildren(
     ...slas.map((s) =>
       el(
         "label",
         { class: "choice" },
-        el("input", { type: "radio", name: "sla", id: `nt-sla-${s.key}`, value: s.key, required: true, checked: s.key === before }),
+        el("input", { type: "radio", name: "sla", id: `nt-sla-${s.key}`, value: s.key, required, checked: s.key === before }),
         el("span", null, el("strong", null, s.label), s.surcharge ? el("span", { class: "surcharge" }, t("new.surcharge", { amount: s.surcharge })) : null),
       ),
     ),
   );
   wrap.hidden = !slas.length;
+  wrap.querySelector("legend .req").hidden = !required;
+  // What the vendor asks for with this service (e.g. a form to attach).
+  const help = form.querySelector("[data-service-help]");
+  help.textContent = service?.help || "";
+  help.hidden = !service?.help;
 }
 
 /** Shows the fields that apply to the chosen product and service, product fields in the product's order. */
