@@ -179,11 +179,7 @@ async fn list_shows_the_customers_tickets(d: &WebDriver) -> Result<()> {
         d.current_url().await?
     );
     wait_text(d, "[data-account-name]", CUSTOMER_NAME).await?;
-    wait_displayed(d, "[data-panel=list]").await?;
-    let rows = d.find_all(By::Css("[data-rows] tr")).await?;
-    ensure!(!rows.is_empty(), "the demo customer has open tickets");
-    let first = rows[0].find(By::Css(".subject")).await?.text().await?;
-    ensure!(!first.is_empty(), "a ticket row shows its subject");
+    wait_displayed(d, "[data-list-controls]").await?;
     let all = count(d, "all").await?;
     let open = count(d, "open").await?;
     let closed = count(d, "closed").await?;
@@ -199,14 +195,18 @@ async fn list_shows_the_customers_tickets(d: &WebDriver) -> Result<()> {
             "the filters show {label}: {filters}"
         );
     }
-    // The list opens on the open tickets; the status line says how many are shown.
-    let shown = rows.len();
-    wait_text(
-        d,
-        "[data-list-status]",
-        &format!("{open} 件中 {shown} 件を表示"),
-    )
-    .await?;
+    // The list opens on the open tickets (which may be none); All shows every one.
+    d.find(By::Css("[data-filter=all]")).await?.click().await?;
+    let status = wait_text(d, "[data-list-status]", &format!("{all} 件中")).await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let rows = d.find_all(By::Css("[data-rows] tr")).await?;
+    ensure!(!rows.is_empty(), "All lists the customer's tickets");
+    let first = rows[0].find(By::Css(".subject")).await?.text().await?;
+    ensure!(!first.is_empty(), "a ticket row shows its subject");
+    ensure!(
+        status.contains(&format!("{all} 件中 {} 件を表示", rows.len())),
+        "the status line counts the rows shown: {status}"
+    );
     Ok(())
 }
 
@@ -279,7 +279,8 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
         .await?
         .send_keys(subject)
         .await?;
-    let file = portal.data.path().join("browser-log.txt");
+    let files = tempfile::tempdir()?;
+    let file = files.path().join("browser-log.txt");
     std::fs::write(&file, ATTACHMENT)?;
     d.find(By::Id("nt-files"))
         .await?
@@ -348,6 +349,11 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
                 m.subject.contains(subject),
                 "the mail's subject carries the ticket's: {}",
                 m.subject
+            );
+            ensure!(
+                m.to.iter().any(|a| a == cc),
+                "the CC gets the thank-you mail too: {:?}",
+                m.to
             );
             ensure!(
                 m.text.contains(&number) && m.text.contains(body.lines().next().unwrap()),
@@ -619,7 +625,24 @@ async fn english_screens(d: &WebDriver, portal: &Portal, number: &str) -> Result
 
     d.goto(portal.url(&format!("/en/portal/tickets/{number}")))
         .await?;
-    wait_text(d, "[data-v=badges] .badge", "In progress").await?;
+    wait_text(d, "[data-v=number]", number).await?;
+    // Whatever state the agent's reply left it in, it is named in English.
+    let state = d
+        .find(By::Css("[data-v=badges] .badge"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        [
+            "New",
+            "In progress",
+            "Waiting for you",
+            "Pending close",
+            "Closed"
+        ]
+        .contains(&state.as_str()),
+        "the state shows as {state:?}"
+    );
     wait_text(d, "#h-articles", "History").await?;
     wait_text(d, "#h-reply", "Reply").await?;
     wait_text(d, "#reply-form [data-submit]", "Send reply").await?;
@@ -697,7 +720,7 @@ async fn phone_checks(d: &WebDriver, portal: &Portal, number: &str) -> Result<()
     d.goto(portal.url(&format!("/portal/tickets/{number}")))
         .await?;
     wait_displayed(d, "[data-panel=ticket]").await?;
-    wait_text(d, "[data-v=badges] .badge", "対応中").await?;
+    wait_text(d, "[data-v=number]", number).await?;
     no_sideways_scroll(d, "the ticket").await?;
     shot(d, "portal-phone-ticket.png").await?;
 
