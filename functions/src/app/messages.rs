@@ -13,7 +13,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("product", "製品", "Product"),
     ("service", "サービス", "Service"),
     ("sla", "希望納期（SLA）", "Service level"),
-    ("ticket_type", "種別", "Ticket type"),
+    ("ticket_type", "種類", "Ticket type"),
     ("priority", "優先度", "Priority"),
     ("attachments", "添付ファイル", "Attachments"),
     ("file", "ファイル", "File"),

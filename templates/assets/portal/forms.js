@@ -66,7 +66,8 @@ export function markErrors(form, errors, title = t("form.errors_title")) {
     }
     const target = controlsOf(w).find((c) => !c.disabled) || controlsOf(w)[0];
     const name = labelOf(w);
-    const text = name ? `${name}: ${e.message}` : e.message;
+    // Server messages already name the field ("件名は必須です。"); local ones do not.
+    const text = name && !e.message.includes(name) ? `${name}: ${e.message}` : e.message;
     items.push(el("li", null, target?.id ? el("a", { href: "#" + target.id }, text) : text));
   }
   const alert = form.querySelector("[data-form-alert]");
