@@ -102,32 +102,6 @@ pub async fn set_password_with_token(
     Err(AppError::Busy)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_64_hex_characters_and_never_repeat() {
-        let now: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
-        let (a, ra) = new_token(TokenPurpose::Invite, "u1", now, INVITE_TTL).unwrap();
-        let (b, _) = new_token(TokenPurpose::Invite, "u1", now, INVITE_TTL).unwrap();
-        assert_eq!(a.len(), 64);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a, b);
-        assert_eq!(ra.hash, hash_token(&a));
-        assert_ne!(ra.hash, a, "the stored form is not the token");
-        assert_eq!(ra.expires_at, "2026-11-30T00:00:00Z".parse().unwrap());
-    }
-
-    #[test]
-    fn the_hash_is_sha256_hex() {
-        assert_eq!(
-            hash_token("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-}
-
 /// A mail carrying a single-use link (an invitation or a password reset) in the user's
 /// language; one mail per token.
 pub fn link_mail(
@@ -163,4 +137,30 @@ pub fn link_mail(
     deps.mail
         .compose(&envelope, deps.clock.now(), None)
         .map_err(|e| AppError::Unexpected(e.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_64_hex_characters_and_never_repeat() {
+        let now: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+        let (a, ra) = new_token(TokenPurpose::Invite, "u1", now, INVITE_TTL).unwrap();
+        let (b, _) = new_token(TokenPurpose::Invite, "u1", now, INVITE_TTL).unwrap();
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(ra.hash, hash_token(&a));
+        assert_ne!(ra.hash, a, "the stored form is not the token");
+        assert_eq!(ra.expires_at, "2026-11-30T00:00:00Z".parse().unwrap());
+    }
+
+    #[test]
+    fn the_hash_is_sha256_hex() {
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }
