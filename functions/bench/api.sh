@@ -102,10 +102,10 @@ for c in 50 200; do
   run hello "$c" "http://127.0.0.1:$HELLO_PORT/"
   CUSTOMER=$(login u000@bench.example.jp)
   [ -n "$CUSTOMER" ] || die "login failed (see $OUT/serve.log)"
-  run list-company "$c" "http://127.0.0.1:$PORT/api/v1/tickets?of=company&filter=open" "$CUSTOMER"
+  run list-company "$c" "http://127.0.0.1:$PORT/api/v1/tickets?of=company&filter=open&order=newest&limit=25" "$CUSTOMER"
   run view "$c" "http://127.0.0.1:$PORT/api/v1/tickets/$(printf 'B%012d' 1)" "$CUSTOMER"
   STAFF=$(login agent@bench.example.jp)
-  run list-all "$c" "http://127.0.0.1:$PORT/api/v1/tickets?of=all" "$STAFF"
+  run list-all "$c" "http://127.0.0.1:$PORT/api/v1/tickets?of=all&filter=all&order=newest&limit=25" "$STAFF"
   run view-staff "$c" "http://127.0.0.1:$PORT/api/v1/tickets/$TICKET" "$STAFF"
 done
 

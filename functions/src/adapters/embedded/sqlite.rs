@@ -221,6 +221,8 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Every statement is prepared once per connection and kept.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -471,13 +473,25 @@ impl SqliteStore {
         .map_err(StoreError::unexpected)?
     }
 
+    /// Runs a read. Reads are short (an index lookup in the page cache, WAL readers never
+    /// wait for the writer), so one runs right on the calling thread when a reader
+    /// connection is free; handing every read to the blocking pool cost more in thread
+    /// switches under load than the query itself. When all readers are busy, the read
+    /// waits for one on the blocking pool instead of holding up the async thread.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.inner.readers.len();
+        for k in 0..n {
+            if let Ok(conn) = self.inner.readers[(start + k) % n].try_lock() {
+                return f(&conn).map_err(StoreError::unexpected);
+            }
+        }
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let i = start % inner.readers.len();
             let conn = inner.readers[i].lock().unwrap_or_else(|e| e.into_inner());
             f(&conn)
         })
@@ -551,12 +565,9 @@ impl TicketStore for SqliteStore {
     async fn ticket_by_idempotency_key(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
         self.read(move |c| {
-            c.query_row(
-                "SELECT ticket FROM idempotency WHERE key = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
+            c.prepare_cached("SELECT ticket FROM idempotency WHERE key = ?1")?
+                .query_row(params![key], |r| r.get(0))
+                .optional()
         })
         .await
     }
@@ -564,11 +575,10 @@ impl TicketStore for SqliteStore {
     async fn get_ticket(&self, number: &str) -> Result<Option<TicketRecord>, StoreError> {
         let number = number.to_owned();
         self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ?1"),
-                params![number],
-                ticket_from_row,
-            )
+            c.prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ?1"
+            ))?
+            .query_row(params![number], ticket_from_row)
             .optional()
         })
         .await
@@ -898,12 +908,9 @@ impl UserStore for SqliteStore {
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-                params![id],
-                user_from_row,
-            )
-            .optional()
+            c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+                .query_row(params![id], user_from_row)
+                .optional()
         })
         .await
     }
@@ -911,11 +918,10 @@ impl UserStore for SqliteStore {
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         let key = email.trim().to_lowercase();
         self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"),
-                params![key],
-                user_from_row,
-            )
+            c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"
+            ))?
+            .query_row(params![key], user_from_row)
             .optional()
         })
         .await
@@ -969,18 +975,15 @@ impl UserStore for SqliteStore {
     async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
-            c.query_row(
-                "SELECT id, name, created_at FROM companies WHERE id = ?1",
-                params![id],
-                |r| {
+            c.prepare_cached("SELECT id, name, created_at FROM companies WHERE id = ?1")?
+                .query_row(params![id], |r| {
                     Ok(CompanyRecord {
                         id: r.get(0)?,
                         name: r.get(1)?,
                         created_at: from_micros(r.get(2)?)?,
                     })
-                },
-            )
-            .optional()
+                })
+                .optional()
         })
         .await
     }
@@ -1047,11 +1050,10 @@ impl UploadStore for SqliteStore {
     async fn get_upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1"),
-                params![id],
-                upload_from_row,
-            )
+            c.prepare_cached(&format!(
+                "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1"
+            ))?
+            .query_row(params![id], upload_from_row)
             .optional()
         })
         .await

@@ -70,11 +70,10 @@ impl ContractStore for SqliteStore {
     async fn get_contract(&self, number: &str) -> Result<Option<ContractRecord>, StoreError> {
         let number = number.to_owned();
         self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE number = ?1"),
-                params![number],
-                contract_from_row,
-            )
+            c.prepare_cached(&format!(
+                "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE number = ?1"
+            ))?
+            .query_row(params![number], contract_from_row)
             .optional()
         })
         .await
@@ -157,8 +156,7 @@ impl OneTimeTokenStore for SqliteStore {
     async fn get_token(&self, hash: &str) -> Result<Option<OneTimeTokenRecord>, StoreError> {
         let hash = hash.to_owned();
         self.read(move |c| {
-            c.query_row(
-                "SELECT hash, purpose, user_id, created_at, expires_at, used_at FROM one_time_tokens WHERE hash = ?1",
+            c.prepare_cached("SELECT hash, purpose, user_id, created_at, expires_at, used_at FROM one_time_tokens WHERE hash = ?1")?.query_row(
                 params![hash],
                 |r| {
                     let purpose: String = r.get(1)?;

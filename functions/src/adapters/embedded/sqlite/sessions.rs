@@ -65,11 +65,10 @@ impl SessionStore for SqliteStore {
     async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
-                params![id],
-                session_from_row,
-            )
+            c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
+            ))?
+            .query_row(params![id], session_from_row)
             .optional()
         })
         .await
@@ -135,11 +134,10 @@ impl SessionStore for SqliteStore {
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleRecord>, StoreError> {
         let key = key.to_owned();
         self.read(move |c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT failures, first_at, last_at FROM login_failures WHERE key = ?1",
-                params![key],
-                throttle_from_row,
-            )
+            )?
+            .query_row(params![key], throttle_from_row)
             .optional()
         })
         .await
