@@ -74,16 +74,17 @@ const TEMPLATES: &[(&str, &str, &str)] = templates!(
 );
 
 /// The label of a state in a language, as the portal shows it.
+/// The same words as the portal's badges (`portal.state.*` in templates/i18n).
 pub fn state_label(state: State, lang: &str) -> &'static str {
     match (state, lang) {
         (State::New, "ja") => "新規",
         (State::Open, "ja") => "対応中",
         (State::WaitingCustomer, "ja") => "お客様確認中",
         (State::PendingClose, "ja") => "クローズ確認中",
-        (State::Closed, "ja") => "完了",
+        (State::Closed, "ja") => "クローズ",
         (State::New, _) => "New",
-        (State::Open, _) => "Open",
-        (State::WaitingCustomer, _) => "Waiting for your reply",
+        (State::Open, _) => "In progress",
+        (State::WaitingCustomer, _) => "Waiting for you",
         (State::PendingClose, _) => "Pending close",
         (State::Closed, _) => "Closed",
     }
