@@ -482,7 +482,12 @@ async fn a_staff_reply_asking_the_customer_mails_them_and_the_timers_run_to_clos
         states,
         ["new", "waiting_customer", "pending_close", "closed"]
     );
-    assert!(outbox(&w).await.iter().any(|m| m.1.contains("「クローズ」")));
+    assert!(
+        outbox(&w)
+            .await
+            .iter()
+            .any(|m| m.1.contains("「クローズ」"))
+    );
 }
 
 #[tokio::test]
