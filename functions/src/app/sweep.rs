@@ -104,7 +104,11 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 kind,
                 lang,
                 to: vec![(user.name.clone(), to)],
-                cc: vec![],
+                cc: next
+                    .cc
+                    .iter()
+                    .filter_map(|c| Email::parse(c).ok())
+                    .collect(),
                 ticket_number: &next.number,
                 product: next
                     .product

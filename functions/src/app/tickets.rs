@@ -567,7 +567,11 @@ pub async fn change_state(
                 format!("{number}-v{}-state", next.version),
                 &lang,
                 vec![(p.requester.name.clone(), email(&p.requester.email)?)],
-                vec![],
+                // The CC addresses hear of every change the customer hears of.
+                next.cc
+                    .iter()
+                    .filter_map(|c| Email::parse(c).ok())
+                    .collect(),
                 &next,
                 vars,
                 now,
