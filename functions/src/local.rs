@@ -41,7 +41,7 @@ pub struct ServeOptions {
 impl ServeOptions {
     pub fn new(root: &Path) -> ServeOptions {
         ServeOptions {
-            listen: "127.0.0.1:8080".parse().expect("an address"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             site: None,
             root: root.to_path_buf(),
             data: root.join("var"),

@@ -322,3 +322,109 @@ fn invitation_mail(
         company.map(|c| c.name.as_str()).unwrap_or_default(),
     )
 }
+
+/// Applies `change` to the stored user and writes it conditionally on the version it
+/// read, reading again when someone else wrote first.
+pub async fn modify_user(
+    deps: &Deps,
+    user_id: &str,
+    change: impl Fn(&mut UserRecord),
+) -> Result<UserRecord, AppError> {
+    for _ in 0..8 {
+        let user = deps
+            .store
+            .get_user(user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut next = user.clone();
+        change(&mut next);
+        next.version = user.version + 1;
+        match deps.store.update_user(next.clone(), user.version).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}
+
+/// Tickets per list page a user may choose.
+pub const PAGE_SIZES: &[u32] = &[10, 25, 50, 100];
+/// List refresh intervals in seconds a user may choose (0 is off).
+pub const REFRESH_CHOICES: &[u32] = &[0, 30, 60, 300];
+
+/// A change of personal settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    pub lang: Option<String>,
+    pub time_zone: Option<String>,
+    pub page_size: Option<u32>,
+    pub refresh_secs: Option<u32>,
+}
+
+/// Checks every setting (all wrong ones at once) and stores them.
+pub async fn update_settings(
+    deps: &Deps,
+    user_id: &str,
+    change: SettingsChange,
+) -> Result<UserRecord, AppError> {
+    use crate::app::error::{FieldError as Wrong, Problem};
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, ja: String, en: String| {
+        errors.push(Wrong::new(field, Problem::Other { ja, en }));
+    };
+    if let Some(l) = &change.lang
+        && !["ja", "en"].contains(&l.as_str())
+    {
+        bad(
+            "lang",
+            "ja か en を選んでください".into(),
+            "Choose ja or en".into(),
+        );
+    }
+    if let Some(tz) = &change.time_zone
+        && jiff::tz::TimeZone::get(tz).is_err()
+    {
+        bad(
+            "time_zone",
+            format!("「{tz}」はタイムゾーンとして認識できません"),
+            format!("'{tz}' is not a known time zone"),
+        );
+    }
+    if let Some(n) = change.page_size
+        && !PAGE_SIZES.contains(&n)
+    {
+        bad(
+            "page_size",
+            "10, 25, 50, 100 から選んでください".into(),
+            "Choose 10, 25, 50 or 100".into(),
+        );
+    }
+    if let Some(n) = change.refresh_secs
+        && !REFRESH_CHOICES.contains(&n)
+    {
+        bad(
+            "refresh_secs",
+            "0, 30, 60, 300 から選んでください".into(),
+            "Choose 0, 30, 60 or 300".into(),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    modify_user(deps, user_id, |u| {
+        if let Some(l) = &change.lang {
+            u.lang = l.clone();
+        }
+        if let Some(tz) = &change.time_zone {
+            u.time_zone = tz.clone();
+        }
+        if let Some(n) = change.page_size {
+            u.page_size = n;
+        }
+        if let Some(n) = change.refresh_secs {
+            u.refresh_secs = n;
+        }
+    })
+    .await
+}

@@ -287,33 +287,14 @@ pub async fn change_password(
 }
 
 /// Stores a new password hash for `user`, retrying if the record changed meanwhile.
-pub async fn set_password(
-    deps: &Deps,
-    mut user: UserRecord,
-    password: &str,
-) -> Result<(), AppError> {
+pub async fn set_password(deps: &Deps, user: UserRecord, password: &str) -> Result<(), AppError> {
     let password = password.to_owned();
     let phc = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| AppError::Unexpected(e.into()))??;
-    for _ in 0..8 {
-        let expected = user.version;
-        let mut next = user.clone();
-        next.password_hash = Some(phc.clone());
-        next.version = expected + 1;
-        match deps.store.update_user(next, expected).await {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict(_)) => {
-                user = deps
-                    .store
-                    .get_user(&user.id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::Busy)
+    crate::app::accounts::modify_user(deps, &user.id, |u| u.password_hash = Some(phc.clone()))
+        .await
+        .map(drop)
 }
 
 /// How long a "forgot password" link works.

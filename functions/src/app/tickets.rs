@@ -680,11 +680,11 @@ pub async fn list(
         for (i, t) in page.items.into_iter().enumerate() {
             scanned += 1;
             if matches_keywords(&t, &wanted) {
+                let after = deps.store.cursor_after(&t);
                 items.push(t);
                 if items.len() == req.limit as usize {
                     let more = i + 1 < n || page.next.is_some();
-                    let next =
-                        more.then(|| deps.store.cursor_after(items.last().expect("one item")));
+                    let next = more.then_some(after);
                     return Ok((Page { items, next }, counts));
                 }
             }

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppError;
-use crate::app::sessions;
+use crate::app::{accounts, sessions};
 use crate::http::ApiState;
 use crate::http::problem::{Problem, ProblemSpec};
 use crate::http::session::{
@@ -221,9 +221,6 @@ pub struct SettingsUpdate {
     pub refresh_secs: Option<u32>,
 }
 
-pub const PAGE_SIZES: &[u32] = &[10, 25, 50, 100];
-pub const REFRESH_CHOICES: &[u32] = &[0, 30, 60, 300];
-
 /// Changes personal settings; every invalid one is named.
 #[utoipa::path(patch, path = "/me/settings", tag = "me", request_body = SettingsUpdate,
     responses((status = 200, body = Me), (status = 400, body = Problem, content_type = "application/problem+json")))]
@@ -231,78 +228,19 @@ async fn update_settings(
     State(state): State<ApiState>,
     session: Session,
     Body(req): Body<SettingsUpdate>,
-) -> Result<Json<Me>, ProblemSpec> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, ja: String, en: String| {
-        errors.push((field.to_owned(), "not_an_option".to_owned(), [ja, en]));
-    };
-    if let Some(l) = &req.lang
-        && !["ja", "en"].contains(&l.as_str())
-    {
-        bad(
-            "lang",
-            "ja か en を選んでください".into(),
-            "Choose ja or en".into(),
-        );
-    }
-    if let Some(tz) = &req.time_zone
-        && jiff::tz::TimeZone::get(tz).is_err()
-    {
-        bad(
-            "time_zone",
-            format!("「{tz}」はタイムゾーンとして認識できません"),
-            format!("'{tz}' is not a known time zone"),
-        );
-    }
-    if let Some(n) = req.page_size
-        && !PAGE_SIZES.contains(&n)
-    {
-        bad(
-            "page_size",
-            "10, 25, 50, 100 から選んでください".into(),
-            "Choose 10, 25, 50 or 100".into(),
-        );
-    }
-    if let Some(n) = req.refresh_secs
-        && !REFRESH_CHOICES.contains(&n)
-    {
-        bad(
-            "refresh_secs",
-            "0, 30, 60, 300 から選んでください".into(),
-            "Choose 0, 30, 60 or 300".into(),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(ProblemSpec::invalid(errors));
-    }
-    for _ in 0..8 {
-        let user = current_user(&state, &session).await?;
-        let mut next = user.clone();
-        if let Some(l) = &req.lang {
-            next.lang = l.clone();
-        }
-        if let Some(tz) = &req.time_zone {
-            next.time_zone = tz.clone();
-        }
-        if let Some(n) = req.page_size {
-            next.page_size = n;
-        }
-        if let Some(n) = req.refresh_secs {
-            next.refresh_secs = n;
-        }
-        next.version = user.version + 1;
-        match state
-            .deps
-            .store
-            .update_user(next.clone(), user.version)
-            .await
-        {
-            Ok(()) => return Ok(Json(me_of(&state, &next).await?)),
-            Err(crate::ports::StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(AppError::from(e).into()),
-        }
-    }
-    Err(AppError::Busy.into())
+) -> Result<Json<Me>, AppError> {
+    let user = accounts::update_settings(
+        &state.deps,
+        &session.actor.user_id,
+        accounts::SettingsChange {
+            lang: req.lang,
+            time_zone: req.time_zone,
+            page_size: req.page_size,
+            refresh_secs: req.refresh_secs,
+        },
+    )
+    .await?;
+    Ok(Json(me_of(&state, &user).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,7 +7,6 @@ pub mod lang;
 mod members;
 mod names;
 pub mod problem;
-mod render;
 pub mod session;
 mod site;
 mod tickets;

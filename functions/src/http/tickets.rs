@@ -78,8 +78,7 @@ pub struct TicketList {
     pub next: Option<String>,
 }
 
-fn invalid_choice(field: &'static str, value: &str, choices: &[&str]) -> AppError {
-    let _ = value;
+fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
     AppError::invalid(
         field,
         Problem::Other {
@@ -101,18 +100,18 @@ async fn list(
         "mine" => ListOf::Mine,
         "company" => ListOf::Company,
         "all" => ListOf::All,
-        other => return Err(invalid_choice("of", other, &["mine", "company", "all"])),
+        _ => return Err(invalid_choice("of", &["mine", "company", "all"])),
     };
     let filter = match p.filter.as_deref().unwrap_or("all") {
         "all" => ListFilter::All,
         "open" => ListFilter::Open,
         "closed" => ListFilter::Closed,
-        other => return Err(invalid_choice("filter", other, &["all", "open", "closed"])),
+        _ => return Err(invalid_choice("filter", &["all", "open", "closed"])),
     };
     let oldest_first = match p.order.as_deref().unwrap_or("newest") {
         "newest" => false,
         "oldest" => true,
-        other => return Err(invalid_choice("order", other, &["newest", "oldest"])),
+        _ => return Err(invalid_choice("order", &["newest", "oldest"])),
     };
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
@@ -274,10 +273,9 @@ async fn detail(
     let staff_ids = state
         .staff_among(view.articles.iter().map(|a| &a.author_id))
         .await?;
-    let reopen_until = t
-        .closed_at
-        .map(|c| c + state.deps.config.timers.reopen_window);
-    let needs_follow_up = t.state == TicketState::Closed && reopen_until.is_some_and(|u| u <= now);
+    let timers = &state.deps.config.timers;
+    let reopen_until = t.closed_at.map(|c| timers.reopen_until(c));
+    let needs_follow_up = t.state == TicketState::Closed && !timers.reopens(t.closed_at, now);
     let next_states: Vec<String> = if actor.is_staff() {
         [
             TicketState::Open,
@@ -303,7 +301,7 @@ async fn detail(
                 from_staff: staff_ids.contains(&a.author_id),
                 author_name: a.author_name,
                 internal: a.internal,
-                body_html: crate::http::render::body_html(&a.body_md),
+                body_html: crate::app::markdown::render(&a.body_md),
                 created_at: a.created_at,
                 attachments: a
                     .attachments
@@ -434,7 +432,6 @@ fn parse_state(field: &'static str, s: &str) -> Result<TicketState, AppError> {
     TicketState::parse(s).ok_or_else(|| {
         invalid_choice(
             field,
-            s,
             &["new", "open", "waiting_customer", "pending_close", "closed"],
         )
     })
@@ -571,7 +568,7 @@ pub struct PreviewResponse {
     responses((status = 200, body = PreviewResponse)))]
 async fn preview(_session: Session, Body(req): Body<PreviewRequest>) -> Json<PreviewResponse> {
     Json(PreviewResponse {
-        html: crate::http::render::body_html(&req.body),
+        html: crate::app::markdown::render(&req.body),
     })
 }
 

@@ -428,6 +428,17 @@ fn claim_uploads(
     Ok(())
 }
 
+/// Maps a unique-key violation to `Duplicate(what)`, anything else to `Unexpected`.
+fn duplicate_as(what: String) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate(what)
+        } else {
+            StoreError::unexpected(e)
+        }
+    }
+}
+
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
@@ -546,13 +557,8 @@ impl TicketStore for SqliteStore {
                 )
                 .map_err(StoreError::unexpected)?;
             }
-            write_ticket(&tx, &new.ticket, true).map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate(format!("ticket {}", new.ticket.number))
-                } else {
-                    StoreError::unexpected(e)
-                }
-            })?;
+            write_ticket(&tx, &new.ticket, true)
+                .map_err(duplicate_as(format!("ticket {}", new.ticket.number)))?;
             write_article(&tx, &new.article).map_err(StoreError::unexpected)?;
             claim_uploads(&tx, &new.claimed_uploads, Some(&new.article.author_id))?;
             write_side_effects(&tx, &new.history, &new.mails).map_err(StoreError::unexpected)?;
@@ -861,7 +867,7 @@ fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
                 ],
             )
             .map(|_| ())
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })
+            .map_err(duplicate_as(format!("user {}", u.email)))
 }
 
 /// Writes a user's new values if the stored version is still `expected_version`.
@@ -891,7 +897,7 @@ fn update_user_row(
                         expected_version as i64
                     ],
                 )
-                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", u.email)) } else { StoreError::unexpected(e) })?;
+                .map_err(duplicate_as(format!("user {}", u.email)))?;
     if n == 1 {
         Ok(())
     } else {
@@ -961,13 +967,7 @@ impl UserStore for SqliteStore {
                 params![company.id, company.name, micros(company.created_at)],
             )
             .map(|_| ())
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate(format!("company {}", company.id))
-                } else {
-                    StoreError::unexpected(e)
-                }
-            })
+            .map_err(duplicate_as(format!("company {}", company.id)))
         })
         .await
     }
@@ -1036,13 +1036,7 @@ impl UploadStore for SqliteStore {
                 ],
             )
             .map(|_| ())
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate(format!("upload {}", u.id))
-                } else {
-                    StoreError::unexpected(e)
-                }
-            })
+            .map_err(duplicate_as(format!("upload {}", u.id)))
         })
         .await
     }

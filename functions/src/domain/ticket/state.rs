@@ -122,6 +122,19 @@ impl Default for TimerConfig {
     }
 }
 
+impl TimerConfig {
+    /// The last moment a customer's reply reopens a ticket closed at `closed_at`.
+    pub fn reopen_until(&self, closed_at: Timestamp) -> Timestamp {
+        closed_at + self.reopen_window
+    }
+
+    /// Whether a customer's reply at `now` reopens a ticket closed at `closed_at` (a
+    /// closed ticket with no closing time is treated as just closed).
+    pub fn reopens(&self, closed_at: Option<Timestamp>, now: Timestamp) -> bool {
+        closed_at.is_none_or(|c| now <= self.reopen_until(c))
+    }
+}
+
 impl Timer {
     pub fn start(kind: TimerKind, now: Timestamp, cfg: &TimerConfig) -> Timer {
         let length = match kind {
@@ -261,8 +274,7 @@ pub fn apply(
                 to_state(State::Open, false)
             }
             State::Closed => {
-                let within = closed_at.is_none_or(|c| now.duration_since(c) <= cfg.reopen_window);
-                if within {
+                if cfg.reopens(closed_at, now) {
                     to_state(State::Open, true)
                 } else {
                     Err(StateError::FollowUpTooLate {

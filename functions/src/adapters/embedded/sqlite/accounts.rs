@@ -7,8 +7,8 @@ use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{
-    SqliteStore, bad, from_micros, immediate, insert_user, is_unique_violation, json, micros,
-    opt_time, update_user_row, write_side_effects,
+    SqliteStore, bad, duplicate_as, from_micros, immediate, insert_user, json, micros, opt_time,
+    update_user_row, write_side_effects,
 };
 use crate::ports::store::*;
 
@@ -56,13 +56,7 @@ impl ContractStore for SqliteStore {
                 ],
             )
             .map(|_| ())
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate(format!("contract {}", c.number))
-                } else {
-                    StoreError::unexpected(e)
-                }
-            })
+            .map_err(duplicate_as(format!("contract {}", c.number)))
         })
         .await
     }
@@ -115,13 +109,7 @@ fn insert_token(conn: &rusqlite::Connection, t: &OneTimeTokenRecord) -> Result<(
         ],
     )
     .map(|_| ())
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Duplicate("token".into())
-        } else {
-            StoreError::unexpected(e)
-        }
-    })
+    .map_err(duplicate_as("token".into()))
 }
 
 #[async_trait]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{SqliteStore, from_micros, immediate, is_unique_violation, micros};
+use super::{SqliteStore, duplicate_as, from_micros, immediate, micros};
 use crate::ports::store::{SessionRecord, SessionStore, StoreError, ThrottleRecord};
 
 const SESSION_COLUMNS: &str =
@@ -51,13 +51,7 @@ impl SessionStore for SqliteStore {
                 ],
             )
             .map(|_| ())
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate(format!("session {}", s.id))
-                } else {
-                    StoreError::unexpected(e)
-                }
-            })
+            .map_err(duplicate_as(format!("session {}", s.id)))
         })
         .await
     }
