@@ -136,3 +136,25 @@ pub fn screenshot_dir() -> PathBuf {
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
+
+/// Clicking the way a person does: the element is scrolled into view first, and a click that lands on something else while the page is still re-rendering
+/// (an article collapsing, a status line appearing) is tried again for up to 5 s.
+#[allow(async_fn_in_trait)]
+pub trait ClickSurely {
+    async fn click_surely(&self) -> WebDriverResult<()>;
+}
+
+impl ClickSurely for WebElement {
+    async fn click_surely(&self) -> WebDriverResult<()> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            self.scroll_into_view().await?;
+            match self.click().await {
+                Err(e) if e.to_string().contains("intercepted") && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}

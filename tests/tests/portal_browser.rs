@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use madoguchi::local::{Running, ServeOptions, start};
-use madoguchi_tests::browser::{ChromeDriver, full_page_screenshot, screenshot_dir};
+use madoguchi_tests::browser::{ChromeDriver, ClickSurely, full_page_screenshot, screenshot_dir};
 use serde_json::Value;
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
@@ -196,7 +196,10 @@ async fn list_shows_the_customers_tickets(d: &WebDriver) -> Result<()> {
         );
     }
     // The list opens on the open tickets (which may be none); All shows every one.
-    d.find(By::Css("[data-filter=all]")).await?.click().await?;
+    d.find(By::Css("[data-filter=all]"))
+        .await?
+        .click_surely()
+        .await?;
     let status = wait_text(d, "[data-list-status]", &format!("{all} 件中")).await?;
     wait_displayed(d, "[data-panel=list]").await?;
     let rows = d.find_all(By::Css("[data-rows] tr")).await?;
@@ -221,7 +224,7 @@ async fn count(d: &WebDriver, filter: &str) -> Result<u64> {
 async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -> Result<String> {
     d.find(By::Css(".page-head a.button-primary"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "main h1", "新規チケット").await?;
     wait_displayed(d, "#new-ticket").await?;
@@ -233,7 +236,7 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
 
     d.find(By::Css("#new-ticket button[type=submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     let error = wait_text(d, "[data-field=subject] .field-error", "入力").await?;
     ensure!(
@@ -291,7 +294,7 @@ async fn new_ticket(d: &WebDriver, portal: &Portal, subject: &str, body: &str) -
         .context("the attachment uploads (POST /api/v1/uploads)")?;
     d.find(By::Css("#new-ticket button[type=submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
 
     // The ticket's own page: subject, body, the attachment, and the thank-you flash.
@@ -408,7 +411,7 @@ async fn fill_choices(d: &WebDriver) -> Result<Vec<(String, String)>> {
                         .find_all(By::Css(format!("#new-ticket input[name='{name}']:checked")))
                         .await?;
                     if checked.is_empty() {
-                        c.click().await?;
+                        c.click_surely().await?;
                     }
                     continue;
                 }
@@ -440,7 +443,7 @@ async fn reply_close_and_reopen(d: &WebDriver, stamp: u128, body: &str) -> Resul
     );
     d.find(By::Css("#reply-form [data-submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "#reply-form [data-submit-status]", "返信を送信しました").await?;
     wait_text(d, "[data-v=badges] .badge", "クローズ").await?;
@@ -466,7 +469,7 @@ async fn reply_close_and_reopen(d: &WebDriver, stamp: u128, body: &str) -> Resul
         .await?;
     d.find(By::Css("#reply-form [data-submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "[data-v=badges] .badge", "対応中").await?;
     wait_text(d, ".articles > li:last-child", &second).await?;
@@ -493,7 +496,7 @@ async fn staff_note_and_reply(
     // The note, chosen explicitly: the button says what it will do.
     d.find(By::Css("input[name=kind][value=internal]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "#reply-form [data-submit]", "社内メモを追加").await?;
     d.find(By::Id("reply-body"))
@@ -502,7 +505,7 @@ async fn staff_note_and_reply(
         .await?;
     d.find(By::Css("#reply-form [data-submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(
         d,
@@ -518,7 +521,7 @@ async fn staff_note_and_reply(
 
     d.find(By::Css("input[name=kind][value=public]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "#reply-form [data-submit]", "返信を送信").await?;
     d.find(By::Id("reply-body"))
@@ -529,7 +532,7 @@ async fn staff_note_and_reply(
         .await?;
     d.find(By::Css("#reply-form [data-submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "#reply-form [data-submit-status]", "返信を送信しました").await?;
     let last = wait_text(d, ".articles > li:last-child", reply).await?;
@@ -691,7 +694,7 @@ async fn english_screens(d: &WebDriver, portal: &Portal, number: &str) -> Result
         .await?;
     d.find(By::Css("#login-form button[type=submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_text(d, "[data-form-alert]", "not correct").await?;
     shot(d, "portal-en-login-error.png").await?;
@@ -775,7 +778,7 @@ async fn login(d: &WebDriver, (email, password): (&str, &str)) -> Result<()> {
         .await?;
     d.find(By::Css("#login-form button[type=submit]"))
         .await?
-        .click()
+        .click_surely()
         .await?;
     wait_displayed(d, "[data-account]")
         .await
@@ -785,7 +788,10 @@ async fn login(d: &WebDriver, (email, password): (&str, &str)) -> Result<()> {
 
 async fn logout(d: &WebDriver) -> Result<()> {
     // The header shows the account (and its button) once the page knows who is in.
-    wait_displayed(d, "[data-logout]").await?.click().await?;
+    wait_displayed(d, "[data-logout]")
+        .await?
+        .click_surely()
+        .await?;
     wait_url(d, "/portal/login/").await?;
     wait_displayed(d, "#login-form").await?;
     Ok(())
@@ -803,7 +809,10 @@ async fn expand_all(d: &WebDriver) -> Result<()> {
         .as_bool()
         .unwrap_or(false);
     if !all_open {
-        d.find(By::Css("[data-expand-all]")).await?.click().await?;
+        d.find(By::Css("[data-expand-all]"))
+            .await?
+            .click_surely()
+            .await?;
     }
     Ok(())
 }
