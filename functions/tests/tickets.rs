@@ -721,6 +721,79 @@ async fn a_failing_sender_keeps_mails_for_retry_and_gives_up_on_permanent_errors
         "the permanent failure is not retried"
     );
     assert_eq!(flaky.sent.lock().unwrap().len(), 1);
+    // The rejection is in the ticket's history, with the address and the reason.
+    let number = w
+        .deps
+        .store
+        .list_tickets(&madoguchi::ports::store::ListQuery {
+            scope: madoguchi::ports::store::Scope::All,
+            filter: ListFilter::All,
+            oldest_first: false,
+            limit: 1,
+            cursor: None,
+        })
+        .await
+        .unwrap()
+        .items[0]
+        .number
+        .clone();
+    let history = w.deps.store.history(&number).await.unwrap();
+    let failed = history
+        .iter()
+        .find(|h| h.field == "mail")
+        .expect("recorded");
+    assert_eq!(failed.reason, "permanent: 550 no such user");
+    assert!(
+        failed.to.as_deref().unwrap().starts_with("failed: "),
+        "{failed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_mail_sent_by_id_goes_out_once_and_a_given_up_one_is_left_alone() {
+    use madoguchi::app::outbox::{Delivery, deliver_due, deliver_id};
+    use madoguchi::ports::SendError;
+    let w = world().await;
+    tickets::open_ticket(&w.deps, &taro(), form("IDで送信"))
+        .await
+        .unwrap();
+    let due = w.deps.store.due_mails(w.clock.now(), 10).await.unwrap();
+    assert_eq!(due.len(), 2, "the thank-you and the team's mail");
+    let flaky = Flaky {
+        fail: std::sync::Mutex::new(vec![SendError::Temporary("421 busy".into())]),
+        sent: Default::default(),
+    };
+    let id = &due[0].id;
+    assert_eq!(
+        deliver_id(&w.deps, &flaky, id).await.unwrap(),
+        Delivery::Retrying
+    );
+    assert_eq!(
+        deliver_id(&w.deps, &flaky, id).await.unwrap(),
+        Delivery::Retrying,
+        "not due again before the backoff"
+    );
+    assert!(flaky.sent.lock().unwrap().is_empty());
+    w.clock.advance(SignedDuration::from_mins(2));
+    assert_eq!(
+        deliver_id(&w.deps, &flaky, id).await.unwrap(),
+        Delivery::Sent
+    );
+    assert_eq!(
+        deliver_id(&w.deps, &flaky, id).await.unwrap(),
+        Delivery::AlreadySent
+    );
+    assert_eq!(
+        deliver_id(&w.deps, &flaky, "no-such-mail").await.unwrap(),
+        Delivery::AlreadySent
+    );
+    let r = deliver_due(&w.deps, &flaky).await.unwrap();
+    assert_eq!(
+        (r.sent, r.retrying, r.failed),
+        (1, 0, 0),
+        "only the other mail"
+    );
+    assert_eq!(flaky.sent.lock().unwrap().len(), 2);
 }
 
 fn list_of(of: ListOf) -> tickets::ListRequest {

@@ -220,7 +220,7 @@ impl MailComposer {
             recipients,
             message: message.formatted(),
             attempts: 0,
-            next_attempt_at: now,
+            next_attempt_at: Some(now),
             sent_at: None,
             last_error: None,
             ticket: ticket.map(str::to_owned),

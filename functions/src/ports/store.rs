@@ -146,7 +146,8 @@ pub struct OutboxMail {
     pub recipients: Vec<String>,
     pub message: Vec<u8>,
     pub attempts: u32,
-    pub next_attempt_at: Timestamp,
+    /// When to try (again); `None` once it failed for good.
+    pub next_attempt_at: Option<Timestamp>,
     pub sent_at: Option<Timestamp>,
     pub last_error: Option<String>,
     /// The ticket the mail is about, if any (a permanent failure is recorded there).
@@ -279,6 +280,10 @@ pub trait TicketStore: Send + Sync {
     /// The history of a ticket, oldest first.
     async fn history(&self, number: &str) -> Result<Vec<HistoryRecord>, StoreError>;
 
+    /// Adds one record to a ticket's history without changing the ticket (a mail about
+    /// it that failed for good). DynamoDB: one PutItem.
+    async fn append_history(&self, record: HistoryRecord) -> Result<(), StoreError>;
+
     /// One page of a list (one Query on the scope's index).
     async fn list_tickets(&self, query: &ListQuery) -> Result<Page<TicketRecord>, StoreError>;
 
@@ -301,6 +306,10 @@ pub trait TicketStore: Send + Sync {
 pub trait OutboxStore: Send + Sync {
     /// Unsent mails whose next attempt is due, oldest first.
     async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// One mail by id, sent or not (one GetItem: the AWS sender is handed ids by the
+    /// table's stream).
+    async fn get_mail(&self, id: &str) -> Result<Option<OutboxMail>, StoreError>;
 
     /// Marks a mail sent; false if it was already marked (another sender won).
     async fn mark_sent(&self, id: &str, at: Timestamp) -> Result<bool, StoreError>;

@@ -64,7 +64,7 @@ pub fn mail(id: &str, ticket: &str, at: Timestamp) -> OutboxMail {
         recipients: vec!["taro@example.jp".into()],
         message: b"Subject: test\r\n\r\nbody".to_vec(),
         attempts: 0,
-        next_attempt_at: at,
+        next_attempt_at: Some(at),
         sent_at: None,
         last_error: None,
         ticket: Some(ticket.into()),
@@ -436,6 +436,46 @@ pub async fn the_outbox_marks_sent_once_and_reschedules_failures(store: Arc<dyn 
     assert!(
         store.due_mails(far, 10).await.unwrap().is_empty(),
         "a permanent failure is not retried"
+    );
+    let m2 = store.get_mail("m2").await.unwrap().expect("m2 is kept");
+    assert_eq!(
+        (
+            m2.attempts,
+            m2.sent_at,
+            m2.last_error.as_deref(),
+            m2.ticket.as_deref()
+        ),
+        (2, None, Some("550 no such user"), Some("n1"))
+    );
+    assert_eq!(m2.message, mail("m2", "n1", at).message);
+    assert!(
+        store
+            .get_mail("m1")
+            .await
+            .unwrap()
+            .unwrap()
+            .sent_at
+            .is_some()
+    );
+    assert!(store.get_mail("nope").await.unwrap().is_none());
+    store
+        .append_history(HistoryRecord {
+            ticket: "n1".into(),
+            at: later,
+            actor_id: "system".into(),
+            field: "mail".into(),
+            from: None,
+            to: Some("failed".into()),
+            reason: "550 no such user".into(),
+        })
+        .await
+        .unwrap();
+    let history = store.history("n1").await.unwrap();
+    assert_eq!(history.last().unwrap().reason, "550 no such user");
+    assert_eq!(
+        store.get_ticket("n1").await.unwrap().unwrap().version,
+        1,
+        "the ticket itself is unchanged"
     );
 }
 

@@ -391,7 +391,7 @@ fn write_side_effects(
                 serde_json::to_string(&m.recipients).unwrap_or_else(|_| "[]".into()),
                 m.message,
                 m.attempts,
-                micros(m.next_attempt_at),
+                m.next_attempt_at.map(micros),
                 m.sent_at.map(micros),
                 m.last_error,
                 m.ticket
@@ -675,6 +675,16 @@ impl TicketStore for SqliteStore {
         .await
     }
 
+    async fn append_history(&self, record: HistoryRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(StoreError::unexpected)?;
+            write_side_effects(&tx, std::slice::from_ref(&record), &[])
+                .map_err(StoreError::unexpected)?;
+            tx.commit().map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
     async fn list_tickets(&self, query: &ListQuery) -> Result<Page<TicketRecord>, StoreError> {
         let q = query.clone();
         let limit = q.limit.clamp(1, 500);
@@ -773,24 +783,22 @@ impl TicketStore for SqliteStore {
 impl OutboxStore for SqliteStore {
     async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, created_at, recipients, message, attempts, next_attempt_at, sent_at, last_error, ticket FROM outbox \
-                 WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![micros(now), limit], |r| {
-                Ok(OutboxMail {
-                    id: r.get(0)?,
-                    created_at: from_micros(r.get(1)?)?,
-                    recipients: json(r.get(2)?)?,
-                    message: r.get(3)?,
-                    attempts: r.get(4)?,
-                    next_attempt_at: from_micros(r.get(5)?)?,
-                    sent_at: opt_time(r.get(6)?)?,
-                    last_error: r.get(7)?,
-                    ticket: r.get(8)?,
-                })
-            })?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {MAIL_COLUMNS} FROM outbox \
+                 WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![micros(now), limit], mail_from_row)?;
             rows.collect()
+        })
+        .await
+    }
+
+    async fn get_mail(&self, id: &str) -> Result<Option<OutboxMail>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.prepare_cached(&format!("SELECT {MAIL_COLUMNS} FROM outbox WHERE id = ?1"))?
+                .query_row([id], mail_from_row)
+                .optional()
         })
         .await
     }
@@ -822,6 +830,23 @@ impl OutboxStore for SqliteStore {
         })
         .await
     }
+}
+
+const MAIL_COLUMNS: &str =
+    "id, created_at, recipients, message, attempts, next_attempt_at, sent_at, last_error, ticket";
+
+fn mail_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMail> {
+    Ok(OutboxMail {
+        id: r.get(0)?,
+        created_at: from_micros(r.get(1)?)?,
+        recipients: json(r.get(2)?)?,
+        message: r.get(3)?,
+        attempts: r.get(4)?,
+        next_attempt_at: opt_time(r.get(5)?)?,
+        sent_at: opt_time(r.get(6)?)?,
+        last_error: r.get(7)?,
+        ticket: r.get(8)?,
+    })
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version";

@@ -1,0 +1,3 @@
+fn main() {
+    unimplemented!("the api Lambda is being written")
+}

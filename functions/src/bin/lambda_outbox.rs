@@ -1,0 +1,3 @@
+fn main() {
+    unimplemented!("the outbox Lambda is being written")
+}

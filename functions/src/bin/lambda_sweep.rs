@@ -1,0 +1,3 @@
+fn main() {
+    unimplemented!("the sweep Lambda is being written")
+}
