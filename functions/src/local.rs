@@ -18,6 +18,7 @@ use crate::app::config::{Secrets, SmtpTls};
 use crate::app::mail::MailComposer;
 use crate::app::sessions::{Auth, SessionConfig};
 use crate::app::{Deps, PortalConfig, outbox, sweep};
+use crate::http::list_cache::ListCache;
 use crate::http::{ApiInner, ApiState, AppConfig, app};
 use crate::ports::{Clock, Mailer, SystemClock};
 
@@ -165,6 +166,17 @@ fn portal_config(root: &Path) -> Result<PortalConfig> {
     config.map_err(|e| anyhow::anyhow!("the portal configuration has errors:\n{e}"))
 }
 
+/// The size of the rendered-list cache: `MADOGUCHI_LIST_CACHE_MB` (default 32; 0 turns
+/// it off, e.g. to measure lists without it).
+fn list_cache_bytes() -> Result<u64> {
+    match std::env::var("MADOGUCHI_LIST_CACHE_MB") {
+        Ok(v) => v.trim().parse::<u64>().map(|mb| mb << 20).with_context(|| {
+            format!("MADOGUCHI_LIST_CACHE_MB: {v:?} is not a number of megabytes")
+        }),
+        Err(_) => Ok(32 << 20),
+    }
+}
+
 /// Where mail goes: always a `.eml` copy in `DATA/mail/`, and through the SMTP relay of
 /// the configuration when it names one.
 fn mailer(config: &PortalConfig, dir: MailDir) -> Result<Arc<dyn Mailer>> {
@@ -257,6 +269,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
         auth: Arc::new(auth),
         secure_cookies: !base_url.starts_with("http://"),
         names: Default::default(),
+        lists: ListCache::new(list_cache_bytes()?),
     }));
     let router = app(
         AppConfig {

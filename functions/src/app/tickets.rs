@@ -631,21 +631,36 @@ fn matches_keywords(t: &TicketRecord, wanted: &[String]) -> bool {
     wanted.iter().all(|w| have.contains(w))
 }
 
+/// Whose tickets `of` means for `actor`: a customer's own or their company's, or every
+/// ticket for staff; anything else is forbidden.
+pub fn list_scope(actor: &Actor, of: ListOf) -> Result<Scope, AppError> {
+    match (of, actor.is_staff(), &actor.company_id) {
+        (ListOf::All, true, _) => Ok(Scope::All),
+        (ListOf::Mine, _, _) => Ok(Scope::Requester(actor.user_id.clone())),
+        (ListOf::Company, false, Some(c)) => Ok(Scope::Company(c.clone())),
+        (ListOf::Company, true, _) | (ListOf::All, false, _) | (ListOf::Company, false, None) => {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 /// One page of a list with the All / Open / Closed counts.
 pub async fn list(
     deps: &Deps,
     actor: &Actor,
     req: ListRequest,
 ) -> Result<(Page<TicketRecord>, Counts), AppError> {
-    let scope = match (req.of, actor.is_staff(), &actor.company_id) {
-        (ListOf::All, true, _) => Scope::All,
-        (ListOf::Mine, _, _) => Scope::Requester(actor.user_id.clone()),
-        (ListOf::Company, false, Some(c)) => Scope::Company(c.clone()),
-        (ListOf::Company, true, _) | (ListOf::All, false, _) | (ListOf::Company, false, None) => {
-            return Err(AppError::Forbidden);
-        }
-    };
+    let scope = list_scope(actor, req.of)?;
     let counts = deps.store.count_tickets(&scope).await?;
+    Ok((list_page(deps, scope, req).await?, counts))
+}
+
+/// One page of `scope` (from `list_scope`, which decides who may see it).
+pub async fn list_page(
+    deps: &Deps,
+    scope: Scope,
+    req: ListRequest,
+) -> Result<Page<TicketRecord>, AppError> {
     let wanted = madoguchi_text::terms(&req.keywords);
     if wanted.is_empty() {
         let page = deps
@@ -658,7 +673,7 @@ pub async fn list(
                 cursor: req.cursor,
             })
             .await?;
-        return Ok((page, counts));
+        return Ok(page);
     }
     // A search walks the scope's pages in order and keeps the matches; its cursor is the
     // store's cursor of the last ticket looked at.
@@ -685,13 +700,13 @@ pub async fn list(
                 if items.len() == req.limit as usize {
                     let more = i + 1 < n || page.next.is_some();
                     let next = more.then_some(after);
-                    return Ok((Page { items, next }, counts));
+                    return Ok(Page { items, next });
                 }
             }
         }
         cursor = page.next;
         if cursor.is_none() || scanned >= SEARCH_SCAN_LIMIT {
-            return Ok((Page { items, next: None }, counts));
+            return Ok(Page { items, next: None });
         }
     }
 }

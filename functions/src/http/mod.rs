@@ -4,6 +4,7 @@
 mod auth;
 mod headers;
 pub mod lang;
+pub mod list_cache;
 mod members;
 mod names;
 pub mod problem;
@@ -44,6 +45,8 @@ pub struct ApiInner {
     /// `Secure` cookies: true unless the portal runs on plain-HTTP localhost.
     pub secure_cookies: bool,
     pub names: names::NameCache,
+    /// Rendered list pages by scope generation.
+    pub lists: list_cache::ListCache,
 }
 
 #[derive(Clone)]

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,6 +20,7 @@ use crate::domain::access::{Actor, Role};
 use crate::domain::ticket::State as TicketState;
 use crate::http::ApiState;
 use crate::http::auth::CompanyRef;
+use crate::http::list_cache::ListKey;
 use crate::http::problem::Problem as ProblemBody;
 use crate::http::session::{Body, Session};
 use crate::ports::store::{ListFilter, TicketRecord};
@@ -95,7 +98,7 @@ async fn list(
     State(state): State<ApiState>,
     session: Session,
     Query(p): Query<ListParams>,
-) -> Result<Json<TicketList>, AppError> {
+) -> Result<Response, AppError> {
     let of = match p.of.as_deref().unwrap_or("mine") {
         "mine" => ListOf::Mine,
         "company" => ListOf::Company,
@@ -132,17 +135,31 @@ async fn list(
             .map(|u| u.page_size)
             .unwrap_or(25),
     };
+    let scope = tickets::list_scope(&session.actor, of)?;
+    let counts = state.deps.store.count_tickets(&scope).await?;
+    let key = ListKey {
+        scope,
+        generation: counts.generation,
+        filter,
+        oldest_first,
+        limit,
+        keywords: p.q.unwrap_or_default(),
+        cursor: p.cursor,
+    };
+    if let Some(body) = state.lists.get(&key) {
+        return Ok(json_bytes(body));
+    }
     let query = tickets::ListRequest {
         of,
         filter,
         oldest_first,
-        keywords: p.q.unwrap_or_default(),
-        cursor: p.cursor,
+        keywords: key.keywords.clone(),
+        cursor: key.cursor.clone(),
         limit,
     };
-    let (page, counts) = tickets::list(&state.deps, &session.actor, query).await?;
+    let page = tickets::list_page(&state.deps, key.scope.clone(), query).await?;
     let names = state.names(page.items.iter()).await?;
-    Ok(Json(TicketList {
+    let list = TicketList {
         items: page
             .items
             .into_iter()
@@ -164,7 +181,21 @@ async fn list(
             closed: counts.closed,
         },
         next: page.next,
-    }))
+    };
+    let body = Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::new)?);
+    state.lists.put(key, body.clone());
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]

@@ -185,7 +185,7 @@ pub struct TicketUpdate {
 }
 
 /// Whose tickets a list shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// "My tickets": one requester (DynamoDB: GSI1 on requester).
     Requester(String),
@@ -195,7 +195,7 @@ pub enum Scope {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListFilter {
     All,
     Open,
@@ -225,6 +225,11 @@ pub struct Page<T> {
 pub struct Counts {
     pub open: u64,
     pub closed: u64,
+    /// Grows whenever a ticket of the scope is created or changed in any way, so a page
+    /// of the scope cached with this value is current while it stays the same (0 for a
+    /// scope that never had a ticket). DynamoDB: an ADD on the scope's counter item in
+    /// the same transaction as the ticket.
+    pub generation: u64,
 }
 
 impl Counts {
@@ -291,7 +296,8 @@ pub trait TicketStore: Send + Sync {
     /// beyond what the store pages, e.g. a keyword search).
     fn cursor_after(&self, ticket: &TicketRecord) -> String;
 
-    /// Open and closed counts of a scope (kept as counters on DynamoDB).
+    /// Open and closed counts and the generation of a scope (kept as counters on
+    /// DynamoDB: one GetItem).
     async fn count_tickets(&self, scope: &Scope) -> Result<Counts, StoreError>;
 
     /// Tickets whose timer or reminder is due at `now` (a Query on the due-time index).

@@ -1149,3 +1149,52 @@ fn walk(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_repeated_list_shows_every_change_at_once_and_only_to_its_scope() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    let mut hanako = app.login("hanako@acme.example.jp").await;
+    let mut jiro = app.login("jiro@globex.example.jp").await;
+    let list = "/api/v1/tickets?of=company&filter=all&limit=25";
+    let first = taro.open("一覧キャッシュの確認", "最初の問い合わせ").await;
+    // Asked twice (the second answer may come from the rendered-page cache): the same.
+    let (_, a) = taro.get(list).await;
+    let (_, b) = hanako.get(list).await;
+    assert_eq!(a, b);
+    assert_eq!(a["counts"]["all"], 1);
+    // Another user of the company opens a ticket: both see it on the next request.
+    let second = hanako.open("二件目の問い合わせ", "本文").await;
+    let (_, a) = taro.get(list).await;
+    assert_eq!(a["counts"]["all"], 2);
+    assert_eq!(a["items"][0]["number"], second.as_str());
+    // A change that moves no count (staff raise the priority) shows too.
+    app.advance(SignedDuration::from_mins(1));
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    let (status, _) = agent
+        .patch(
+            &format!("/api/v1/tickets/{first}"),
+            json!({"priority": "high"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, a) = taro.get(list).await;
+    let row = a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["number"] == first.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["priority"], "high");
+    assert_eq!(a["items"][0]["number"], first.as_str(), "newest update first");
+    // The same query from another company never gets acme's page.
+    let (_, other) = jiro.get(list).await;
+    assert_eq!(other["counts"]["all"], 0);
+    assert_eq!(other["items"], json!([]));
+    // "Mine" is its own scope.
+    let (_, mine) = taro.get("/api/v1/tickets?of=mine&limit=25").await;
+    assert_eq!(mine["counts"]["all"], 1);
+    let (_, staff) = agent.get("/api/v1/tickets?of=all&limit=25").await;
+    assert_eq!(staff["counts"]["all"], 2);
+}

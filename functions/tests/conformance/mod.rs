@@ -278,6 +278,84 @@ pub async fn two_hundred_concurrent_replies_are_all_kept_in_order(store: Arc<dyn
     assert_eq!(bodies.len(), 200, "no reply lost");
 }
 
+pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let scopes = [
+        Scope::All,
+        Scope::Company("acme".into()),
+        Scope::Requester("u1".into()),
+        Scope::Company("globex".into()),
+    ];
+    let gens = async || {
+        let mut g = Vec::new();
+        for s in &scopes {
+            g.push(store.count_tickets(s).await.unwrap().generation);
+        }
+        g
+    };
+    assert_eq!(gens().await, [0, 0, 0, 0], "no tickets yet");
+    store
+        .create_ticket(new_ticket("g1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let created = gens().await;
+    assert!(created[..3].iter().all(|g| *g > 0), "{created:?}");
+    assert_eq!(created[3], 0, "another company's list is untouched");
+    assert_eq!(gens().await, created, "reading changes nothing");
+    // A change that moves no count (the priority) and a reply both change it.
+    let mut rec = store.get_ticket("g1").await.unwrap().unwrap();
+    rec.priority = "high".into();
+    rec.version += 1;
+    store
+        .update_ticket(TicketUpdate {
+            ticket: rec.clone(),
+            expected_version: rec.version - 1,
+            article: None,
+            history: vec![],
+            mails: vec![],
+            claimed_uploads: vec![],
+        })
+        .await
+        .unwrap();
+    let changed = gens().await;
+    for i in 0..3 {
+        assert!(changed[i] > created[i], "{changed:?} after {created:?}");
+    }
+    assert_eq!(changed[3], 0);
+    rec.version += 1;
+    rec.article_count += 1;
+    store
+        .update_ticket(TicketUpdate {
+            ticket: rec.clone(),
+            expected_version: rec.version - 1,
+            article: Some(article("g1", 2, false)),
+            history: vec![],
+            mails: vec![],
+            claimed_uploads: vec![],
+        })
+        .await
+        .unwrap();
+    let replied = gens().await;
+    for i in 0..3 {
+        assert!(replied[i] > changed[i], "{replied:?} after {changed:?}");
+    }
+    // A stale update writes nothing, so it changes nothing either.
+    assert!(
+        store
+            .update_ticket(TicketUpdate {
+                ticket: rec.clone(),
+                expected_version: 1,
+                article: None,
+                history: vec![],
+                mails: vec![],
+                claimed_uploads: vec![],
+            })
+            .await
+            .is_err()
+    );
+    assert_eq!(gens().await, replied);
+}
+
 pub async fn lists_are_scoped_filtered_and_paged_without_gaps(store: Arc<dyn Store>) {
     let base = t("2026-11-01T00:00:00Z");
     for i in 0..25u32 {
@@ -493,6 +571,7 @@ macro_rules! conformance_tests {
             an_update_with_a_stale_version_is_a_conflict_and_writes_nothing,
             two_hundred_concurrent_replies_are_all_kept_in_order,
             lists_are_scoped_filtered_and_paged_without_gaps,
+            a_scopes_generation_changes_with_every_change_to_its_tickets,
             due_tickets_are_those_whose_timer_or_reminder_has_come,
             the_outbox_marks_sent_once_and_reschedules_failures,
             users_are_unique_by_email_in_any_case,

@@ -197,6 +197,32 @@ CREATE TABLE uploads (
 CREATE INDEX uploads_by_owner ON uploads (owner_id, created_at, id);
 CREATE INDEX uploads_by_age ON uploads (created_at, id);
 "#,
+    // Each scope's generation: grows with every change to one of its tickets, so the
+    // HTTP layer can keep rendered list pages while it stays the same.
+    r#"
+ALTER TABLE ticket_counts ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER ticket_counts_insert;
+DROP TRIGGER ticket_counts_update;
+DROP TRIGGER ticket_counts_delete;
+CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_counts (scope, open, closed, gen)
+        VALUES ('all', NEW.is_open, 1 - NEW.is_open, 1), ('r:' || NEW.requester_id, NEW.is_open, 1 - NEW.is_open, 1),
+               ('c:' || NEW.company_id, NEW.is_open, 1 - NEW.is_open, 1)
+        ON CONFLICT (scope) DO UPDATE SET open = open + excluded.open, closed = closed + excluded.closed, gen = gen + 1;
+END;
+CREATE TRIGGER ticket_counts_update AFTER UPDATE ON tickets BEGIN
+    UPDATE ticket_counts SET open = open - OLD.is_open, closed = closed - (1 - OLD.is_open), gen = gen + 1
+        WHERE scope IN ('all', 'r:' || OLD.requester_id, 'c:' || OLD.company_id);
+    INSERT INTO ticket_counts (scope, open, closed, gen)
+        VALUES ('all', NEW.is_open, 1 - NEW.is_open, 1), ('r:' || NEW.requester_id, NEW.is_open, 1 - NEW.is_open, 1),
+               ('c:' || NEW.company_id, NEW.is_open, 1 - NEW.is_open, 1)
+        ON CONFLICT (scope) DO UPDATE SET open = open + excluded.open, closed = closed + excluded.closed, gen = gen + 1;
+END;
+CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets BEGIN
+    UPDATE ticket_counts SET open = open - OLD.is_open, closed = closed - (1 - OLD.is_open), gen = gen + 1
+        WHERE scope IN ('all', 'r:' || OLD.requester_id, 'c:' || OLD.company_id);
+END;
+"#,
 ];
 
 mod sessions;
@@ -752,11 +778,12 @@ impl TicketStore for SqliteStore {
         };
         self.read(move |c| {
             let counts = c
-                .prepare_cached("SELECT open, closed FROM ticket_counts WHERE scope = ?1")?
+                .prepare_cached("SELECT open, closed, gen FROM ticket_counts WHERE scope = ?1")?
                 .query_row(params![key], |r| {
                     Ok(Counts {
                         open: r.get::<_, i64>(0)?.max(0) as u64,
                         closed: r.get::<_, i64>(1)?.max(0) as u64,
+                        generation: r.get::<_, i64>(2)?.max(0) as u64,
                     })
                 })
                 .optional()?;
