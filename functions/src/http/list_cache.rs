@@ -6,6 +6,8 @@
 //! each change to one of its tickets, read with the counts the page shows anyway; a page
 //! rendered at that generation is served again as long as the generation is the same,
 //! and never for longer than the display names it carries are kept ([`super::names`]).
+//! A page is kept both as it is and gzip-compressed (once, when it is rendered): lists
+//! of Japanese text shrink about sixfold, and browsers always accept gzip.
 //! The key holds the whole scope, which `app::tickets::list_scope` derived from the
 //! caller, so a page is only ever served to someone allowed that scope.
 
@@ -31,10 +33,33 @@ pub struct ListKey {
     pub cursor: Option<String>,
 }
 
+/// A page as JSON, and gzip-compressed when that is worth it.
 #[derive(Clone)]
-struct Rendered {
-    body: Bytes,
+pub struct Rendered {
+    pub json: Bytes,
+    pub gzip: Option<Bytes>,
     at: Instant,
+}
+
+impl Rendered {
+    pub fn new(json: Bytes) -> Rendered {
+        let gzip = (json.len() >= 1024).then(|| gzip(&json)).flatten();
+        Rendered {
+            json,
+            gzip,
+            at: Instant::now(),
+        }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
+    z.write_all(bytes).ok()?;
+    z.finish().ok().map(Bytes::from)
 }
 
 #[derive(Clone)]
@@ -42,8 +67,11 @@ struct BySize;
 
 impl Weighter<ListKey, Rendered> for BySize {
     fn weight(&self, key: &ListKey, page: &Rendered) -> u64 {
-        (page.body.len() + key.keywords.len() + key.cursor.as_ref().map_or(0, String::len) + 64)
-            as u64
+        (page.json.len()
+            + page.gzip.as_ref().map_or(0, Bytes::len)
+            + key.keywords.len()
+            + key.cursor.as_ref().map_or(0, String::len)
+            + 64) as u64
     }
 }
 
@@ -69,20 +97,14 @@ impl ListCache {
     }
 
     /// The page rendered for `key`, if it is kept and young enough.
-    pub fn get(&self, key: &ListKey) -> Option<Bytes> {
+    pub fn get(&self, key: &ListKey) -> Option<Rendered> {
         let page = self.pages.as_ref()?.get(key)?;
-        (page.at.elapsed() < MAX_AGE).then_some(page.body)
+        (page.at.elapsed() < MAX_AGE).then_some(page)
     }
 
-    pub fn put(&self, key: ListKey, body: Bytes) {
+    pub fn put(&self, key: ListKey, page: Rendered) {
         if let Some(pages) = &self.pages {
-            pages.insert(
-                key,
-                Rendered {
-                    body,
-                    at: Instant::now(),
-                },
-            );
+            pages.insert(key, page);
         }
     }
 }
@@ -103,40 +125,67 @@ mod tests {
         }
     }
 
+    fn page(s: &'static str) -> Rendered {
+        Rendered::new(Bytes::from_static(s.as_bytes()))
+    }
+
     #[test]
     fn a_page_is_kept_for_its_scope_and_generation_only() {
         let cache = ListCache::default();
         let acme = Scope::Company("acme".into());
-        cache.put(key(acme.clone(), 3), Bytes::from_static(b"acme@3"));
+        cache.put(key(acme.clone(), 3), page("acme@3"));
         assert_eq!(
-            cache.get(&key(acme.clone(), 3)).as_deref(),
-            Some(&b"acme@3"[..])
+            cache.get(&key(acme.clone(), 3)).map(|p| p.json),
+            Some(Bytes::from_static(b"acme@3"))
         );
-        assert_eq!(
-            cache.get(&key(acme, 4)),
-            None,
+        assert!(
+            cache.get(&key(acme, 4)).is_none(),
             "a newer generation is a miss"
         );
-        assert_eq!(cache.get(&key(Scope::Company("globex".into()), 3)), None);
-        assert_eq!(cache.get(&key(Scope::Requester("acme".into()), 3)), None);
+        assert!(
+            cache
+                .get(&key(Scope::Company("globex".into()), 3))
+                .is_none()
+        );
+        assert!(
+            cache
+                .get(&key(Scope::Requester("acme".into()), 3))
+                .is_none()
+        );
     }
 
     #[test]
     fn a_cache_of_size_zero_keeps_nothing() {
         let cache = ListCache::new(0);
-        cache.put(key(Scope::All, 1), Bytes::from_static(b"x"));
-        assert_eq!(cache.get(&key(Scope::All, 1)), None);
+        cache.put(key(Scope::All, 1), page("x"));
+        assert!(cache.get(&key(Scope::All, 1)).is_none());
     }
 
     #[test]
     fn the_total_size_is_bounded() {
         let cache = ListCache::new(100_000);
         for g in 0..1_000 {
-            cache.put(key(Scope::All, g), Bytes::from(vec![b'x'; 10_000]));
+            let json: Vec<u8> = (0..10_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+            cache.put(key(Scope::All, g), Rendered::new(Bytes::from(json)));
         }
         let kept = (0..1_000)
             .filter(|g| cache.get(&key(Scope::All, *g)).is_some())
             .count();
         assert!(kept <= 10, "{kept} pages of 10 kB kept in 100 kB");
+    }
+
+    #[test]
+    fn a_large_page_is_also_kept_gzipped_and_unzips_to_the_same_bytes() {
+        use std::io::Read;
+        let json = Bytes::from("{\"subject\":\"メール配送の遅延について\"}".repeat(100));
+        let rendered = Rendered::new(json.clone());
+        let gz = rendered.gzip.expect("compressed");
+        assert!(gz.len() * 4 < json.len(), "{} of {}", gz.len(), json.len());
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, json);
+        assert!(page("{}").gzip.is_none(), "small pages are not");
     }
 }

@@ -20,7 +20,7 @@ use crate::domain::access::{Actor, Role};
 use crate::domain::ticket::State as TicketState;
 use crate::http::ApiState;
 use crate::http::auth::CompanyRef;
-use crate::http::list_cache::ListKey;
+use crate::http::list_cache::{ListKey, Rendered};
 use crate::http::problem::Problem as ProblemBody;
 use crate::http::session::{Body, Session};
 use crate::ports::store::{ListFilter, TicketRecord};
@@ -97,6 +97,7 @@ fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
 async fn list(
     State(state): State<ApiState>,
     session: Session,
+    headers: HeaderMap,
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let of = match p.of.as_deref().unwrap_or("mine") {
@@ -146,8 +147,9 @@ async fn list(
         keywords: p.q.unwrap_or_default(),
         cursor: p.cursor,
     };
-    if let Some(body) = state.lists.get(&key) {
-        return Ok(json_bytes(body));
+    let gzip_ok = accepts_gzip(&headers);
+    if let Some(page) = state.lists.get(&key) {
+        return Ok(rendered(page, gzip_ok));
     }
     let query = tickets::ListRequest {
         of,
@@ -182,20 +184,53 @@ async fn list(
         },
         next: page.next,
     };
-    let body = Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::new)?);
-    state.lists.put(key, body.clone());
-    Ok(json_bytes(body))
+    let page = Rendered::new(Bytes::from(
+        serde_json::to_vec(&list).map_err(anyhow::Error::new)?,
+    ));
+    state.lists.put(key, page.clone());
+    Ok(rendered(page, gzip_ok))
 }
 
-fn json_bytes(body: Bytes) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
+/// A rendered list page, gzipped for clients that take it.
+fn rendered(page: Rendered, gzip_ok: bool) -> Response {
+    let json = HeaderValue::from_static("application/json");
+    let vary = HeaderValue::from_static("accept-encoding");
+    match page.gzip {
+        Some(gz) if gzip_ok => (
+            [
+                (header::CONTENT_TYPE, json),
+                (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+                (header::VARY, vary),
+            ],
+            gz,
+        )
+            .into_response(),
+        _ => (
+            [(header::CONTENT_TYPE, json), (header::VARY, vary)],
+            page.json,
+        )
+            .into_response(),
+    }
+}
+
+/// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]

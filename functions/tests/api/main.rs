@@ -1187,7 +1187,11 @@ async fn a_repeated_list_shows_every_change_at_once_and_only_to_its_scope() {
         .unwrap()
         .clone();
     assert_eq!(row["priority"], "high");
-    assert_eq!(a["items"][0]["number"], first.as_str(), "newest update first");
+    assert_eq!(
+        a["items"][0]["number"],
+        first.as_str(),
+        "newest update first"
+    );
     // The same query from another company never gets acme's page.
     let (_, other) = jiro.get(list).await;
     assert_eq!(other["counts"]["all"], 0);
@@ -1197,4 +1201,36 @@ async fn a_repeated_list_shows_every_change_at_once_and_only_to_its_scope() {
     assert_eq!(mine["counts"]["all"], 1);
     let (_, staff) = agent.get("/api/v1/tickets?of=all&limit=25").await;
     assert_eq!(staff["counts"]["all"], 2);
+
+    // Browsers take gzip: the same page, compressed; `q=0` refuses it.
+    for i in 0..4 {
+        hanako
+            .open(
+                &format!("圧縮の確認 {i}"),
+                "一覧が一キロバイトを超えるように",
+            )
+            .await;
+    }
+    let (_, plain) = taro.get(list).await;
+    assert!(plain.to_string().len() > 1024);
+    let get = |encoding: &'static str| {
+        taro.http
+            .get(format!("{}{list}", taro.base))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    for _ in 0..2 {
+        let res = get("br;q=1.0, gzip;q=0.8").await.unwrap();
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        assert_eq!(res.headers()["vary"], "accept-encoding");
+        let gz = res.bytes().await.unwrap();
+        let mut json = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut json).unwrap();
+        let unzipped: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(unzipped, plain);
+    }
+    let res = get("gzip;q=0, identity").await.unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body, plain);
 }
