@@ -17,6 +17,9 @@ OUT="$ROOT/bench-out/api"
 DATA="$OUT/var-$N"
 PORT=18080
 HELLO_PORT=18099
+UNCACHED_PORT=18081
+# What browsers send; the list answers gzip from its cache.
+BROWSER_ENCODING="gzip, deflate, br, zstd"
 REPORT="$ROOT/BENCHMARKS.md"
 die() { printf 'api.sh: error: %s\n' "$*" >&2; exit 1; }
 say() { printf '\n==> %s\n' "$*"; }
@@ -54,6 +57,14 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 curl -fs "http://127.0.0.1:$PORT/" >/dev/null || die "the portal did not start (see $OUT/serve.log)"
+# The same portal with the rendered-list cache off, for the lists' uncached cost.
+MADOGUCHI_LIST_CACHE_MB=0 "$BIN/madoguchi" serve --site "$ROOT/dist/site" --data "$DATA" --listen "127.0.0.1:$UNCACHED_PORT" >"$OUT/serve-uncached.log" 2>&1 &
+PIDS+=("$!")
+UNCACHED=$!
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$UNCACHED_PORT/" >/dev/null 2>&1 && break
+  sleep 0.5
+done
 
 login() {
   curl -fs -D - -o /dev/null -H 'content-type: application/json' \
@@ -65,7 +76,7 @@ TICKET=$(printf 'B%012d' "$((N / 2))")
 RSS_MAX=0
 sample_rss() {
   local kb
-  kb=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVER/status")
+  kb=$(awk '/VmRSS/ { print $2 }' "/proc/$SAMPLED/status")
   [ "$kb" -gt "$RSS_MAX" ] && RSS_MAX=$kb
   return 0
 }
@@ -75,17 +86,18 @@ RESULTS="$OUT/results.tsv"
 printf 'case\tconnections\trps\tp50_ms\tp90_ms\tp99_ms\terrors\trss_mb\n' >"$RESULTS"
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print v }'; }
 run() {
-  local name=$1 conns=$2 url=$3 cookie=${4:-}
+  local name=$1 conns=$2 url=$3 cookie=${4:-} encoding=${5:-}
   local log="$OUT/wrk-$name-$conns.txt"
   RSS_MAX=0
-  ( while kill -0 "$SERVER" 2>/dev/null; do sample_rss; sleep 0.2; done ) & local sampler=$!
-  if [ -n "$cookie" ]; then
-    wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency -H "Cookie: $cookie" "$url" >"$log"
-  else
-    wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency "$url" >"$log"
-  fi
+  # The server that answers this case (the uncached one on its own port).
+  SAMPLED=$SERVER; [[ "$url" == *":$UNCACHED_PORT/"* ]] && SAMPLED=$UNCACHED
+  ( while kill -0 "$SAMPLED" 2>/dev/null; do sample_rss; sleep 0.2; done ) & local sampler=$!
+  local headers=()
+  [ -n "$cookie" ] && headers+=(-H "Cookie: $cookie")
+  [ -n "$encoding" ] && headers+=(-H "Accept-Encoding: $encoding")
+  wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency "${headers[@]}" "$url" >"$log"
   kill "$sampler" 2>/dev/null || true
-  local rss; rss=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVER/status")
+  local rss; rss=$(awk '/VmRSS/ { print $2 }' "/proc/$SAMPLED/status")
   local rps p50 p90 p99 errs
   rps=$(awk '/Requests\/sec/ { print $2 }' "$log")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$log")")
@@ -102,10 +114,16 @@ for c in 50 200; do
   run hello "$c" "http://127.0.0.1:$HELLO_PORT/"
   CUSTOMER=$(login u000@bench.example.jp)
   [ -n "$CUSTOMER" ] || die "login failed (see $OUT/serve.log)"
-  run list-company "$c" "http://127.0.0.1:$PORT/api/v1/tickets?of=company&filter=open&order=newest&limit=25" "$CUSTOMER"
+  LIST_COMPANY="/api/v1/tickets?of=company&filter=open&order=newest&limit=25"
+  run list-company "$c" "http://127.0.0.1:$PORT$LIST_COMPANY" "$CUSTOMER"
+  run list-company-gzip "$c" "http://127.0.0.1:$PORT$LIST_COMPANY" "$CUSTOMER" "$BROWSER_ENCODING"
+  run list-company-uncached "$c" "http://127.0.0.1:$UNCACHED_PORT$LIST_COMPANY" "$CUSTOMER"
   run view "$c" "http://127.0.0.1:$PORT/api/v1/tickets/$(printf 'B%012d' 1)" "$CUSTOMER"
   STAFF=$(login agent@bench.example.jp)
-  run list-all "$c" "http://127.0.0.1:$PORT/api/v1/tickets?of=all&filter=all&order=newest&limit=25" "$STAFF"
+  LIST_ALL="/api/v1/tickets?of=all&filter=all&order=newest&limit=25"
+  run list-all "$c" "http://127.0.0.1:$PORT$LIST_ALL" "$STAFF"
+  run list-all-gzip "$c" "http://127.0.0.1:$PORT$LIST_ALL" "$STAFF" "$BROWSER_ENCODING"
+  run list-all-uncached "$c" "http://127.0.0.1:$UNCACHED_PORT$LIST_ALL" "$STAFF"
   run view-staff "$c" "http://127.0.0.1:$PORT/api/v1/tickets/$TICKET" "$STAFF"
 done
 
