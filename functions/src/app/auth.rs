@@ -134,6 +134,11 @@ pub struct Tokens {
     audience: String,
     /// Lifetime of an access token in seconds.
     pub ttl_secs: i64,
+    /// Tokens whose signature and claims were checked, by their exact text: a browser
+    /// sends the same token with every request for its ten minutes, and a lookup costs a
+    /// fraction of the HMAC and the JSON. Expiry is still checked on every use; only
+    /// valid tokens get in, so garbage cannot fill it.
+    verified: quick_cache::sync::Cache<Box<str>, Claims>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -161,6 +166,7 @@ impl Tokens {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl_secs,
+            verified: quick_cache::sync::Cache::new(10_000),
         }
     }
 
@@ -193,6 +199,21 @@ impl Tokens {
     /// Checks signature (with the key its `kid` names), algorithm, issuer, audience and
     /// expiry against `now_secs`.
     pub fn verify(&self, token: &str, now_secs: i64) -> Result<Claims, TokenError> {
+        if let Some(claims) = self.verified.get(token) {
+            return match claims.exp <= now_secs {
+                true => Err(TokenError::Expired),
+                false => Ok(claims),
+            };
+        }
+        let claims = self.verify_fully(token)?;
+        if claims.exp <= now_secs {
+            return Err(TokenError::Expired);
+        }
+        self.verified.insert(token.into(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_fully(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::HS256 {
             return Err(TokenError::Invalid);
@@ -210,13 +231,9 @@ impl Tokens {
         // Expiry is checked below against the injected clock, not the system time.
         validation.validate_exp = false;
         validation.leeway = 0;
-        let claims = decode::<Claims>(token, key, &validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        if claims.exp <= now_secs {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+        decode::<Claims>(token, key, &validation)
+            .map(|t| t.claims)
+            .map_err(|_| TokenError::Invalid)
     }
 }
 
@@ -289,6 +306,23 @@ mod tests {
         let claims = t.verify(&token, 1_100).unwrap();
         assert_eq!(claims.actor(), Some(customer()));
         assert_eq!(claims.exp, 1_900);
+    }
+
+    #[test]
+    fn a_token_checked_once_still_expires_and_its_altered_copies_still_fail() {
+        let t = tokens();
+        let token = t.issue(&customer(), ("s1", "c1"), 1_000).unwrap();
+        assert!(t.verify(&token, 1_100).is_ok());
+        assert!(t.verify(&token, 1_200).is_ok(), "again, from the cache");
+        assert_eq!(t.verify(&token, 1_900), Err(TokenError::Expired));
+        let (head, sig) = token.rsplit_once('.').unwrap();
+        let flipped = if sig.starts_with('A') { "B" } else { "A" };
+        let forged = format!("{head}.{flipped}{}", &sig[1..]);
+        assert_eq!(t.verify(&forged, 1_100), Err(TokenError::Invalid));
+        assert_eq!(
+            t.verify(&format!("{token}x"), 1_100),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

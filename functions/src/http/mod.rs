@@ -18,8 +18,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, Request};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use axum::http::{HeaderName, HeaderValue, Request};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -109,8 +111,36 @@ pub fn app(config: AppConfig, state: ApiState) -> Router {
             }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()));
     security_headers(traced)
+}
+
+/// Request ids: a random prefix per process and a counter (`3f9c2a71-000000000001a4`),
+/// unique across restarts and cheaper than a random UUID (one system call) per request.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: Arc<str>,
+    next: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        let prefix = crate::app::secrets::random_hex(4)
+            .unwrap_or_else(|_| format!("{:08x}", std::process::id()));
+        RequestIds {
+            prefix: prefix.into(),
+            next: Default::default(),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n:014x}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// The static site only (no API), for serving a built site.

@@ -1234,3 +1234,17 @@ async fn a_repeated_list_shows_every_change_at_once_and_only_to_its_scope() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body, plain);
 }
+
+#[tokio::test]
+async fn every_response_carries_its_own_request_id() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let mut ids = std::collections::HashSet::new();
+    for path in ["/api/v1/me", "/api/v1/me", "/", "/api/v1/openapi.json"] {
+        let res = c.http.get(format!("{}{path}", c.base)).send().await.unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let (prefix, n) = id.split_once('-').unwrap();
+        assert!(prefix.len() == 8 && u64::from_str_radix(n, 16).is_ok(), "{id}");
+        assert!(ids.insert(id), "ids are unique");
+    }
+}
