@@ -1187,7 +1187,11 @@ async fn a_repeated_list_shows_every_change_at_once_and_only_to_its_scope() {
         .unwrap()
         .clone();
     assert_eq!(row["priority"], "high");
-    assert_eq!(a["items"][0]["number"], first.as_str(), "newest update first");
+    assert_eq!(
+        a["items"][0]["number"],
+        first.as_str(),
+        "newest update first"
+    );
     // The same query from another company never gets acme's page.
     let (_, other) = jiro.get(list).await;
     assert_eq!(other["counts"]["all"], 0);
