@@ -301,6 +301,14 @@ mod tests {
         assert_eq!(render(&e, "ja"), "添付ファイルは100 MB以下にしてください。");
         let e = FieldError::new("fields.colour", Problem::UnknownField);
         assert_eq!(render(&e, "en"), "This form has no such field.");
+        let e = FieldError::new("consent", Problem::Required);
+        assert_eq!(render(&e, "ja"), "個人情報の取り扱いへの同意は必須です。");
+        let e = FieldError::new("user_id", Problem::TooShort { min: 3 });
+        assert_eq!(render(&e, "ja"), "ユーザーIDは3文字以上にしてください。");
+        assert_eq!(render(&e, "en"), "User ID must be at least 3 characters.");
+        let e = FieldError::new("email", Problem::SubdomainMismatch);
+        assert!(render(&e, "ja").contains("お問い合わせください"));
+        assert!(render(&e, "en").contains("contact support"));
     }
 
     #[test]

@@ -359,8 +359,10 @@ pub fn may_user(actor: &Actor, verb: UserVerb, user: &UserAccess<'_>) -> bool {
     if user.user_id == actor.user_id {
         return matches!(verb, UserVerb::View | UserVerb::Edit);
     }
+    let grant = matches!(verb, UserVerb::GrantRole(_));
     match actor.role {
-        Role::Admin => true,
+        // Customer roles are for customer accounts only.
+        Role::Admin => !grant || user.role == Role::Customer,
         Role::Agent => verb == UserVerb::View,
         Role::Customer => {
             let Some(own) = user
@@ -808,6 +810,14 @@ mod tests {
         for verb in UserVerb::ALL {
             assert!(!may_user(&ua, verb, &agent), "{verb:?}");
         }
+        // Not even an admin gives a staff account a customer role.
+        let admin = Actor::new("s2", Role::Admin, None);
+        assert!(may_user(&admin, UserVerb::Disable, &agent));
+        assert!(!may_user(
+            &admin,
+            UserVerb::GrantRole(InquiryMember),
+            &agent
+        ));
         let no_role = Actor {
             customer_role: None,
             ..Actor::customer("u1", "acme", UserAdmin)
