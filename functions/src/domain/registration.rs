@@ -227,7 +227,7 @@ impl DomainMatch {
 
 /// Compares two e-mail domains (`example.co.jp`, not whole addresses), ignoring case.
 /// "Sub-domain" means anything left of the registrable domain, which is found with the
-/// bundled public-suffix list (`co.jp`, `ne.jp`, `*.tokyo.jp`, `co.uk` …). Where both
+/// bundled public-suffix list (`co.jp`, `ne.jp`, `tokyo.jp`, `*.lg.jp`, `co.uk` …). Where both
 /// have sub-domains that differ, even when one is inside the other
 /// (`a.b.example.co.jp` and `b.example.co.jp`), the seed's second case applies: refused.
 pub fn match_domains(user: &str, maintenance: &str) -> DomainMatch {
@@ -276,8 +276,11 @@ mod tests {
             ("example.co.jp",              "example.com",                Different),
             // co.jp is not "the domain" of two companies, nor is a prefecture.
             ("co.jp",                      "co.jp",                      Different),
-            ("a.shibuya.tokyo.jp",         "b.shibuya.tokyo.jp",         Different),
-            ("sales.a.shibuya.tokyo.jp",   "a.shibuya.tokyo.jp",         UserSubdomain),
+            ("a.tokyo.jp",                 "b.tokyo.jp",                 Different),
+            ("example.tokyo.jp",           "example.osaka.jp",           Different),
+            ("sales.example.tokyo.jp",     "example.tokyo.jp",           UserSubdomain),
+            // The older geographic type is cut at the municipality: refused all the same.
+            ("a.shibuya.tokyo.jp",         "b.shibuya.tokyo.jp",         DifferentSubdomains),
             ("example.jp",                 "support.example.jp",         MaintenanceSubdomain),
             ("lab.univ.ac.jp",             "univ.ac.jp",                 UserSubdomain),
             ("kikaku.city.yokohama.lg.jp", "city.yokohama.lg.jp",        UserSubdomain),
