@@ -9,9 +9,9 @@ const LIST: &str = include_str!("public-suffixes.txt");
 struct Rules {
     /// `co.jp`: a suffix.
     exact: HashSet<&'static str>,
-    /// `*.tokyo.jp`, stored as `tokyo.jp`: every label under it is a suffix.
+    /// `*.kobe.jp`, stored as `kobe.jp`: every label under it is a suffix.
     wildcard: HashSet<&'static str>,
-    /// `!metro.tokyo.jp`: registrable although a wildcard covers it.
+    /// `!city.kobe.jp`: registrable although a wildcard covers it.
     exception: HashSet<&'static str>,
 }
 

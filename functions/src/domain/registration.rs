@@ -227,8 +227,8 @@ impl DomainMatch {
 
 /// Compares two e-mail domains (`example.co.jp`, not whole addresses), ignoring case.
 /// "Sub-domain" means anything left of the registrable domain, which is found with the
-/// bundled public-suffix list (`co.jp`, `ne.jp`, `tokyo.jp`, `*.lg.jp`, `co.uk` …). Where both
-/// have sub-domains that differ, even when one is inside the other
+/// bundled public-suffix list (`co.jp`, `ne.jp`, `tokyo.jp`, `*.lg.jp`, `co.uk` …).
+/// Where both have sub-domains that differ, even when one is inside the other
 /// (`a.b.example.co.jp` and `b.example.co.jp`), the seed's second case applies: refused.
 pub fn match_domains(user: &str, maintenance: &str) -> DomainMatch {
     let user = user.trim().trim_end_matches('.').to_ascii_lowercase();
