@@ -8,10 +8,11 @@ use jiff::{SignedDuration, Timestamp};
 use madoguchi::adapters::embedded::SqliteStore;
 use madoguchi::admin::import::{self, CsvError, ImportError, Kind};
 use madoguchi::app::accounts::{self, CompanyInput, Credential, UserInput};
-use madoguchi::app::auth::{PasswordPolicy, verify_password};
+use madoguchi::app::auth::{PasswordPolicy, SigningKey, Tokens, verify_password};
 use madoguchi::app::contracts::{self, ContractInput};
 use madoguchi::app::mail::MailComposer;
 use madoguchi::app::one_time::{hash_token, set_password_with_token};
+use madoguchi::app::sessions::{self, Auth, SessionConfig};
 use madoguchi::app::{AppError, Deps, PortalConfig, demo};
 use madoguchi::domain::access::{Actor, Role};
 use madoguchi::domain::ticket::State;
@@ -52,8 +53,9 @@ async fn world() -> World {
     }
 }
 
+/// The demo vendor's policy (pass phrases of 12+ characters), as `portal.yaml` sets it.
 fn policy() -> PasswordPolicy {
-    PasswordPolicy::default()
+    PortalConfig::bundled().unwrap().password_policy
 }
 
 async fn acme(w: &World) {
@@ -334,6 +336,45 @@ async fn an_invitation_mails_a_link_whose_token_sets_the_password_once() {
 }
 
 #[tokio::test]
+async fn a_reset_link_checks_the_new_password_against_the_configured_policy() {
+    let mut w = world().await;
+    // A vendor who keeps the default policy (upper, lower and a digit).
+    let mut config = (*w.deps.config).clone();
+    config.password_policy = PasswordPolicy::default();
+    w.deps.config = Arc::new(config);
+    acme(&w).await;
+    accounts::add_user(
+        &w.deps,
+        &customer("taro@acme.example.jp", Credential::invite()),
+        &policy(),
+    )
+    .await
+    .unwrap();
+    let token = token_in(&outbox(&w).await[0].3);
+    let auth = Auth {
+        tokens: Tokens::new(
+            vec![SigningKey {
+                kid: "k1".into(),
+                secret: vec![7; 32],
+            }],
+            "madoguchi",
+            "portal",
+            600,
+        ),
+        config: SessionConfig::default(),
+    };
+    let refused = sessions::reset_password(&w.deps, &auth, &token, "a new long pass phrase").await;
+    let codes: Vec<&str> = match &refused {
+        Err(AppError::Invalid(errors)) => errors.iter().map(|e| e.problem.code()).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    };
+    assert_eq!(codes, ["needs_upper", "needs_digit"]);
+    sessions::reset_password(&w.deps, &auth, &token, "Kumo9Sora-2026")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn two_uses_of_one_invitation_at_once_set_one_password() {
     let w = world().await;
     acme(&w).await;
@@ -350,9 +391,7 @@ async fn two_uses_of_one_invitation_at_once_set_one_password() {
         .into_iter()
         .map(|p| {
             let (deps, token) = (deps.clone(), token.clone());
-            tokio::spawn(async move {
-                set_password_with_token(&deps, &token, p, &PasswordPolicy::default()).await
-            })
+            tokio::spawn(async move { set_password_with_token(&deps, &token, p, &policy()).await })
         })
         .collect();
     let mut ok = 0;
@@ -858,11 +897,7 @@ async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
         .await
         .unwrap()
         .unwrap();
-    let actor = Actor {
-        user_id: user.id,
-        role: Role::Customer,
-        company_id: user.company_id,
-    };
+    let actor = Actor::new(user.id, Role::Customer, user.company_id);
     let (page, counts) = madoguchi::app::tickets::list(
         &w.deps,
         &actor,

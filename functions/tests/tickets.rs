@@ -27,11 +27,7 @@ fn t0() -> Timestamp {
 }
 
 fn actor(id: &str, role: Role, company: Option<&str>) -> Actor {
-    Actor {
-        user_id: id.into(),
-        role,
-        company_id: company.map(str::to_owned),
-    }
+    Actor::new(id, role, company.map(str::to_owned))
 }
 
 fn taro() -> Actor {

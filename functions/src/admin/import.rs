@@ -8,7 +8,6 @@ use std::fmt;
 use std::path::Path;
 
 use crate::app::accounts::{self, CompanyInput, Credential, UserInput};
-use crate::app::auth::PasswordPolicy;
 use crate::app::contracts::{self, ContractInput};
 use crate::app::fields::FieldError;
 use crate::app::{AppError, Deps};
@@ -301,7 +300,7 @@ pub async fn import_bytes(
     }
 
     // Every row, checked against the store and the rows before it.
-    let policy = PasswordPolicy::default();
+    let policy = deps.config.password_policy;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut checked: Vec<(u64, String, Checked)> = Vec::new();
     let mut rows = 0;

@@ -16,7 +16,6 @@ use serde_json::json;
 
 use crate::adapters::embedded::SqliteStore;
 use crate::app::accounts::{self, CompanyInput, Credential, UserInput};
-use crate::app::auth::PasswordPolicy;
 use crate::app::contracts::{self, ContractInput};
 use crate::app::fields::FieldError;
 use crate::app::mail::MailComposer;
@@ -231,7 +230,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
                 lang,
                 credential,
             };
-            let valid = accounts::check_user(&deps, &input, &PasswordPolicy::default())
+            let valid = accounts::check_user(&deps, &input, &deps.config.password_policy)
                 .await?
                 .map_err(|e| invalid("user", e))?;
             let added = accounts::create_user(&deps, valid).await?;

@@ -10,7 +10,7 @@ use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 use madoguchi_yaml::{ContentError, Fields, Localized, Origin, yaml};
 
-use crate::app::auth::PasswordPolicy;
+use crate::app::auth::{MAX_PASSWORD_CHARS, PasswordPolicy};
 use crate::app::form::{FormView, TicketForm};
 use crate::domain::Email;
 use crate::domain::ticket::{NumberFormat, TimerConfig};
@@ -287,16 +287,7 @@ impl PortalConfig {
             f.error_on("mail", "is required but missing (support_address, sender)");
         }
         let password_policy = f
-            .map_with("passwords", &["min_length"], |p| {
-                let mut policy = PasswordPolicy::default();
-                if let Some(n) = p.int("min_length") {
-                    match in_range(p, "min_length", n, 6, 128) {
-                        Some(n) => policy.min_chars = n as usize,
-                        None => return None,
-                    }
-                }
-                Some(policy)
-            })
+            .map_with("passwords", PASSWORD_KEYS, read_passwords)
             .unwrap_or_default();
         let limits = f
             .map_with("limits", LIMIT_KEYS, |l| Some(read_limits(l)))
@@ -360,6 +351,32 @@ impl PortalConfig {
             .find(|p| p.key == key)
             .map_or(key, |p| p.label.get(lang, DEFAULT_LANGUAGE))
     }
+}
+
+const PASSWORD_KEYS: &[&str] = &[
+    "min_length",
+    "require_upper",
+    "require_lower",
+    "require_digit",
+    "refuse_common",
+];
+
+/// `passwords:` — every key optional, each defaulting to `PasswordPolicy::default()`.
+/// Every wrong key is recorded; the policy is then unused, as the file is refused.
+fn read_passwords(p: &mut Fields<'_>) -> Option<PasswordPolicy> {
+    let default = PasswordPolicy::default();
+    let min_len = match p.int("min_length") {
+        Some(n) => in_range(p, "min_length", n, 6, MAX_PASSWORD_CHARS as i64).map(|n| n as usize),
+        None => Some(default.min_len),
+    };
+    let policy = PasswordPolicy {
+        min_len: min_len.unwrap_or(default.min_len),
+        require_upper: p.bool("require_upper").unwrap_or(default.require_upper),
+        require_lower: p.bool("require_lower").unwrap_or(default.require_lower),
+        require_digit: p.bool("require_digit").unwrap_or(default.require_digit),
+        refuse_common: p.bool("refuse_common").unwrap_or(default.refuse_common),
+    };
+    min_len.map(|_| policy)
 }
 
 fn in_range(f: &mut Fields<'_>, key: &str, n: i64, min: i64, max: i64) -> Option<i64> {

@@ -11,7 +11,6 @@ use jiff::civil::{Date, Time};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::app::accounts::{self, CompanyInput, Credential, UserInput};
-use crate::app::auth::PasswordPolicy;
 use crate::app::contracts::{self, ContractInput};
 use crate::app::tickets::{self, OpenTicket, Reply};
 use crate::app::{AppError, Deps};
@@ -450,7 +449,7 @@ impl Seeder {
             )
             .await?;
         }
-        let policy = PasswordPolicy::default();
+        let policy = self.deps.config.password_policy;
         for p in PEOPLE {
             let login = logins()
                 .into_iter()
@@ -471,11 +470,7 @@ impl Seeder {
             .await?;
             self.actors.insert(
                 p.email,
-                Actor {
-                    user_id: added.user.id,
-                    role: p.role,
-                    company_id: p.company.map(str::to_owned),
-                },
+                Actor::new(added.user.id, p.role, p.company.map(str::to_owned)),
             );
         }
         self.contracts().await?;

@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use madoguchi_yaml::Localized;
-
+pub use crate::domain::problem::{FieldError, Problem};
 use crate::domain::ticket::StateError;
 use crate::ports::StoreError;
 
@@ -45,14 +44,6 @@ impl From<StoreError> for AppError {
     }
 }
 
-impl Problem {
-    /// A rule worded the same in both languages (admin messages in English).
-    pub fn text(en: impl Into<String>) -> Problem {
-        let en = en.into();
-        Problem::Other { ja: en.clone(), en }
-    }
-}
-
 impl AppError {
     /// One wrong field.
     pub fn invalid(field: impl Into<String>, problem: Problem) -> AppError {
@@ -65,121 +56,6 @@ impl AppError {
             AppError::Invalid(errors) => errors,
             _ => &[],
         }
-    }
-}
-
-/// One thing wrong with one input: the field's JSON name (`subject`, `fields.serial`)
-/// and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub problem: Problem,
-    /// The field's label when the vendor named it (custom fields); built-in inputs are
-    /// labelled by `app::messages`.
-    pub label: Option<Localized>,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, problem: Problem) -> FieldError {
-        FieldError {
-            field: field.into(),
-            problem,
-            label: None,
-        }
-    }
-
-    pub fn labelled(mut self, label: &Localized) -> FieldError {
-        self.label = Some(label.clone());
-        self
-    }
-}
-
-/// What can be wrong with an input. Each has a stable `code` for the API and a message
-/// in each language in `app::messages`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// Empty or missing, but needed.
-    Required,
-    TooLong {
-        max: usize,
-    },
-    TooShort {
-        min: usize,
-    },
-    /// Not one of the choices the form offers.
-    NotAnOption,
-    /// A custom field the form does not have.
-    UnknownField,
-    /// A field or SLA that does not belong with the chosen product or service.
-    NotApplicable,
-    /// `value` is not an e-mail address (as typed, control characters removed).
-    InvalidEmail {
-        value: String,
-    },
-    TooMany {
-        max: usize,
-    },
-    TooLarge {
-        max_bytes: u64,
-    },
-    /// A password on the list of common ones, or the login ID itself.
-    TooCommon,
-    /// An upload id that does not exist (any more) or is not the caller's.
-    UnknownUpload,
-    /// A link or token that is unknown, used or expired.
-    InvalidToken,
-    /// The value is unique and already in use (an e-mail, a company id, a contract).
-    Taken,
-    /// Does not match what is stored (the current password).
-    Mismatch,
-    /// A rule without its own code, worded for people (admin and import checks).
-    Other {
-        ja: String,
-        en: String,
-    },
-}
-
-impl Problem {
-    /// The code in the API's `errors[].code`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Problem::Required => "required",
-            Problem::TooLong { .. } => "too_long",
-            Problem::TooShort { .. } => "too_short",
-            Problem::NotAnOption => "not_an_option",
-            Problem::UnknownField => "unknown_field",
-            Problem::NotApplicable => "not_applicable",
-            Problem::InvalidEmail { .. } => "invalid_email",
-            Problem::TooMany { .. } => "too_many",
-            Problem::TooLarge { .. } => "too_large",
-            Problem::TooCommon => "too_common",
-            Problem::UnknownUpload => "unknown_upload",
-            Problem::InvalidToken => "invalid_token",
-            Problem::Taken => "taken",
-            Problem::Mismatch => "mismatch",
-            Problem::Other { .. } => "invalid",
-        }
-    }
-
-    /// The parameters of the message, for clients that word it themselves.
-    pub fn params(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        match self {
-            Problem::TooLong { max } | Problem::TooMany { max } => {
-                m.insert("max".into(), (*max).into());
-            }
-            Problem::TooShort { min } => {
-                m.insert("min".into(), (*min).into());
-            }
-            Problem::InvalidEmail { value } => {
-                m.insert("value".into(), value.clone().into());
-            }
-            Problem::TooLarge { max_bytes } => {
-                m.insert("max_bytes".into(), (*max_bytes).into());
-            }
-            _ => {}
-        }
-        m
     }
 }
 

@@ -28,6 +28,20 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("page_size", "表示件数", "Tickets per page"),
     ("refresh_secs", "自動更新の間隔", "Refresh interval"),
     ("state", "状態", "State"),
+    ("company_name", "会社名", "Company name"),
+    ("user_id", "ユーザーID", "User ID"),
+    (
+        "password_confirmation",
+        "パスワードの確認",
+        "Password confirmation",
+    ),
+    ("maintenance_email", "保守登録メール", "Maintenance e-mail"),
+    ("contract_number", "ご契約番号", "Contract number"),
+    (
+        "consent",
+        "個人情報の取り扱いへの同意",
+        "Consent to the handling of personal information",
+    ),
 ];
 
 fn is_ja(lang: &str) -> bool {
@@ -164,6 +178,50 @@ pub fn message(problem: &Problem, lang: &str, label: Option<&str>) -> String {
         (Problem::Mismatch, _, true) => "正しくありません。".into(),
         (Problem::Mismatch, _, false) => "This does not match.".into(),
 
+        (Problem::NeedsUpper, _, true) => "英大文字（A〜Z）を1文字以上含めてください。".into(),
+        (Problem::NeedsUpper, _, false) => "Use at least one upper-case letter (A-Z).".into(),
+        (Problem::NeedsLower, _, true) => "英小文字（a〜z）を1文字以上含めてください。".into(),
+        (Problem::NeedsLower, _, false) => "Use at least one lower-case letter (a-z).".into(),
+        (Problem::NeedsDigit, _, true) => "数字（0〜9）を1文字以上含めてください。".into(),
+        (Problem::NeedsDigit, _, false) => "Use at least one digit (0-9).".into(),
+
+        (Problem::NotConfirmed, _, true) => "パスワードと一致しません。".into(),
+        (Problem::NotConfirmed, _, false) => "This is not the same as the password.".into(),
+
+        (Problem::InvalidCharacters, Some(l), true) => {
+            format!("{l}に空白や使用できない文字が含まれています。")
+        }
+        (Problem::InvalidCharacters, None, true) => {
+            "空白や使用できない文字が含まれています。".into()
+        }
+        (Problem::InvalidCharacters, Some(l), false) => {
+            format!("{l} may not hold spaces or control characters.")
+        }
+        (Problem::InvalidCharacters, None, false) => {
+            "This may not hold spaces or control characters.".into()
+        }
+
+        (Problem::ContractNotMatched, _, true) => {
+            "ご契約番号と保守登録メールの組み合わせを確認できません。サポートサービス証書の記載をご確認ください。".into()
+        }
+        (Problem::ContractNotMatched, _, false) => {
+            "This contract number and maintenance e-mail do not go together; check them against your support certificate.".into()
+        }
+
+        (Problem::DomainMismatch, _, true) => {
+            "メールアドレスのドメイン（@以降）が保守登録メールと一致しません。".into()
+        }
+        (Problem::DomainMismatch, _, false) => {
+            "The e-mail address must have the same domain (after @) as the maintenance e-mail.".into()
+        }
+
+        (Problem::SubdomainMismatch, _, true) => {
+            "メールアドレスと保守登録メールのサブドメインが異なるため、このままでは登録できません。サポート窓口へお問い合わせください。".into()
+        }
+        (Problem::SubdomainMismatch, _, false) => {
+            "The e-mail address and the maintenance e-mail are in different sub-domains, so the account cannot be registered here; please contact support.".into()
+        }
+
         (Problem::Other { ja, .. }, _, true) => ja.clone(),
         (Problem::Other { en, .. }, _, false) => en.clone(),
     }
@@ -193,6 +251,16 @@ mod tests {
             Problem::TooCommon,
             Problem::UnknownUpload,
             Problem::InvalidToken,
+            Problem::Taken,
+            Problem::Mismatch,
+            Problem::NeedsUpper,
+            Problem::NeedsLower,
+            Problem::NeedsDigit,
+            Problem::NotConfirmed,
+            Problem::InvalidCharacters,
+            Problem::ContractNotMatched,
+            Problem::DomainMismatch,
+            Problem::SubdomainMismatch,
         ]
     }
 
@@ -233,6 +301,14 @@ mod tests {
         assert_eq!(render(&e, "ja"), "添付ファイルは100 MB以下にしてください。");
         let e = FieldError::new("fields.colour", Problem::UnknownField);
         assert_eq!(render(&e, "en"), "This form has no such field.");
+        let e = FieldError::new("consent", Problem::Required);
+        assert_eq!(render(&e, "ja"), "個人情報の取り扱いへの同意は必須です。");
+        let e = FieldError::new("user_id", Problem::TooShort { min: 3 });
+        assert_eq!(render(&e, "ja"), "ユーザーIDは3文字以上にしてください。");
+        assert_eq!(render(&e, "en"), "User ID must be at least 3 characters.");
+        let e = FieldError::new("email", Problem::SubdomainMismatch);
+        assert!(render(&e, "ja").contains("お問い合わせください"));
+        assert!(render(&e, "en").contains("contact support"));
     }
 
     #[test]

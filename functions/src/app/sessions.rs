@@ -3,9 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::app::auth::{
-    PasswordPolicy, Tokens, check_new_password, dummy_hash, hash_password, verify_password,
-};
+use crate::app::auth::{Tokens, check_new_password, dummy_hash, hash_password, verify_password};
 use crate::app::mail::MailKind;
 use crate::app::secrets::{random_token, same, token_hash};
 use crate::app::{AppError, Deps};
@@ -26,7 +24,6 @@ pub struct SessionConfig {
     /// The first delay; each further failure doubles it, up to `max_delay`.
     pub base_delay: SignedDuration,
     pub max_delay: SignedDuration,
-    pub password_policy: PasswordPolicy,
 }
 
 impl Default for SessionConfig {
@@ -38,7 +35,6 @@ impl Default for SessionConfig {
             window: SignedDuration::from_hours(1),
             base_delay: SignedDuration::from_secs(30),
             max_delay: SignedDuration::from_mins(15),
-            password_policy: PasswordPolicy::default(),
         }
     }
 }
@@ -61,11 +57,7 @@ pub struct Issued {
 }
 
 fn actor_of(user: &UserRecord) -> Actor {
-    Actor {
-        user_id: user.id.clone(),
-        role: user.role,
-        company_id: user.company_id.clone(),
-    }
+    Actor::new(user.id.clone(), user.role, user.company_id.clone())
 }
 
 /// Until when failures under one key delay logins, if they do.
@@ -255,9 +247,12 @@ pub async fn logout(deps: &Deps, session_id: &str) -> Result<(), AppError> {
 
 /// Changes the actor's password after checking the current one, and ends every other
 /// session of the user.
+///
+/// The password policy is the portal configuration's (`deps.config`); `_auth` is unused
+/// since and stays only so the handlers need no change.
 pub async fn change_password(
     deps: &Deps,
-    auth: &Auth,
+    _auth: &Auth,
     actor: &Actor,
     session_id: &str,
     current: &str,
@@ -278,7 +273,7 @@ pub async fn change_password(
             crate::app::error::Problem::Mismatch,
         ));
     }
-    check_new_password(new, &user.email, &auth.config.password_policy)?;
+    check_new_password(new, &user.email, &deps.config.password_policy)?;
     set_password(deps, user, new).await?;
     deps.store
         .revoke_user_sessions(&actor.user_id, Some(session_id))
@@ -341,9 +336,11 @@ pub async fn forgot_password(deps: &Deps, email: &str) -> Result<(), AppError> {
 
 /// Sets a new password with a reset (or invitation) link, once, and ends every session
 /// of the user.
+///
+/// The password policy is the portal configuration's, as for `change_password`.
 pub async fn reset_password(
     deps: &Deps,
-    auth: &Auth,
+    _auth: &Auth,
     token: &str,
     password: &str,
 ) -> Result<(), AppError> {
@@ -351,7 +348,7 @@ pub async fn reset_password(
         deps,
         token,
         password,
-        &auth.config.password_policy,
+        &deps.config.password_policy,
     )
     .await?;
     deps.store.revoke_user_sessions(&user.id, None).await?;

@@ -10,7 +10,7 @@ use crate::app::error::{FieldError, Problem};
 use crate::app::mail::{Envelope, MailKind, state_label};
 use crate::app::{AppError, Deps, form, uploads};
 use crate::domain::Email;
-use crate::domain::access::{Actor, TicketAccess, Verb, may, may_see_article};
+use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Event, State};
 use crate::ports::store::UserRecord;
@@ -74,6 +74,8 @@ fn access(t: &TicketRecord) -> TicketAccess<'_> {
     TicketAccess {
         requester_id: &t.requester_id,
         company_id: &t.company_id,
+        // Tickets are not filed under projects yet.
+        project_id: None,
     }
 }
 
@@ -333,7 +335,7 @@ pub async fn visible_ticket(
         .get_ticket(number)
         .await?
         .ok_or(AppError::NotFound)?;
-    if may(actor, Verb::View, &access(&t)) {
+    if may_ticket(actor, Verb::View, &access(&t)) {
         Ok(t)
     } else {
         Err(AppError::NotFound)
@@ -376,7 +378,7 @@ pub async fn reply(
         } else {
             Verb::Reply
         };
-        if !may(actor, verb, &access(&current)) {
+        if !may_ticket(actor, verb, &access(&current)) {
             return Err(AppError::Forbidden);
         }
         let event = match (actor.is_staff(), input.internal, input.next_state) {
@@ -516,7 +518,7 @@ pub async fn change_state(
         let current = visible_ticket(deps, actor, number).await?;
         let event = if actor.is_staff() {
             Event::StaffSetState(to)
-        } else if to == State::Closed && may(actor, Verb::Close, &access(&current)) {
+        } else if to == State::Closed && may_ticket(actor, Verb::Close, &access(&current)) {
             Event::CustomerClose
         } else {
             return Err(AppError::Forbidden);
@@ -747,7 +749,7 @@ pub async fn manage(
     };
     for attempt in 0..MAX_ATTEMPTS {
         let current = visible_ticket(deps, actor, number).await?;
-        if !may(actor, Verb::Manage, &access(&current)) {
+        if !may_ticket(actor, Verb::Manage, &access(&current)) {
             return Err(AppError::Forbidden);
         }
         let now = deps.clock.now();

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::domain::problem::Problem;
+
 /// A company's id: short, stable, typed by staff (`acme`, `tohoku-denki`), used in
 /// CSV files and URLs. Lower-case ASCII letters, digits, `-` and `_`, starting with a
 /// letter or digit, at most 64 characters.
@@ -42,6 +44,43 @@ impl CompanyId {
 impl fmt::Display for CompanyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The user ID a person logs in with (seed 002's ユーザーID): at least 3 characters, at
+/// most 254, without spaces or control characters. An e-mail address is recommended
+/// (it is what the portal suggests), but any such name will do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LoginId(String);
+
+impl LoginId {
+    pub const MIN_CHARS: usize = 3;
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(s: &str) -> Result<LoginId, Problem> {
+        let s = s.trim();
+        let n = s.chars().count();
+        if n == 0 {
+            return Err(Problem::Required);
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Problem::InvalidCharacters);
+        }
+        if n < Self::MIN_CHARS {
+            return Err(Problem::TooShort {
+                min: Self::MIN_CHARS,
+            });
+        }
+        if n > Self::MAX_CHARS {
+            return Err(Problem::TooLong {
+                max: Self::MAX_CHARS,
+            });
+        }
+        Ok(LoginId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -96,6 +135,24 @@ mod tests {
         ] {
             assert!(CompanyId::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn user_ids_have_three_characters_and_no_spaces() {
+        assert_eq!(LoginId::parse(" abc ").unwrap().as_str(), "abc");
+        assert_eq!(
+            LoginId::parse("taro@acme.example.jp").unwrap().as_str(),
+            "taro@acme.example.jp"
+        );
+        assert!(LoginId::parse("山田太").is_ok());
+        assert_eq!(LoginId::parse("ab"), Err(Problem::TooShort { min: 3 }));
+        assert_eq!(LoginId::parse("  "), Err(Problem::Required));
+        assert_eq!(LoginId::parse("a b c"), Err(Problem::InvalidCharacters));
+        assert_eq!(LoginId::parse("ab\nc"), Err(Problem::InvalidCharacters));
+        assert_eq!(
+            LoginId::parse(&"x".repeat(255)),
+            Err(Problem::TooLong { max: 254 })
+        );
     }
 
     #[test]

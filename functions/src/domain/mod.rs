@@ -1,11 +1,16 @@
 //! Pure types and rules of the portal: tickets, their states and timers, who may see and
-//! do what, and how attachments are named and typed. No I/O, no async, no storage types.
+//! do what, how attachments are named and typed, what a password and a self-registration
+//! must be. No I/O, no async, no storage types.
 
 pub mod access;
 pub mod account;
 pub mod attachment;
 pub mod contract;
 pub mod email;
+pub mod password;
+pub mod problem;
+pub mod public_suffix;
+pub mod registration;
 pub mod ticket;
 
 pub use email::Email;

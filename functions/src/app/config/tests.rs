@@ -28,7 +28,17 @@ fn the_committed_portal_yaml_is_valid_and_describes_the_demo_vendor() {
     assert_eq!(c.support_address.as_str(), "support@netlink.example.jp");
     assert_eq!(c.limits.max_attachment_bytes, 104_857_600);
     assert_eq!(c.limits.max_attachments, 10);
-    assert_eq!(c.password_policy.min_chars, 12);
+    // The demo vendor asks for pass phrases (ASVS V2.1.1, V2.1.9), not the default.
+    assert_eq!(
+        c.password_policy,
+        PasswordPolicy {
+            min_len: 12,
+            require_upper: false,
+            require_lower: false,
+            require_digit: false,
+            refuse_common: true,
+        }
+    );
     assert!(c.smtp.is_none());
     let form = &c.form;
     assert!(form.product_required);
@@ -80,7 +90,7 @@ fn a_minimal_file_gets_every_default() {
     assert_eq!(c.numbers, NumberFormat::default());
     assert_eq!(c.timers, TimerConfig::default());
     assert_eq!(c.limits, Limits::default());
-    assert_eq!(c.password_policy.min_chars, 12);
+    assert_eq!(c.password_policy, PasswordPolicy::default());
     let keys: Vec<&str> = c.form.priorities.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["low", "normal", "high", "urgent"]);
     assert_eq!(c.priority_label("urgent", "ja"), "緊急");
@@ -132,6 +142,32 @@ ticket_form:
             "content/portal.yaml:17: colour: is not a known key here (known keys: name, base_url, time_zone, ticket_numbers, timers, mail, passwords, limits, ticket_form)",
             "content/portal.yaml:19: ticket_form.product_required: is true but there are no products",
             "content/portal.yaml:21: ticket_form.priorities[0].key: 'asap' is not a priority madoguchi knows (low, normal, high, urgent)",
+        ]
+    );
+}
+
+#[test]
+fn the_password_policy_takes_each_clause_or_its_default() {
+    let c = parse(&format!(
+        "{MINIMAL}passwords:\n  min_length: 6\n  require_digit: false\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.password_policy,
+        PasswordPolicy {
+            min_len: 6,
+            require_digit: false,
+            ..PasswordPolicy::default()
+        }
+    );
+    assert_eq!(
+        errors(&format!(
+            "{MINIMAL}passwords:\n  min_length: 200\n  require_upper: yes\n  expires: 90d\n"
+        )),
+        [
+            "content/portal.yaml:7: passwords.min_length: 200 is not between 6 and 128",
+            "content/portal.yaml:8: passwords.require_upper: expected true or false, found 'yes'",
+            "content/portal.yaml:9: passwords.expires: is not a known key here (known keys: min_length, require_upper, require_lower, require_digit, refuse_common)",
         ]
     );
 }
