@@ -257,7 +257,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_item(Some(item))
             .set_condition_expression(cond.text())
-            .set_expression_attribute_names(names(&[&cond.text]))
+            .set_expression_attribute_names(names(&[cond.text.as_str()]))
             .set_expression_attribute_values(cond.values())
             .send()
             .await;
@@ -308,7 +308,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key))
             .set_condition_expression(cond.text())
-            .set_expression_attribute_names(names(&[&cond.text]))
+            .set_expression_attribute_names(names(&[cond.text.as_str()]))
             .set_expression_attribute_values(cond.values())
             .send()
             .await;
@@ -615,7 +615,7 @@ impl Write {
                         .table_name(table)
                         .set_item(Some(item))
                         .set_condition_expression(cond.text())
-                        .set_expression_attribute_names(names(&[&cond.text]))
+                        .set_expression_attribute_names(names(&[cond.text.as_str()]))
                         .set_expression_attribute_values(cond.values())
                         .set_return_values_on_condition_check_failure(
                             old.then_some(ReturnValuesOnConditionCheckFailure::AllOld),
@@ -634,7 +634,7 @@ impl Write {
                     .table_name(table)
                     .set_key(Some(key))
                     .set_expression_attribute_names(names(&[
-                        &update,
+                        update.as_str(),
                         cond.as_deref().unwrap_or_default(),
                     ]))
                     .update_expression(update)
@@ -650,7 +650,7 @@ impl Write {
                         .table_name(table)
                         .set_key(Some(key))
                         .set_condition_expression(cond.text())
-                        .set_expression_attribute_names(names(&[&cond.text]))
+                        .set_expression_attribute_names(names(&[cond.text.as_str()]))
                         .set_expression_attribute_values(cond.values())
                         .build()
                         .map_err(StoreError::unexpected)?,
@@ -661,7 +661,7 @@ impl Write {
                     .table_name(table)
                     .set_key(Some(key))
                     .condition_expression(cond.text.clone())
-                    .set_expression_attribute_names(names(&[&cond.text]))
+                    .set_expression_attribute_names(names(&[cond.text.as_str()]))
                     .set_expression_attribute_values(cond.values())
                     .build()
                     .map_err(StoreError::unexpected)?,

@@ -335,7 +335,9 @@ fn failed_at(reasons: &[Reason], i: usize) -> bool {
 }
 
 fn failed_in(reasons: &[Reason], range: std::ops::Range<usize>) -> bool {
-    range.into_iter().any(|i| failed_at(reasons, i))
+    reasons
+        .get(range)
+        .is_some_and(|r| r.iter().any(Reason::failed))
 }
 
 #[async_trait]
