@@ -21,7 +21,11 @@ fn contract_item(c: &ContractRecord) -> Item {
         .set("maintenance_emails", strings(&c.maintenance_emails))
         .set("created_at", time(c.created_at))
         .set("version", n(c.version))
-        .index("GSI1", format!("CONTRACTS-OF#{}", c.company_id), c.number.as_str())
+        .index(
+            "GSI1",
+            format!("CONTRACTS-OF#{}", c.company_id),
+            c.number.as_str(),
+        )
         .index("GSI2", "CONTRACTS", c.number.as_str())
         .build()
 }
@@ -60,7 +64,10 @@ impl ContractStore for DynamoStore {
         {
             Ok(())
         } else {
-            Err(StoreError::Duplicate(format!("contract {}", contract.number)))
+            Err(StoreError::Duplicate(format!(
+                "contract {}",
+                contract.number
+            )))
         }
     }
 

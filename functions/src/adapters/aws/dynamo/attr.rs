@@ -63,7 +63,10 @@ pub(super) struct ItemBuilder(Item);
 
 impl ItemBuilder {
     pub(super) fn keyed(pk: impl Into<String>, sk: impl Into<String>) -> ItemBuilder {
-        ItemBuilder(Item::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))]))
+        ItemBuilder(Item::from([
+            ("PK".to_owned(), s(pk)),
+            ("SK".to_owned(), s(sk)),
+        ]))
     }
 
     pub(super) fn set(mut self, name: &str, v: AttributeValue) -> ItemBuilder {
@@ -168,7 +171,8 @@ impl<'a> Read<'a> {
     }
 
     pub(super) fn time(&self, name: &str) -> Result<Timestamp, StoreError> {
-        self.opt_time(name)?.ok_or_else(|| self.bad(name, "missing"))
+        self.opt_time(name)?
+            .ok_or_else(|| self.bad(name, "missing"))
     }
 
     pub(super) fn boolean(&self, name: &str) -> Result<bool, StoreError> {

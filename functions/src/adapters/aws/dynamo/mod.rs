@@ -65,8 +65,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TableStatus, TimeToLiveSpecification, TransactWriteItem, Update,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TableStatus, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 
 pub use round_trips::RoundTrips;
@@ -263,7 +263,10 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(self.failed("PutItem")(e)),
@@ -292,7 +295,10 @@ impl DynamoStore {
             .await;
         match result {
             Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
                 Ok(None)
             }
             Err(e) => Err(self.failed("UpdateItem")(e)),
@@ -314,7 +320,10 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(self.failed("DeleteItem")(e)),
@@ -322,7 +331,11 @@ impl DynamoStore {
     }
 
     /// One page of a Query on the table (`index` `None`) or a GSI.
-    async fn query_page(&self, q: &Query, start: Option<Item>) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+    async fn query_page(
+        &self,
+        q: &Query,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
         let (pk, sk) = match q.index {
             Some(gsi) => (format!("{gsi}PK"), format!("{gsi}SK")),
             None => ("PK".to_owned(), "SK".to_owned()),
@@ -403,7 +416,8 @@ impl DynamoStore {
                 Ok(_) => return Ok(Ok(())),
                 Err(e) => e,
             };
-            let Some(TransactWriteItemsError::TransactionCanceledException(c)) = e.as_service_error()
+            let Some(TransactWriteItemsError::TransactionCanceledException(c)) =
+                e.as_service_error()
             else {
                 return Err(self.failed("TransactWriteItems")(e));
             };
@@ -677,7 +691,11 @@ mod tests {
 
     #[test]
     fn attribute_names_are_found_in_expressions() {
-        let found = names(&["#version = :v AND attribute_not_exists(#PK)", "SET #ttl = :t"]).unwrap();
+        let found = names(&[
+            "#version = :v AND attribute_not_exists(#PK)",
+            "SET #ttl = :t",
+        ])
+        .unwrap();
         assert_eq!(found.len(), 3);
         assert_eq!(found["#version"], "version");
         assert_eq!(found["#PK"], "PK");

@@ -69,7 +69,10 @@ const THROTTLE_ATTEMPTS: usize = 8;
 impl SessionStore for DynamoStore {
     async fn create_session(&self, session: SessionRecord) -> Result<(), StoreError> {
         if self
-            .put(session_item(&session), Some(expr("attribute_not_exists(#PK)")))
+            .put(
+                session_item(&session),
+                Some(expr("attribute_not_exists(#PK)")),
+            )
             .await?
         {
             Ok(())
@@ -140,20 +143,17 @@ impl SessionStore for DynamoStore {
             .iter()
             .map(|item| Read::new("session", item).s("id"))
             .collect::<Result<Vec<_>, _>>()?;
-        let revokes = ids
-            .iter()
-            .filter(|id| Some(id.as_str()) != keep)
-            .map(|id| {
-                self.update(
-                    session_key(id),
-                    REVOKE,
-                    Some("#revoked = :false"),
-                    Item::from([
-                        (":true".into(), boolean(true)),
-                        (":false".into(), boolean(false)),
-                    ]),
-                )
-            });
+        let revokes = ids.iter().filter(|id| Some(id.as_str()) != keep).map(|id| {
+            self.update(
+                session_key(id),
+                REVOKE,
+                Some("#revoked = :false"),
+                Item::from([
+                    (":true".into(), boolean(true)),
+                    (":false".into(), boolean(false)),
+                ]),
+            )
+        });
         let mut revoked = 0;
         for result in futures_util::future::join_all(revokes).await {
             if result?.is_some() {

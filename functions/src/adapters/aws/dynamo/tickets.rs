@@ -77,7 +77,10 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
         .opt("closed_at", t.closed_at.map(time))
         .opt("timer_kind", t.timer.map(|x| s(x.kind.as_str())))
         .opt("timer_due", t.timer.map(|x| time(x.due)))
-        .opt("timer_remind_at", t.timer.and_then(|x| x.remind_at).map(time))
+        .opt(
+            "timer_remind_at",
+            t.timer.and_then(|x| x.remind_at).map(time),
+        )
         .opt("linked_to", opt(&t.linked_to))
         .set("preview", s(&t.preview))
         .set("article_count", n(t.article_count))
@@ -93,9 +96,17 @@ fn ticket_items(t: &TicketRecord) -> (Item, Item, Option<Item>) {
     let index = |b: ItemBuilder, filter: ListFilter| {
         b.index("GSI1", list_partition(&requester, filter).1, order.as_str())
             .index("GSI2", list_partition(&company, filter).1, order.as_str())
-            .index("GSI3", list_partition(&Scope::All, filter).1, order.as_str())
+            .index(
+                "GSI3",
+                list_partition(&Scope::All, filter).1,
+                order.as_str(),
+            )
     };
-    let meta = index(with_ticket(ItemBuilder::keyed(&pk, META), t), ListFilter::All).build();
+    let meta = index(
+        with_ticket(ItemBuilder::keyed(&pk, META), t),
+        ListFilter::All,
+    )
+    .build();
     let bucket = index(
         with_ticket(ItemBuilder::keyed(&pk, BUCKET), t),
         filter_of(t.state.is_open()),
@@ -436,9 +447,12 @@ impl TicketStore for DynamoStore {
         if t.version != update.expected_version + 1 {
             return Err(StoreError::Conflict("ticket"));
         }
-        let Some(author) = update.article.as_ref().map(|a| a.author_id.as_str()).or(
-            update.claimed_uploads.is_empty().then_some(""),
-        ) else {
+        let Some(author) = update
+            .article
+            .as_ref()
+            .map(|a| a.author_id.as_str())
+            .or(update.claimed_uploads.is_empty().then_some(""))
+        else {
             // Uploads become an article's attachments; without an article none can be taken.
             return Err(StoreError::Conflict("upload"));
         };

@@ -58,7 +58,10 @@ pub(super) fn claim(id: &str, owner_id: &str) -> Write {
 impl UploadStore for DynamoStore {
     async fn create_upload(&self, upload: UploadRecord) -> Result<(), StoreError> {
         if self
-            .put(upload_item(&upload), Some(expr("attribute_not_exists(#PK)")))
+            .put(
+                upload_item(&upload),
+                Some(expr("attribute_not_exists(#PK)")),
+            )
             .await?
         {
             Ok(())

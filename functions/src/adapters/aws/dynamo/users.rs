@@ -223,7 +223,10 @@ impl UserStore for DynamoStore {
 
     async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError> {
         if self
-            .put(company_item(&company), Some(expr("attribute_not_exists(#PK)")))
+            .put(
+                company_item(&company),
+                Some(expr("attribute_not_exists(#PK)")),
+            )
             .await?
         {
             Ok(())
