@@ -138,6 +138,17 @@ impl DynamoStore {
     /// GSI1–3 with projection ALL, TTL on `ttl`, a NEW_AND_OLD_IMAGES stream, on-demand
     /// billing. Waits until the table is active.
     pub async fn create_table(&self) -> Result<(), StoreError> {
+        self.create_table_with(true).await
+    }
+
+    /// The same table without its stream, for emulators that are slow with one (moto
+    /// keeps every stream record and copies them all on every transaction). The
+    /// deployed table always has the stream: the outbox Lambda reads it.
+    pub async fn create_table_without_stream(&self) -> Result<(), StoreError> {
+        self.create_table_with(false).await
+    }
+
+    async fn create_table_with(&self, stream: bool) -> Result<(), StoreError> {
         let attribute = |name: &str| {
             AttributeDefinition::builder()
                 .attribute_name(name)
@@ -180,13 +191,17 @@ impl DynamoStore {
             .key_schema(key("PK", KeyType::Hash)?)
             .key_schema(key("SK", KeyType::Range)?)
             .set_global_secondary_indexes(Some(indexes))
-            .stream_specification(
-                StreamSpecification::builder()
-                    .stream_enabled(true)
-                    .stream_view_type(StreamViewType::NewAndOldImages)
-                    .build()
-                    .map_err(StoreError::unexpected)?,
-            )
+            .set_stream_specification(if stream {
+                Some(
+                    StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::NewAndOldImages)
+                        .build()
+                        .map_err(StoreError::unexpected)?,
+                )
+            } else {
+                None
+            })
             .send()
             .await
             .map_err(self.failed("CreateTable"))?;
