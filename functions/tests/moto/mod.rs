@@ -44,7 +44,24 @@ fn start() -> Moto {
     let watchdog = r#"
 import socket, subprocess, sys, time, urllib.request
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-p = subprocess.Popen([sys.argv[1], "-H", "127.0.0.1", "-p", str(port)],
+# moto_server answers requests on many threads but its DynamoDB is not safe for that:
+# a transaction checks its conditions, writes, and on a failure puts back a copy of the
+# whole table taken before, so concurrent transactions race and a failed one can undo
+# another's write. DynamoDB's transactions are serializable; one request at a time is
+# the faithful emulation (and keeps those table copies from piling up in memory).
+serial = """
+import sys, threading
+from moto.moto_server import werkzeug_app
+lock = threading.Lock()
+call = werkzeug_app.DomainDispatcherApplication.__call__
+def serialized(self, environ, start_response):
+    with lock:
+        return call(self, environ, start_response)
+werkzeug_app.DomainDispatcherApplication.__call__ = serialized
+from moto.server import main
+main(sys.argv[1:])
+"""
+p = subprocess.Popen([sys.executable, "-c", serial, "-H", "127.0.0.1", "-p", str(port)],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 for _ in range(300):
     try:
@@ -63,7 +80,6 @@ except Exception: p.kill()
 "#;
     let mut child = Command::new(&python)
         .args(["-c", watchdog])
-        .arg(&server)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
