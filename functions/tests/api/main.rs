@@ -1241,10 +1241,18 @@ async fn every_response_carries_its_own_request_id() {
     let c = app.client();
     let mut ids = std::collections::HashSet::new();
     for path in ["/api/v1/me", "/api/v1/me", "/", "/api/v1/openapi.json"] {
-        let res = c.http.get(format!("{}{path}", c.base)).send().await.unwrap();
+        let res = c
+            .http
+            .get(format!("{}{path}", c.base))
+            .send()
+            .await
+            .unwrap();
         let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
         let (prefix, n) = id.split_once('-').unwrap();
-        assert!(prefix.len() == 8 && u64::from_str_radix(n, 16).is_ok(), "{id}");
+        assert!(
+            prefix.len() == 8 && u64::from_str_radix(n, 16).is_ok(),
+            "{id}"
+        );
         assert!(ids.insert(id), "ids are unique");
     }
 }

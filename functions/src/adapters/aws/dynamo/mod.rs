@@ -22,7 +22,7 @@
 //! | article | `TICKET#<no>` | `ART#<seq, 10 digits>` | | | | `articles` (Query, `begins_with(SK, "ART#")`); attachments are a list of maps inside |
 //! | history record | `TICKET#<no>` | `HIST#<at>#<index, 3 digits>#<random>` | | | | `history` (Query, `begins_with(SK, "HIST#")`) |
 //! | idempotency key | `IDEM#<key>` | `IDEM` | | | | `create_ticket`, `ticket_by_idempotency_key` |
-//! | ticket counts | `COUNT#ALL`, `COUNT#REQ#<requester>`, `COUNT#CO#<company>` | `COUNT` | | | | `count_tickets` (GetItem); `open`/`closed` kept by ADD in every ticket transaction |
+//! | ticket counts | `COUNT#ALL`, `COUNT#REQ#<requester>`, `COUNT#CO#<company>` | `COUNT` | | | | `count_tickets` (GetItem); `open`/`closed` and the scope's generation `gen` kept by ADD in every ticket transaction |
 //! | outbox mail | `MAIL#<id>` (also `mail_id`) | `MAIL` | | | `MAILDUE` / `<next attempt>#<id>` while unsent and scheduled | `due_mails`, `get_mail`, `mark_sent` (sets `sent_at`), `mark_failed`; the outbox Lambda reads INSERTs of `MAIL#` items from the stream |
 //! | user | `USER#<id>` | `USER` | `USERS-OF#<company>` / `<name>#<id>` (customers) | `USERS` / `<name>#<id>` | | `get_user`, `list_users`, `update_user` (`version`) |
 //! | e-mail guard | `EMAIL#<lower-case e-mail>` | `EMAIL` | | | | unique login IDs; `user_by_email` (then the user) |

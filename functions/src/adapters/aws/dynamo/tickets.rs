@@ -297,7 +297,8 @@ impl Counted {
 }
 
 /// The counter updates (ADD) that move a ticket from `old` to `new` (either `None`
-/// for a ticket that is not or no longer there); none when nothing counted changed.
+/// for a ticket that is not or no longer there), and raise the generation of every
+/// scope the ticket is or was in: any write to a ticket changes its lists.
 fn counter_writes(old: Option<&Counted>, new: Option<&Counted>) -> Vec<Write> {
     let mut deltas: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for (c, sign) in [(old, -1), (new, 1)] {
@@ -313,12 +314,15 @@ fn counter_writes(old: Option<&Counted>, new: Option<&Counted>) -> Vec<Write> {
     }
     deltas
         .into_iter()
-        .filter(|(_, d)| *d != (0, 0))
         .map(|(k, (open, closed))| Write::Update {
             key: key(k, "COUNT"),
-            update: "ADD #open :open, #closed :closed".into(),
+            update: "ADD #open :open, #closed :closed, #gen :one".into(),
             cond: None,
-            values: Item::from([(":open".into(), n(open)), (":closed".into(), n(closed))]),
+            values: Item::from([
+                (":open".into(), n(open)),
+                (":closed".into(), n(closed)),
+                (":one".into(), n(1)),
+            ]),
         })
         .collect()
 }
@@ -588,6 +592,7 @@ impl TicketStore for DynamoStore {
         Ok(Counts {
             open: r.opt_n::<i64>("open")?.unwrap_or(0).max(0) as u64,
             closed: r.opt_n::<i64>("closed")?.unwrap_or(0).max(0) as u64,
+            generation: r.opt_n::<u64>("gen")?.unwrap_or(0),
         })
     }
 
