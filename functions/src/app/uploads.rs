@@ -3,6 +3,10 @@
 //! becomes an attachment when a ticket or reply names its id (claimed in the same
 //! store transaction), can be discarded before that, and is swept after a day if
 //! nobody names it. Downloads check who may see the ticket and the article.
+//!
+//! Where the Blobs store can be reached by browsers (S3), a file can also go there
+//! directly (`presign`, then `complete` once it arrived), and a download is a
+//! short-lived link to it (`download`) after the same check.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
