@@ -331,3 +331,182 @@ async fn a_presigned_get_downloads_under_the_original_name_for_five_minutes() {
     );
     assert_eq!(res.text().await.unwrap(), "ログ本文");
 }
+
+/// A request to the router with the session's cookies and CSRF token.
+fn request(
+    method: &str,
+    path: &str,
+    cookies: &[(String, String)],
+    body: Option<serde_json::Value>,
+) -> axum::http::Request<axum::body::Body> {
+    let mut b = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    if !cookies.is_empty() {
+        let jar: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        b = b.header("cookie", jar.join("; "));
+    }
+    if let Some((_, csrf)) = cookies.iter().find(|(k, _)| k == "mg_csrf") {
+        b = b.header("x-csrf-token", csrf);
+    }
+    b.body(match body {
+        Some(json) => axum::body::Body::from(json.to_string()),
+        None => axum::body::Body::empty(),
+    })
+    .unwrap()
+}
+
+async fn call(
+    router: &axum::Router,
+    req: axum::http::Request<axum::body::Body>,
+) -> (u16, axum::http::HeaderMap, serde_json::Value) {
+    use tower::ServiceExt;
+    let res = router.clone().oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (parts.status.as_u16(), parts.headers, json)
+}
+
+#[tokio::test]
+async fn the_api_offers_direct_uploads_and_redirects_downloads_to_a_presigned_get() {
+    use madoguchi::ports::store::{CompanyRecord, UserRecord};
+    use serde_json::json;
+    let w = world().await;
+    let t0 = w.deps.clock.now();
+    w.deps
+        .store
+        .create_company(CompanyRecord {
+            id: "acme".into(),
+            name: "アクメ株式会社".into(),
+            created_at: t0,
+        })
+        .await
+        .unwrap();
+    let password = "窓口テスト用の長いパスワード";
+    w.deps
+        .store
+        .create_user(UserRecord {
+            id: "taro".into(),
+            email: "taro@acme.example.jp".into(),
+            name: "山田 太郎".into(),
+            role: Role::Customer,
+            company_id: Some("acme".into()),
+            lang: "ja".into(),
+            time_zone: "Asia/Tokyo".into(),
+            page_size: 25,
+            refresh_secs: 0,
+            password_hash: Some(madoguchi::app::auth::hash_password(password).unwrap()),
+            disabled: false,
+            created_at: t0,
+            version: 1,
+        })
+        .await
+        .unwrap();
+    let keys =
+        madoguchi::app::auth::parse_signing_keys("k1:0123456789abcdef0123456789abcdef").unwrap();
+    let router = madoguchi::http::api_app(
+        madoguchi::http::ApiState::new(w.deps.clone(), keys, "https://support.example.jp"),
+        madoguchi::http::MemberPages::None,
+    );
+    let (status, headers, _) = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/auth/login",
+            &[],
+            Some(json!({ "email": "taro@acme.example.jp", "password": password })),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let cookies: Vec<(String, String)> = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| {
+            let pair = v.to_str().ok()?.split(';').next()?;
+            let (k, v) = pair.split_once('=')?;
+            Some((k.to_owned(), v.to_owned()))
+        })
+        .collect();
+
+    let bytes = b"2026-11-23 01:00:00 ERROR 535 5.7.8".to_vec();
+    let (status, _, offer) = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/uploads/presign",
+            &cookies,
+            Some(json!({ "name": "mail.log", "size": bytes.len() })),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{offer}");
+    assert_eq!(offer["method"], "PUT");
+    assert_eq!(offer["expires_in_secs"], 600);
+    let direct = madoguchi::ports::blobs::DirectUpload {
+        method: offer["method"].as_str().unwrap().to_owned(),
+        url: offer["url"].as_str().unwrap().to_owned(),
+        headers: offer["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect(),
+    };
+    assert_eq!(send(&direct, bytes.clone()).await, 200);
+    let id = offer["id"].as_str().unwrap();
+    let (status, _, upload) = call(
+        &router,
+        request(
+            "POST",
+            &format!("/api/v1/uploads/{id}/complete"),
+            &cookies,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{upload}");
+    assert_eq!(upload["name"], "mail.log");
+    assert_eq!(upload["size"], bytes.len());
+
+    let ticket = madoguchi::app::tickets::open_ticket(
+        &w.deps,
+        &customer("taro"),
+        madoguchi::app::tickets::OpenTicket {
+            subject: "ログ".into(),
+            body: "メールが送信できません。".into(),
+            product: Some("mail-gateway".into()),
+            ticket_type: Some("trouble".into()),
+            fields: std::collections::BTreeMap::from([
+                ("contract_number".to_owned(), "NL-2026-012345".to_owned()),
+                ("serial_number".to_owned(), "unknown".to_owned()),
+            ]),
+            attachments: vec![id.to_owned()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (status, headers, _) = call(
+        &router,
+        request(
+            "GET",
+            &format!("/api/v1/tickets/{}/attachments/{id}", ticket.number),
+            &cookies,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let location = headers["location"].to_str().unwrap();
+    assert!(location.starts_with(&moto::moto().endpoint), "{location}");
+    let q = query(location);
+    assert_eq!(
+        q["response-content-disposition"],
+        "attachment; filename=\"mail.log\"; filename*=UTF-8''mail.log"
+    );
+    let res = reqwest::get(location).await.unwrap();
+    assert_eq!(res.bytes().await.unwrap().to_vec(), bytes);
+}
