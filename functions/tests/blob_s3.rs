@@ -181,11 +181,17 @@ async fn a_presigned_put_then_complete_registers_the_upload_with_its_sniffed_typ
     // (infra/template.yaml).
     for (name, _) in &offer.request.headers {
         assert!(
-            ["x-amz-meta-owner", "x-amz-meta-name", "x-amz-meta-size"].contains(&name.as_str()),
+            [
+                "x-amz-meta-owner",
+                "x-amz-meta-name",
+                "x-amz-meta-size",
+                "x-amz-tagging"
+            ]
+            .contains(&name.as_str()),
             "{name} is not allowed by the bucket's CORS rule"
         );
     }
-    assert_eq!(offer.request.headers.len(), 3);
+    assert_eq!(offer.request.headers.len(), 4);
     assert!(
         offer
             .request
@@ -195,8 +201,15 @@ async fn a_presigned_put_then_complete_registers_the_upload_with_its_sniffed_typ
         offer.request.url
     );
     assert_eq!(send(&offer.request, pdf.clone()).await, 200);
+    let object = format!("attachments/direct/taro/{}", offer.id);
+    assert_eq!(
+        tags(&w, &object).await,
+        [("madoguchi-pending".to_owned(), "1".to_owned())],
+        "abandoned until completed"
+    );
 
     let upload = uploads::complete(&w.deps, &taro, &offer.id).await.unwrap();
+    assert!(tags(&w, &object).await.is_empty(), "kept once completed");
     assert_eq!(upload.name, "見積書.pdf");
     assert_eq!(upload.size, pdf.len() as u64);
     assert_eq!(upload.content_type, "application/pdf");
@@ -210,6 +223,19 @@ async fn a_presigned_put_then_complete_registers_the_upload_with_its_sniffed_typ
         uploads::complete(&w.deps, &taro, &offer.id).await.unwrap(),
         upload
     );
+}
+
+async fn tags(w: &World, key: &str) -> Vec<(String, String)> {
+    w.s3.get_object_tagging()
+        .bucket(&w.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap()
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
 }
 
 #[tokio::test]

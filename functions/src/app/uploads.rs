@@ -373,6 +373,7 @@ pub async fn complete(deps: &Deps, actor: &Actor, id: &str) -> Result<UploadReco
         });
     }
     check_pending(deps, actor).await?;
+    deps.blobs.accept_upload(&key).await.map_err(blob_error)?;
     let name = attachment::file_name(&promise.name);
     let upload = UploadRecord {
         id: id.to_owned(),

@@ -144,6 +144,13 @@ pub trait Blobs: Send + Sync {
         Ok(None)
     }
 
+    /// Keeps a direct upload that `inspect_upload` found good: until then storage
+    /// treats it as abandoned and removes it after a while (S3: a lifecycle rule on a
+    /// tag the presigned PUT sets), so offers never completed leave nothing behind.
+    async fn accept_upload(&self, _key: &BlobKey) -> Result<(), BlobError> {
+        Ok(())
+    }
+
     /// A URL that downloads the blob as an attachment named `file_name` with
     /// `content_type`, valid for `ttl`; `None` where the API must serve the bytes.
     async fn presign_download(

@@ -35,6 +35,10 @@ const META_OWNER: &str = "owner";
 const META_NAME: &str = "name";
 const META_SIZE: &str = "size";
 
+/// The tag of a direct upload not yet completed: the bucket's lifecycle rule
+/// (infra/template.yaml) removes objects that still carry it after two days.
+pub const PENDING_TAG: &str = "madoguchi-pending=1";
+
 #[derive(Debug, Clone)]
 pub struct S3Blobs {
     client: Client,
@@ -331,6 +335,7 @@ impl Blobs for S3Blobs {
             .metadata(META_OWNER, &promise.owner_id)
             .metadata(META_NAME, encode_meta(&promise.name))
             .metadata(META_SIZE, promise.size.to_string())
+            .tagging(PENDING_TAG)
             .presigned(Self::presigning(ttl)?)
             .await
             .map_err(|e| unexpected("presigning PutObject", &key, e))?;
@@ -410,6 +415,18 @@ impl Blobs for S3Blobs {
             promise,
             head: first,
         }))
+    }
+
+    async fn accept_upload(&self, key: &BlobKey) -> Result<(), BlobError> {
+        let key = self.object_key(key);
+        self.client
+            .delete_object_tagging()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| unexpected("DeleteObjectTagging", &key, e))?;
+        Ok(())
     }
 
     async fn presign_download(
