@@ -1,0 +1,610 @@
+//! The Store conformance suite on the DynamoDB store (on moto), and what is particular
+//! to DynamoDB: the item layout the other AWS pieces rely on, the signed list cursor,
+//! and the round trips each use case costs.
+#![cfg(feature = "aws")]
+
+#[allow(dead_code)]
+mod conformance;
+mod moto;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use madoguchi::adapters::aws::dynamo::{DynamoStore, RoundTrips};
+use madoguchi::adapters::embedded::BlobDir;
+use madoguchi::app::mail::MailComposer;
+use madoguchi::app::tickets::{self, ListOf, ListRequest, OpenTicket, Reply};
+use madoguchi::app::{Deps, PortalConfig};
+use madoguchi::domain::access::{Actor, Role};
+use madoguchi::domain::ticket::State;
+use madoguchi::ports::FixedClock;
+use madoguchi::ports::store::*;
+
+use conformance::t;
+
+/// A store on a new table of the shared emulator, its client, and its round trips.
+async fn table() -> (DynamoStore, aws_sdk_dynamodb::Client, RoundTrips) {
+    let config = moto::moto().sdk_config().await;
+    let name = moto::unique("t");
+    let (store, round_trips) = DynamoStore::counting(&config, &name);
+    store.create_table().await.unwrap();
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    (
+        store.with_cursor_key(b"the test deployment's cursor key"),
+        client,
+        round_trips,
+    )
+}
+
+async fn dynamo() -> (Arc<dyn Store>, ()) {
+    let (store, _, _) = table().await;
+    (Arc::new(store), ())
+}
+
+conformance_tests!(dynamo);
+
+async fn raw(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    pk: &str,
+    sk: &str,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    client
+        .get_item()
+        .table_name(table)
+        .key("PK", AttributeValue::S(pk.into()))
+        .key("SK", AttributeValue::S(sk.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+fn string<'a>(item: &'a std::collections::HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    item.get(name)
+        .unwrap_or_else(|| panic!("{name} is missing from {item:?}"))
+        .as_s()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_table_is_created_as_infra_defines_it() {
+    let (store, client, _) = table().await;
+    let t = client
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let keys: Vec<(&str, &str)> = t
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type().as_str()))
+        .collect();
+    assert_eq!(keys, [("PK", "HASH"), ("SK", "RANGE")]);
+    let mut gsis: Vec<(String, Vec<String>, Option<String>)> = t
+        .global_secondary_indexes()
+        .iter()
+        .map(|g| {
+            (
+                g.index_name().unwrap().to_owned(),
+                g.key_schema()
+                    .iter()
+                    .map(|k| k.attribute_name().to_owned())
+                    .collect(),
+                g.projection()
+                    .and_then(|p| p.projection_type())
+                    .map(|p| p.as_str().to_owned()),
+            )
+        })
+        .collect();
+    gsis.sort();
+    for (i, (name, keys, projection)) in gsis.iter().enumerate() {
+        let n = i + 1;
+        assert_eq!(name, &format!("GSI{n}"));
+        assert_eq!(keys, &[format!("GSI{n}PK"), format!("GSI{n}SK")]);
+        assert_eq!(projection.as_deref(), Some("ALL"));
+    }
+    assert_eq!(gsis.len(), 3);
+    let stream = t.stream_specification().unwrap();
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type().map(|v| v.as_str()),
+        Some("NEW_AND_OLD_IMAGES")
+    );
+    assert_eq!(
+        t.billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|b| b.as_str()),
+        Some("PAY_PER_REQUEST")
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(store.table())
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("ttl"));
+    assert_eq!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED")
+    );
+}
+
+fn new_ticket(number: &str, at: jiff::Timestamp) -> NewTicket {
+    let mut ticket = conformance::ticket(number, "u1", "acme", at);
+    ticket.timer = Some(madoguchi::domain::ticket::Timer {
+        kind: madoguchi::domain::ticket::TimerKind::WaitingCustomer,
+        due: t("2026-12-07T01:00:00Z"),
+        remind_at: Some(t("2026-12-05T01:00:00Z")),
+    });
+    NewTicket {
+        ticket,
+        article: conformance::article(number, 1, false),
+        history: vec![],
+        mails: vec![conformance::mail(&format!("m-{number}"), number, at)],
+        idempotency_key: Some(format!("key-{number}")),
+        claimed_uploads: vec![],
+    }
+}
+
+#[tokio::test]
+async fn items_have_the_documented_keys_indexes_and_ttl() {
+    let (store, client, _) = table().await;
+    let table = store.table().to_owned();
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_ticket(new_ticket("2026112300001", at))
+        .await
+        .unwrap();
+    let pk = "TICKET#2026112300001";
+    let order = format!("{:020}#2026112300001", at.as_microsecond());
+
+    let meta = raw(&client, &table, pk, "META").await.unwrap();
+    #[rustfmt::skip]
+    let expected = [
+        ("GSI1PK", "REQ#u1"), ("GSI1SK", order.as_str()),
+        ("GSI2PK", "CO#acme"), ("GSI2SK", order.as_str()),
+        ("GSI3PK", "ALL"), ("GSI3SK", order.as_str()),
+        ("number", "2026112300001"), ("state", "new"),
+    ];
+    for (name, value) in expected {
+        assert_eq!(string(&meta, name), value, "META {name}");
+    }
+    assert_eq!(meta["version"].as_n().unwrap(), "1");
+    let bucket = raw(&client, &table, pk, "BUCKET").await.unwrap();
+    for (name, value) in [
+        ("GSI1PK", "REQ-OPEN#u1"),
+        ("GSI2PK", "CO-OPEN#acme"),
+        ("GSI3PK", "ALL-OPEN"),
+    ] {
+        assert_eq!(string(&bucket, name), value, "BUCKET {name}");
+    }
+    let due = raw(&client, &table, pk, "DUE").await.unwrap();
+    assert_eq!(string(&due, "GSI3PK"), "TICKETDUE");
+    assert_eq!(
+        string(&due, "GSI3SK"),
+        format!(
+            "{:020}#2026112300001",
+            t("2026-12-05T01:00:00Z").as_microsecond()
+        ),
+        "the reminder comes before the due time"
+    );
+    assert!(!due.contains_key("GSI1PK") && !due.contains_key("GSI2PK"));
+    let article = raw(&client, &table, pk, "ART#0000000001").await.unwrap();
+    let attachments = article["attachments"].as_l().unwrap();
+    assert_eq!(
+        attachments[0].as_m().unwrap()["blob_key"].as_s().unwrap(),
+        "blobs/a1"
+    );
+    let idem = raw(&client, &table, "IDEM#key-2026112300001", "IDEM")
+        .await
+        .unwrap();
+    assert_eq!(string(&idem, "ticket"), "2026112300001");
+    for counter in ["COUNT#ALL", "COUNT#REQ#u1", "COUNT#CO#acme"] {
+        let c = raw(&client, &table, counter, "COUNT").await.unwrap();
+        assert_eq!(c["open"].as_n().unwrap(), "1", "{counter}");
+    }
+
+    // The outbox item the outbox Lambda picks from the stream.
+    let mail = raw(&client, &table, "MAIL#m-2026112300001", "MAIL")
+        .await
+        .unwrap();
+    assert_eq!(string(&mail, "mail_id"), "m-2026112300001");
+    assert_eq!(string(&mail, "GSI3PK"), "MAILDUE");
+    assert!(!mail.contains_key("sent_at"));
+    assert!(store.mark_sent("m-2026112300001", at).await.unwrap());
+    let mail = raw(&client, &table, "MAIL#m-2026112300001", "MAIL")
+        .await
+        .unwrap();
+    assert!(mail.contains_key("sent_at"));
+    assert!(
+        !mail.contains_key("GSI3PK") && !mail.contains_key("GSI3SK"),
+        "a sent mail leaves the due index"
+    );
+
+    // Closing moves the copy to the closed partitions; the timer's end removes the due copy.
+    let mut closed = store.get_ticket("2026112300001").await.unwrap().unwrap();
+    closed.state = State::Closed;
+    closed.timer = None;
+    closed.version = 2;
+    store
+        .update_ticket(TicketUpdate {
+            ticket: closed,
+            expected_version: 1,
+            article: None,
+            history: vec![],
+            mails: vec![],
+            claimed_uploads: vec![],
+        })
+        .await
+        .unwrap();
+    let bucket = raw(&client, &table, pk, "BUCKET").await.unwrap();
+    assert_eq!(string(&bucket, "GSI2PK"), "CO-CLOSED#acme");
+    assert!(raw(&client, &table, pk, "DUE").await.is_none());
+    let c = raw(&client, &table, "COUNT#CO#acme", "COUNT")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            c["open"].as_n().unwrap().as_str(),
+            c["closed"].as_n().unwrap().as_str()
+        ),
+        ("0", "1")
+    );
+
+    // Users, their e-mail guard, tokens with a TTL, sessions, uploads.
+    store
+        .create_company(CompanyRecord {
+            id: "acme".into(),
+            name: "アクメ".into(),
+            created_at: at,
+        })
+        .await
+        .unwrap();
+    let mut u = conformance::user("u1", "Taro@Example.jp", Some("acme"));
+    store.create_user(u.clone()).await.unwrap();
+    let guard = raw(&client, &table, "EMAIL#taro@example.jp", "EMAIL")
+        .await
+        .unwrap();
+    assert_eq!(string(&guard, "user_id"), "u1");
+    let user = raw(&client, &table, "USER#u1", "USER").await.unwrap();
+    assert_eq!(string(&user, "GSI1PK"), "USERS-OF#acme");
+    assert_eq!(string(&user, "GSI2PK"), "USERS");
+    // A new e-mail moves the guard item.
+    u.email = "taro@new.example.jp".into();
+    u.version = 2;
+    store.update_user(u, 1).await.unwrap();
+    assert!(
+        raw(&client, &table, "EMAIL#taro@example.jp", "EMAIL")
+            .await
+            .is_none()
+    );
+    assert!(
+        raw(&client, &table, "EMAIL#taro@new.example.jp", "EMAIL")
+            .await
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .user_by_email("TARO@new.example.jp")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "u1"
+    );
+
+    let token = conformance::token("h1", "u1", TokenPurpose::Reset);
+    store.create_token(token.clone(), vec![]).await.unwrap();
+    let item = raw(&client, &table, "TOKEN#h1", "TOKEN").await.unwrap();
+    assert_eq!(
+        item["ttl"].as_n().unwrap(),
+        &token.expires_at.as_second().to_string()
+    );
+
+    let upload = conformance::upload("up1", "u1", at);
+    store.create_upload(upload).await.unwrap();
+    let item = raw(&client, &table, "UPLOAD#up1", "UPLOAD").await.unwrap();
+    assert_eq!(string(&item, "GSI1PK"), "UPLOADS-OF#u1");
+    assert_eq!(string(&item, "GSI2PK"), "UPLOADS");
+}
+
+fn actor(id: &str, role: Role, company: Option<&str>) -> Actor {
+    Actor {
+        user_id: id.into(),
+        role,
+        company_id: company.map(str::to_owned),
+    }
+}
+
+/// The ticket use cases' world (as in tests/tickets.rs) on a DynamoDB table.
+async fn world() -> (Deps, RoundTrips, tempfile::TempDir) {
+    let (store, _, round_trips) = table().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = PortalConfig::example("http://127.0.0.1:8080");
+    let mail = MailComposer::new(config.name_in("ja"), &config.sender).unwrap();
+    for id in ["acme", "globex"] {
+        store
+            .create_company(CompanyRecord {
+                id: id.into(),
+                name: id.into(),
+                created_at: t("2026-11-23T01:00:00Z"),
+            })
+            .await
+            .unwrap();
+    }
+    for (id, email, role, company) in [
+        ("taro", "taro@acme.example.jp", Role::Customer, Some("acme")),
+        ("agent", "ichiro@netlink.example.jp", Role::Agent, None),
+    ] {
+        let mut u = conformance::user(id, email, company);
+        u.role = role;
+        store.create_user(u).await.unwrap();
+    }
+    let deps = Deps {
+        store: Arc::new(store),
+        blobs: Arc::new(BlobDir::open(&dir.path().join("attachments")).unwrap()),
+        clock: Arc::new(FixedClock::new(t("2026-11-23T01:00:00Z"))),
+        config: Arc::new(config),
+        mail: Arc::new(mail),
+    };
+    (deps, round_trips, dir)
+}
+
+fn form(subject: &str) -> OpenTicket {
+    OpenTicket {
+        subject: subject.into(),
+        body: "メールが送信できません。".into(),
+        product: Some("mail-gateway".into()),
+        ticket_type: Some("trouble".into()),
+        fields: BTreeMap::from([
+            ("contract_number".to_owned(), "NL-2026-012345".to_owned()),
+            ("serial_number".to_owned(), "unknown".to_owned()),
+        ]),
+        ..Default::default()
+    }
+}
+
+/// The requests `f` sends, by operation.
+async fn measure<T>(
+    round_trips: &RoundTrips,
+    f: impl std::future::Future<Output = T>,
+) -> (T, BTreeMap<String, u64>) {
+    let before = round_trips.by_operation();
+    let out = f.await;
+    let mut used = round_trips.by_operation();
+    for (op, n) in before {
+        if let Some(m) = used.get_mut(&op) {
+            *m -= n;
+        }
+    }
+    used.retain(|_, n| *n > 0);
+    (out, used)
+}
+
+fn total(used: &BTreeMap<String, u64>) -> u64 {
+    used.values().sum()
+}
+
+fn writes(used: &BTreeMap<String, u64>) -> u64 {
+    used.iter()
+        .filter(|(op, _)| !matches!(op.as_str(), "GetItem" | "Query" | "BatchGetItem"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[tokio::test]
+async fn use_cases_take_few_round_trips() {
+    let (deps, rt, _dir) = world().await;
+    let taro = actor("taro", Role::Customer, Some("acme"));
+    let agent = actor("agent", Role::Agent, None);
+    let mut report = Vec::new();
+
+    let (opened, used) = measure(&rt, tickets::open_ticket(&deps, &taro, form("送信エラー"))).await;
+    let number = opened.unwrap().number;
+    assert_eq!(
+        (used.get("UpdateItem"), used.get("TransactWriteItems")),
+        (Some(&1), Some(&1)),
+        "a new ticket: its number and one transaction ({used:?})"
+    );
+    assert!(writes(&used) <= 2, "{used:?}");
+    report.push(("open_ticket", used));
+
+    let reply = |body: &str, next_state| Reply {
+        body: body.into(),
+        next_state,
+        ..Default::default()
+    };
+    let (r, used) = measure(
+        &rt,
+        tickets::reply(
+            &deps,
+            &agent,
+            &number,
+            reply("確認します。", Some(State::WaitingCustomer)),
+        ),
+    )
+    .await;
+    r.unwrap();
+    assert_eq!(
+        writes(&used),
+        1,
+        "a staff reply: one transaction ({used:?})"
+    );
+    report.push(("reply (staff, to waiting)", used));
+
+    let (r, used) = measure(
+        &rt,
+        tickets::reply(&deps, &taro, &number, reply("まだ送れません。", None)),
+    )
+    .await;
+    r.unwrap();
+    assert_eq!(
+        writes(&used),
+        1,
+        "a customer reply: one transaction ({used:?})"
+    );
+    report.push(("reply (customer)", used));
+
+    let (r, used) = measure(
+        &rt,
+        tickets::reply(
+            &deps,
+            &taro,
+            &number,
+            reply("解決しました。", Some(State::Closed)),
+        ),
+    )
+    .await;
+    r.unwrap();
+    assert!(
+        writes(&used) <= 2,
+        "a reply that closes moves the counters: at most two transactions ({used:?})"
+    );
+    report.push(("reply (customer closes)", used));
+
+    for i in 0..30 {
+        tickets::open_ticket(&deps, &taro, form(&format!("件名 {i}")))
+            .await
+            .unwrap();
+    }
+    let request = |cursor| ListRequest {
+        of: ListOf::Company,
+        filter: ListFilter::Open,
+        oldest_first: false,
+        keywords: String::new(),
+        cursor,
+        limit: 25,
+    };
+    let (page, used) = measure(&rt, tickets::list(&deps, &taro, request(None))).await;
+    let (page, counts) = page.unwrap();
+    assert_eq!(page.items.len(), 25);
+    assert_eq!((counts.open, counts.closed), (30, 1));
+    assert_eq!(
+        (used.get("Query"), used.get("GetItem"), total(&used)),
+        (Some(&1), Some(&1), 2),
+        "a list page: one Query, its counts one GetItem ({used:?})"
+    );
+    report.push(("list (page 1 + counts)", used));
+    let (next, used) = measure(&rt, tickets::list(&deps, &taro, request(page.next))).await;
+    assert_eq!(next.unwrap().0.items.len(), 5);
+    assert_eq!(used.get("Query"), Some(&1), "{used:?}");
+    report.push(("list (page 2 + counts)", used));
+
+    // The store calls themselves.
+    let store = &deps.store;
+    let (_, used) = measure(&rt, store.get_ticket(&number)).await;
+    assert_eq!(total(&used), 1);
+    report.push(("get_ticket", used));
+    let (_, used) = measure(&rt, store.count_tickets(&Scope::All)).await;
+    assert_eq!(total(&used), 1);
+    report.push(("count_tickets", used));
+    let (_, used) = measure(&rt, store.due_mails(deps.clock.now(), 100)).await;
+    assert_eq!(total(&used), 1);
+    report.push(("due_mails", used));
+    let (_, used) = measure(&rt, store.user_by_email("taro@acme.example.jp")).await;
+    assert_eq!(total(&used), 2);
+    report.push(("user_by_email", used));
+
+    println!("round trips per use case (moto):");
+    for (name, used) in &report {
+        println!("  {name:28} {:2}  {used:?}", total(used));
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_or_foreign_cursor_is_not_followed() {
+    let (store, client, _) = table().await;
+    let at = t("2026-11-01T00:00:00Z");
+    for i in 0..6 {
+        let mut nt = new_ticket(&format!("n{i}"), at + jiff::SignedDuration::from_hours(i));
+        nt.idempotency_key = None;
+        nt.ticket.timer = None;
+        store.create_ticket(nt).await.unwrap();
+    }
+    let query = |cursor: Option<String>| ListQuery {
+        scope: Scope::Company("acme".into()),
+        filter: ListFilter::All,
+        oldest_first: false,
+        limit: 2,
+        cursor,
+    };
+    let numbers =
+        |p: &Page<TicketRecord>| p.items.iter().map(|t| t.number.clone()).collect::<Vec<_>>();
+    let first = store.list_tickets(&query(None)).await.unwrap();
+    assert_eq!(numbers(&first), ["n5", "n4"]);
+    let cursor = first.next.clone().unwrap();
+    assert!(!cursor.contains("n4"), "the cursor is opaque: {cursor}");
+    let second = store
+        .list_tickets(&query(Some(cursor.clone())))
+        .await
+        .unwrap();
+    assert_eq!(numbers(&second), ["n3", "n2"]);
+
+    // The same position with the payload changed to point elsewhere, a cut signature,
+    // a cursor another deployment signed, and SQLite's plain cursor: none is followed;
+    // like the SQLite store with a cursor it cannot read, the list starts at the top.
+    let (payload, tag) = cursor.split_once('.').unwrap();
+    let mut bytes: Vec<u8> = payload.bytes().collect();
+    bytes[3] ^= 1;
+    let tampered = format!("{}.{tag}", String::from_utf8(bytes).unwrap());
+    let other = DynamoStore::new(client, store.table()).with_cursor_key(b"another key");
+    let foreign = other.cursor_after(&second.items[1]);
+    let plain = format!("{}.n2", second.items[1].updated_at.as_microsecond());
+    for bad in [tampered, format!("{payload}.{}", &tag[2..]), foreign, plain] {
+        let page = store.list_tickets(&query(Some(bad.clone()))).await.unwrap();
+        assert_eq!(numbers(&page), ["n5", "n4"], "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_moved_to_another_company_is_counted_there() {
+    let (store, _, _) = table().await;
+    let at = t("2026-11-01T00:00:00Z");
+    let mut nt = new_ticket("n1", at);
+    nt.idempotency_key = None;
+    store.create_ticket(nt).await.unwrap();
+    let mut moved = store.get_ticket("n1").await.unwrap().unwrap();
+    moved.company_id = "globex".into();
+    moved.state = State::Closed;
+    moved.version = 2;
+    store
+        .update_ticket(TicketUpdate {
+            ticket: moved,
+            expected_version: 1,
+            article: None,
+            history: vec![],
+            mails: vec![],
+            claimed_uploads: vec![],
+        })
+        .await
+        .unwrap();
+    let counts = |c: &str| {
+        let store = &store;
+        let scope = Scope::Company(c.into());
+        async move { store.count_tickets(&scope).await.unwrap() }
+    };
+    assert_eq!(counts("acme").await, Counts::default());
+    assert_eq!(counts("globex").await, Counts { open: 0, closed: 1 });
+    assert_eq!(
+        store.count_tickets(&Scope::All).await.unwrap(),
+        Counts { open: 0, closed: 1 }
+    );
+    let listed = store
+        .list_tickets(&ListQuery {
+            scope: Scope::Company("globex".into()),
+            filter: ListFilter::Closed,
+            oldest_first: false,
+            limit: 10,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+}
