@@ -1,6 +1,5 @@
 //! madoguchi's API and servers. The same axum Router runs locally (`madoguchi serve`)
-//! and, later, under Lambda; today it serves the built static site with the security
-//! headers every response carries.
+//! and under Lambda (`lambda`), over the embedded adapters or the AWS ones.
 
 pub mod adapters;
 #[cfg(feature = "local")]
@@ -8,6 +7,8 @@ pub mod admin;
 pub mod app;
 pub mod domain;
 pub mod http;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod ports;

@@ -13,13 +13,12 @@ use tokio::sync::watch;
 use crate::adapters::embedded::blob_dir::BlobDir;
 use crate::adapters::embedded::smtp::{EmlAndSmtp, SmtpConfig, SmtpMailer, TlsMode};
 use crate::adapters::embedded::{MailDir, SqliteStore};
-use crate::app::auth::{SigningKey, Tokens};
+use crate::app::auth::{JWT_KEYS_ENV, SigningKey, parse_signing_keys};
 use crate::app::config::{Secrets, SmtpTls};
 use crate::app::mail::MailComposer;
-use crate::app::sessions::{Auth, SessionConfig};
 use crate::app::{Deps, PortalConfig, outbox, sweep};
 use crate::http::list_cache::ListCache;
-use crate::http::{ApiInner, ApiState, AppConfig, app};
+use crate::http::{ApiState, AppConfig, app};
 use crate::ports::{Clock, Mailer, SystemClock};
 
 #[derive(Clone)]
@@ -101,8 +100,8 @@ pub fn prepare_site(opts: &ServeOptions, base_url: &str) -> Result<Sites> {
 /// The JWT signing keys: `MADOGUCHI_JWT_KEYS` (`kid:secret,kid:secret`, the first signs),
 /// or `DATA/jwt-keys` created with a random key on first start (readable by the owner only).
 pub fn signing_keys(data: &Path) -> Result<Vec<SigningKey>> {
-    if let Ok(v) = std::env::var("MADOGUCHI_JWT_KEYS") {
-        return parse_keys(&v).context("MADOGUCHI_JWT_KEYS");
+    if let Ok(v) = std::env::var(JWT_KEYS_ENV) {
+        return parse_signing_keys(&v).context(JWT_KEYS_ENV);
     }
     let file = data.join("jwt-keys");
     if !file.exists() {
@@ -113,32 +112,7 @@ pub fn signing_keys(data: &Path) -> Result<Vec<SigningKey>> {
     }
     let text = std::fs::read_to_string(&file)
         .with_context(|| format!("cannot read {}", file.display()))?;
-    parse_keys(text.trim()).with_context(|| file.display().to_string())
-}
-
-fn parse_keys(s: &str) -> Result<Vec<SigningKey>> {
-    let keys = s
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .enumerate()
-        .map(|(i, k)| {
-            let (kid, secret) = k
-                .split_once(':')
-                .with_context(|| format!("key {}: expected kid:secret", i + 1))?;
-            anyhow::ensure!(
-                secret.len() >= 32,
-                "key {} ({kid}): the secret must be at least 32 characters",
-                i + 1
-            );
-            Ok(SigningKey {
-                kid: kid.to_owned(),
-                secret: secret.as_bytes().to_vec(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    anyhow::ensure!(!keys.is_empty(), "no key given");
-    Ok(keys)
+    parse_signing_keys(text.trim()).with_context(|| file.display().to_string())
 }
 
 fn write_private(file: &Path, text: &str) -> Result<()> {
@@ -260,17 +234,8 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
     if opts.demo {
         seed_demo(&deps, &opts.data).await?;
     }
-    let auth = Auth {
-        tokens: Tokens::new(signing_keys(&opts.data)?, "madoguchi", "portal", 10 * 60),
-        config: SessionConfig::default(),
-    };
-    let state = ApiState(Arc::new(ApiInner {
-        deps: deps.clone(),
-        auth: Arc::new(auth),
-        secure_cookies: !base_url.starts_with("http://"),
-        names: Default::default(),
-        lists: ListCache::new(list_cache_bytes()?),
-    }));
+    let state = ApiState::new(deps.clone(), signing_keys(&opts.data)?, &base_url)
+        .with_list_cache(ListCache::new(list_cache_bytes()?));
     let router = app(
         AppConfig {
             site_dir: sites.site,

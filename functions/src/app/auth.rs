@@ -96,6 +96,37 @@ pub struct SigningKey {
     pub secret: Vec<u8>,
 }
 
+/// The environment variable holding the signing keys (on AWS injected from Secrets
+/// Manager by the template).
+pub const JWT_KEYS_ENV: &str = "MADOGUCHI_JWT_KEYS";
+
+/// Signing keys written as `kid:secret,kid:secret` (or one per line); the first signs.
+/// Each secret is at least 32 characters.
+pub fn parse_signing_keys(s: &str) -> anyhow::Result<Vec<SigningKey>> {
+    let keys = s
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .enumerate()
+        .map(|(i, k)| {
+            let (kid, secret) = k
+                .split_once(':')
+                .ok_or_else(|| anyhow::anyhow!("key {}: expected kid:secret", i + 1))?;
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "key {} ({kid}): the secret must be at least 32 characters",
+                i + 1
+            );
+            Ok(SigningKey {
+                kid: kid.to_owned(),
+                secret: secret.as_bytes().to_vec(),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!(!keys.is_empty(), "no key given");
+    Ok(keys)
+}
+
 /// Issues and checks access tokens. The first key signs; every key verifies (rotation).
 pub struct Tokens {
     keys: Vec<(String, EncodingKey, DecodingKey)>,

@@ -35,20 +35,50 @@ pub enum Delivery {
     AlreadySent,
     /// A temporary failure: tried again later.
     Retrying,
+    /// Waiting for its next attempt (after a temporary failure): not tried now.
+    NotDue,
     /// A permanent failure (or the last attempt): recorded on the mail and its ticket.
     Failed,
 }
 
 /// Sends every due mail once.
 pub async fn deliver_due(deps: &Deps, mailer: &dyn Mailer) -> Result<OutboxReport, AppError> {
+    deliver_due_where(deps, mailer, |_| true).await
+}
+
+/// Sends the due mails that another sender should have sent by now: those tried
+/// before (temporary failures whose pause is over) and those older than `grace` (their
+/// stream record was lost). On AWS new mails go out from the table's stream at once;
+/// leaving them to it keeps this run from sending them a second time meanwhile.
+pub async fn deliver_retries(
+    deps: &Deps,
+    mailer: &dyn Mailer,
+    grace: SignedDuration,
+) -> Result<OutboxReport, AppError> {
+    let now = deps.clock.now();
+    let before = now.saturating_sub(grace).unwrap_or(now);
+    deliver_due_where(deps, mailer, |m| m.attempts > 0 || m.created_at <= before).await
+}
+
+async fn deliver_due_where(
+    deps: &Deps,
+    mailer: &dyn Mailer,
+    keep: impl Fn(&OutboxMail) -> bool,
+) -> Result<OutboxReport, AppError> {
     let now = deps.clock.now();
     let mut report = OutboxReport::default();
-    for mail in deps.store.due_mails(now, 100).await? {
-        match deliver(deps, mailer, &mail).await? {
+    for mail in deps
+        .store
+        .due_mails(now, 100)
+        .await?
+        .iter()
+        .filter(|m| keep(m))
+    {
+        match deliver(deps, mailer, mail).await? {
             Delivery::Sent => report.sent += 1,
             Delivery::Retrying => report.retrying += 1,
             Delivery::Failed => report.failed += 1,
-            Delivery::AlreadySent => {}
+            Delivery::AlreadySent | Delivery::NotDue => {}
         }
     }
     Ok(report)
@@ -63,7 +93,7 @@ pub async fn deliver_id(deps: &Deps, mailer: &dyn Mailer, id: &str) -> Result<De
     match mail.next_attempt_at {
         _ if mail.sent_at.is_some() => Ok(Delivery::AlreadySent),
         None => Ok(Delivery::Failed),
-        Some(due) if due > deps.clock.now() => Ok(Delivery::Retrying),
+        Some(due) if due > deps.clock.now() => Ok(Delivery::NotDue),
         Some(_) => deliver(deps, mailer, &mail).await,
     }
 }

@@ -3,8 +3,13 @@
 //! becomes an attachment when a ticket or reply names its id (claimed in the same
 //! store transaction), can be discarded before that, and is swept after a day if
 //! nobody names it. Downloads check who may see the ticket and the article.
+//!
+//! Where the Blobs store can be reached by browsers (S3), a file can also go there
+//! directly (`presign`, then `complete` once it arrived), and a download is a
+//! short-lived link to it (`download`) after the same check.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -14,6 +19,7 @@ use crate::app::error::{FieldError, Problem};
 use crate::app::{AppError, Deps};
 use crate::domain::access::{Actor, may_see_article};
 use crate::domain::attachment::{self, SNIFF_BYTES};
+use crate::ports::blobs::{DirectUpload, UploadPromise};
 use crate::ports::*;
 
 /// How long an upload waits for a ticket or reply before the sweep removes it.
@@ -57,6 +63,18 @@ fn blob_error(e: BlobError) -> AppError {
     }
 }
 
+/// `Invalid` on `attachments` when the actor has as many pending uploads as allowed.
+async fn check_pending(deps: &Deps, actor: &Actor) -> Result<(), AppError> {
+    let max_pending = deps.config.limits.max_attachments.max(1) * PENDING_PER_MESSAGE;
+    if deps.store.uploads_of(&actor.user_id).await?.len() >= max_pending {
+        return Err(AppError::invalid(
+            "attachments",
+            Problem::TooMany { max: max_pending },
+        ));
+    }
+    Ok(())
+}
+
 /// Stores an upload from `actor` named `name` (as the browser sent it) and records it
 /// as pending. `TooLarge` as soon as the body passes the configured limit, with nothing
 /// kept; `Invalid` on `file` for an empty file, on `attachments` when the person has too
@@ -68,13 +86,7 @@ pub async fn receive(
     body: ByteStream,
 ) -> Result<UploadRecord, AppError> {
     let limits = &deps.config.limits;
-    let max_pending = limits.max_attachments.max(1) * PENDING_PER_MESSAGE;
-    if deps.store.uploads_of(&actor.user_id).await?.len() >= max_pending {
-        return Err(AppError::invalid(
-            "attachments",
-            Problem::TooMany { max: max_pending },
-        ));
-    }
+    check_pending(deps, actor).await?;
     let now = deps.clock.now();
     let id = new_id()?;
     let day = now.to_zoned(deps.config.time_zone.clone()).date();
@@ -184,25 +196,35 @@ pub async fn sweep_uploads(deps: &Deps, limit: u32) -> Result<UploadSweep, AppEr
     Ok(report)
 }
 
-/// An attachment of a ticket the actor may see, with its bytes: `NotFound` for another
-/// company's ticket, an internal note's attachment asked for by a customer, or an id
-/// the ticket does not have.
-pub async fn open_attachment(
+/// An attachment of a ticket the actor may see: `NotFound` for another company's
+/// ticket, an internal note's attachment asked for by a customer, or an id the ticket
+/// does not have.
+async fn visible_attachment(
     deps: &Deps,
     actor: &Actor,
     number: &str,
     attachment_id: &str,
-) -> Result<(AttachmentRecord, Blob), AppError> {
+) -> Result<AttachmentRecord, AppError> {
     crate::app::tickets::visible_ticket(deps, actor, number).await?;
-    let found = deps
-        .store
+    deps.store
         .articles(number)
         .await?
         .into_iter()
         .filter(|a| may_see_article(actor, a.internal))
         .flat_map(|a| a.attachments)
         .find(|a| a.id == attachment_id)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+/// An attachment of a ticket the actor may see, with its bytes (see
+/// `visible_attachment` for who may).
+pub async fn open_attachment(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    attachment_id: &str,
+) -> Result<(AttachmentRecord, Blob), AppError> {
+    let found = visible_attachment(deps, actor, number, attachment_id).await?;
     let blob = deps
         .blobs
         .get(&blob_key(&found.blob_key)?)
@@ -216,6 +238,160 @@ pub async fn open_attachment(
             ))
         })?;
     Ok((found, blob))
+}
+
+/// How long a download link works: long enough to follow the redirect, too short to
+/// pass around.
+pub const DOWNLOAD_LINK_FOR: Duration = Duration::from_secs(5 * 60);
+
+/// How an attachment is handed out.
+pub enum Download {
+    /// A short-lived link straight to storage (S3), after the same check.
+    Link(String),
+    /// The bytes, through the API (the folder store).
+    Bytes(AttachmentRecord, Blob),
+}
+
+/// An attachment of a ticket the actor may see, as a link where the store can make one
+/// and as bytes otherwise. Who may see it is checked the same way for both.
+pub async fn download(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    attachment_id: &str,
+) -> Result<Download, AppError> {
+    let found = visible_attachment(deps, actor, number, attachment_id).await?;
+    let key = blob_key(&found.blob_key)?;
+    if let Some(url) = deps
+        .blobs
+        .presign_download(&key, &found.name, &found.content_type, DOWNLOAD_LINK_FOR)
+        .await
+        .map_err(blob_error)?
+    {
+        return Ok(Download::Link(url));
+    }
+    let (found, blob) = open_attachment(deps, actor, number, attachment_id).await?;
+    Ok(Download::Bytes(found, blob))
+}
+
+/// How long a browser has to send a file after asking to.
+pub const DIRECT_UPLOAD_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// Where a direct upload goes: below its owner's own prefix, so an id names nothing
+/// of anyone else's.
+fn direct_key(owner_id: &str, id: &str) -> Result<BlobKey, AppError> {
+    blob_key(&format!("direct/{owner_id}/{id}"))
+}
+
+/// A direct upload on offer: the id to complete it with and the signed request.
+#[derive(Debug, Clone)]
+pub struct PresignedUpload {
+    pub id: String,
+    pub request: DirectUpload,
+    pub expires_in: Duration,
+}
+
+/// Offers `actor` to send a file of `size` bytes named `name` straight to storage.
+/// The size is checked against the limit now and bound into the signature; the upload
+/// exists only once `complete` has seen the bytes. `NotFound` where the store takes no
+/// direct uploads (the local folder: use `receive`).
+pub async fn presign(
+    deps: &Deps,
+    actor: &Actor,
+    name: &str,
+    size: u64,
+) -> Result<PresignedUpload, AppError> {
+    check_pending(deps, actor).await?;
+    let max_bytes = deps.config.limits.max_attachment_bytes;
+    if size == 0 {
+        return Err(AppError::invalid("file", Problem::Required));
+    }
+    if size > max_bytes {
+        return Err(AppError::TooLarge { max_bytes });
+    }
+    let id = new_id()?;
+    let promise = UploadPromise {
+        owner_id: actor.user_id.clone(),
+        name: attachment::file_name(name),
+        size,
+    };
+    let request = deps
+        .blobs
+        .presign_upload(
+            &direct_key(&actor.user_id, &id)?,
+            &promise,
+            DIRECT_UPLOAD_FOR,
+        )
+        .await
+        .map_err(blob_error)?
+        .ok_or(AppError::NotFound)?;
+    Ok(PresignedUpload {
+        id,
+        request,
+        expires_in: DIRECT_UPLOAD_FOR,
+    })
+}
+
+/// Registers a direct upload once storage holds it: it must be under the actor's
+/// prefix, signed for the actor, and exactly the promised size (within the limit);
+/// otherwise it is refused (`NotFound`, or `Mismatch` on `file` with the bytes
+/// removed). Completing twice gives the same upload.
+pub async fn complete(deps: &Deps, actor: &Actor, id: &str) -> Result<UploadRecord, AppError> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    if let Some(done) = deps.store.get_upload(id).await? {
+        return if done.owner_id == actor.user_id {
+            Ok(done)
+        } else {
+            Err(AppError::NotFound)
+        };
+    }
+    let key = direct_key(&actor.user_id, id)?;
+    let arrived = deps
+        .blobs
+        .inspect_upload(&key, SNIFF_BYTES)
+        .await
+        .map_err(blob_error)?
+        .ok_or(AppError::NotFound)?;
+    let Some(promise) = arrived.promise.filter(|p| p.owner_id == actor.user_id) else {
+        return Err(AppError::NotFound);
+    };
+    let max_bytes = deps.config.limits.max_attachment_bytes;
+    if arrived.size != promise.size || arrived.size == 0 || arrived.size > max_bytes {
+        tracing::warn!(
+            upload = id,
+            promised = promise.size,
+            arrived = arrived.size,
+            "direct upload refused"
+        );
+        deps.blobs.delete(&key).await.map_err(blob_error)?;
+        return Err(if arrived.size > max_bytes {
+            AppError::TooLarge { max_bytes }
+        } else {
+            AppError::invalid("file", Problem::Mismatch)
+        });
+    }
+    check_pending(deps, actor).await?;
+    deps.blobs.accept_upload(&key).await.map_err(blob_error)?;
+    let name = attachment::file_name(&promise.name);
+    let upload = UploadRecord {
+        id: id.to_owned(),
+        owner_id: actor.user_id.clone(),
+        content_type: attachment::content_type(&name, &arrived.head).to_owned(),
+        name,
+        size: arrived.size,
+        blob_key: key.to_string(),
+        created_at: deps.clock.now(),
+    };
+    if let Err(e) = deps.store.create_upload(upload.clone()).await {
+        // Completed at the same moment by another request of the same browser.
+        return match deps.store.get_upload(id).await? {
+            Some(done) if done.owner_id == actor.user_id => Ok(done),
+            _ => Err(e.into()),
+        };
+    }
+    Ok(upload)
 }
 
 /// A whole byte string as a stream (tests, demo data).

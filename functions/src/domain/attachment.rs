@@ -15,6 +15,33 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266 with the
+/// RFC 5987 extended value), so Japanese names arrive intact and nothing in a name can
+/// break the header: the same value whether the API sends it or S3 does (a presigned
+/// download's `response-content-disposition`).
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// A file name as typed by the uploader, made safe to show, store and send back:
 /// only the last path component, NFC (macOS sends decomposed kana), no control or
 /// reordering characters, none of `<>:"|?*`, no leading dots, at most 200 bytes with

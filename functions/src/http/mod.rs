@@ -27,9 +27,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use headers::security_headers;
+pub use members::MemberPages;
 
 use crate::app::Deps;
-use crate::app::sessions::Auth;
+use crate::app::auth::{SigningKey, Tokens};
+use crate::app::sessions::{Auth, SessionConfig};
 
 /// What the router serves.
 #[derive(Clone, Debug)]
@@ -53,6 +55,35 @@ pub struct ApiInner {
 
 #[derive(Clone)]
 pub struct ApiState(pub Arc<ApiInner>);
+
+impl ApiState {
+    /// The API's state for a portal at `base_url`: access tokens signed with `keys`
+    /// (the first signs), ten minutes long; `Secure` cookies unless on plain HTTP.
+    pub fn new(deps: Deps, keys: Vec<SigningKey>, base_url: &str) -> ApiState {
+        ApiState(Arc::new(ApiInner {
+            deps,
+            auth: Arc::new(Auth {
+                tokens: Tokens::new(keys, "madoguchi", "portal", 10 * 60),
+                config: SessionConfig::default(),
+            }),
+            secure_cookies: !base_url.starts_with("http://"),
+            names: Default::default(),
+            lists: Default::default(),
+        }))
+    }
+
+    /// The same state with another rendered-list cache (size from the environment).
+    pub fn with_list_cache(self, lists: list_cache::ListCache) -> ApiState {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| ApiInner {
+            deps: shared.deps.clone(),
+            auth: shared.auth.clone(),
+            secure_cookies: shared.secure_cookies,
+            names: Default::default(),
+            lists: Default::default(),
+        });
+        ApiState(Arc::new(ApiInner { lists, ..inner }))
+    }
+}
 
 impl Deref for ApiState {
     type Target = ApiInner;
@@ -83,6 +114,21 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application as one Router, so tests can call it without a server.
 pub fn app(config: AppConfig, state: ApiState) -> Router {
+    let members = match config.members_dir {
+        Some(dir) => MemberPages::Dir(dir),
+        None => MemberPages::None,
+    };
+    layered(portal(state, members).merge(site::router(&config.site_dir)))
+}
+
+/// The API and the members' pages without the static site: what runs in Lambda, where
+/// the public site is on S3 behind CloudFront.
+pub fn api_app(state: ApiState, members: MemberPages) -> Router {
+    layered(portal(state, members))
+}
+
+/// The API under `/api/v1` (with its OpenAPI document) and the members' pages.
+fn portal(state: ApiState, members: MemberPages) -> Router {
     let (api, doc) = api(state.clone());
     let doc = Arc::new(doc);
     let api = api
@@ -95,10 +141,13 @@ pub fn app(config: AppConfig, state: ApiState) -> Router {
         )
         .layer(axum::middleware::from_fn(problem::localize))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024));
-    let router = Router::new()
+    Router::new()
         .nest("/api/v1", api)
-        .merge(members::router(config.members_dir.clone(), state))
-        .merge(site::router(&config.site_dir));
+        .merge(members::router(members, state))
+}
+
+/// Request ids, tracing and the security headers around every response.
+fn layered(router: Router) -> Router {
     let traced = router
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -199,8 +199,37 @@ pub fn cleared_cookies(state: &ApiState) -> Vec<(header::HeaderName, HeaderValue
     ]
 }
 
-/// The caller's address, for throttling (the TCP peer locally).
+/// The caller's address, for throttling: the TCP peer locally; on AWS the viewer's
+/// address CloudFront adds (`CloudFront-Viewer-Address`, `ip:port`, sent on by the
+/// origin request policy in `infra/template.yaml`), else the peer API Gateway saw.
 pub struct ClientAddr(pub String);
+
+/// The viewer's address from CloudFront's header, without the port.
+fn viewer_address(parts: &Parts) -> Option<String> {
+    let v = parts
+        .headers
+        .get("cloudfront-viewer-address")?
+        .to_str()
+        .ok()?;
+    let (ip, _port) = v.rsplit_once(':')?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// The source address API Gateway saw.
+#[cfg(feature = "lambda")]
+fn gateway_source(parts: &Parts) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match parts.extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
+        _ => None,
+    }
+}
+
+#[cfg(not(feature = "lambda"))]
+fn gateway_source(_: &Parts) -> Option<String> {
+    None
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
@@ -210,6 +239,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
+            .or_else(|| viewer_address(parts))
+            .or_else(|| gateway_source(parts))
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientAddr(addr))
     }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Body as RawBody;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::{AppError, uploads};
+use crate::domain::attachment;
 use crate::http::ApiState;
 use crate::http::lang::Lang;
 use crate::http::problem::Problem;
@@ -21,6 +22,8 @@ use crate::http::session::Session;
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(upload))
+        .routes(routes!(presign))
+        .routes(routes!(complete))
         .routes(routes!(discard))
         .routes(routes!(download))
         .routes(routes!(form))
@@ -72,6 +75,71 @@ async fn upload(
     ))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PresignBody {
+    /// The file's name as the user chose it.
+    pub name: String,
+    /// The file's exact size in bytes: storage accepts no other.
+    pub size: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresignedDto {
+    /// The upload's id, for `POST /uploads/{id}/complete` once the bytes are sent.
+    pub id: String,
+    /// How to send the bytes: `method` to `url` with exactly these `headers` and the
+    /// file as the body.
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_in_secs: u64,
+}
+
+/// Offers to send a file straight to storage (on AWS: a presigned S3 PUT bound to the
+/// size and the caller), so large files never pass through the API. 404 where the
+/// portal stores files itself (locally): use `POST /uploads`.
+#[utoipa::path(post, path = "/uploads/presign", tag = "attachments", request_body = PresignBody,
+    responses((status = 200, body = PresignedDto), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json")))]
+async fn presign(
+    State(state): State<ApiState>,
+    session: Session,
+    Json(body): Json<PresignBody>,
+) -> Result<Json<PresignedDto>, AppError> {
+    let p = uploads::presign(&state.deps, &session.actor, &body.name, body.size).await?;
+    Ok(Json(PresignedDto {
+        id: p.id,
+        method: p.request.method,
+        url: p.request.url,
+        headers: p.request.headers.into_iter().collect(),
+        expires_in_secs: p.expires_in.as_secs(),
+    }))
+}
+
+/// Registers a file sent with `POST /uploads/presign` once storage holds it: the
+/// caller's, exactly the announced size. Refused (404, or 400 with the bytes removed)
+/// otherwise.
+#[utoipa::path(post, path = "/uploads/{id}/complete", tag = "attachments", params(("id" = String, Path)),
+    responses((status = 201, body = UploadDto), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn complete(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<UploadDto>), AppError> {
+    let u = uploads::complete(&state.deps, &session.actor, &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadDto {
+            id: u.id,
+            name: u.name,
+            size: u.size,
+            content_type: u.content_type,
+        }),
+    ))
+}
+
 /// Removes an upload that was not sent yet (only its owner can).
 #[utoipa::path(delete, path = "/uploads/{id}", tag = "attachments", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -84,40 +152,19 @@ async fn discard(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266), so
-/// Japanese names arrive intact and nothing in a name can break the header.
 fn disposition(name: &str) -> HeaderValue {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect();
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&attachment::content_disposition(name))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// Downloads an attachment of a ticket the caller may see (404 otherwise, also for an
 /// internal note's file asked for by a customer). Always a download, never shown in the
-/// portal's origin.
+/// portal's origin. On AWS the answer is a 303 to a presigned S3 GET valid for five
+/// minutes, which sets the same disposition and type.
 #[utoipa::path(get, path = "/tickets/{number}/attachments/{id}", tag = "attachments",
     params(("number" = String, Path), ("id" = String, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 303, description = "To a short-lived link to the file"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn download(
     State(state): State<ApiState>,
@@ -125,7 +172,17 @@ async fn download(
     Path((number, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (attachment, blob) =
-        uploads::open_attachment(&state.deps, &session.actor, &number, &id).await?;
+        match uploads::download(&state.deps, &session.actor, &number, &id).await? {
+            uploads::Download::Bytes(attachment, blob) => (attachment, blob),
+            uploads::Download::Link(url) => {
+                let mut res = Redirect::to(&url).into_response();
+                res.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-store"),
+                );
+                return Ok(res);
+            }
+        };
     let content_type = HeaderValue::from_str(&attachment.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let mut res = RawBody::from_stream(blob.body).into_response();

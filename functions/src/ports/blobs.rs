@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -78,6 +79,33 @@ impl BlobError {
     }
 }
 
+/// A signed request with which a browser sends one file straight to storage (S3
+/// presigned PUT): the method, the URL, and the headers it must send unchanged
+/// (they are part of the signature: the exact size, the owner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectUpload {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// What a direct upload promised: who sends it, under which name, how many bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPromise {
+    pub owner_id: String,
+    pub name: String,
+    pub size: u64,
+}
+
+/// What storage holds after a direct upload: the bytes' real size, the promise it was
+/// signed with (from the object's metadata), and its first bytes for sniffing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrivedUpload {
+    pub size: u64,
+    pub promise: Option<UploadPromise>,
+    pub head: Vec<u8>,
+}
+
 #[async_trait]
 pub trait Blobs: Send + Sync {
     /// Stores the bytes of `body` under `key` (replacing what was there) and returns
@@ -91,6 +119,49 @@ pub trait Blobs: Send + Sync {
 
     /// Removes the blob; removing one that is not there is not an error.
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
+
+    // Optional capabilities of stores a browser can reach directly (S3). The folder
+    // store has none: uploads stream through the API, downloads are served by it.
+
+    /// A signed request for sending `promise.size` bytes to `key`, valid for `ttl`;
+    /// `None` where the store cannot be reached directly.
+    async fn presign_upload(
+        &self,
+        _key: &BlobKey,
+        _promise: &UploadPromise,
+        _ttl: Duration,
+    ) -> Result<Option<DirectUpload>, BlobError> {
+        Ok(None)
+    }
+
+    /// What arrived at `key` through a direct upload (`None` if nothing did, or the
+    /// store has no direct uploads), with up to `head_bytes` first bytes.
+    async fn inspect_upload(
+        &self,
+        _key: &BlobKey,
+        _head_bytes: usize,
+    ) -> Result<Option<ArrivedUpload>, BlobError> {
+        Ok(None)
+    }
+
+    /// Keeps a direct upload that `inspect_upload` found good: until then storage
+    /// treats it as abandoned and removes it after a while (S3: a lifecycle rule on a
+    /// tag the presigned PUT sets), so offers never completed leave nothing behind.
+    async fn accept_upload(&self, _key: &BlobKey) -> Result<(), BlobError> {
+        Ok(())
+    }
+
+    /// A URL that downloads the blob as an attachment named `file_name` with
+    /// `content_type`, valid for `ttl`; `None` where the API must serve the bytes.
+    async fn presign_download(
+        &self,
+        _key: &BlobKey,
+        _file_name: &str,
+        _content_type: &str,
+        _ttl: Duration,
+    ) -> Result<Option<String>, BlobError> {
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
