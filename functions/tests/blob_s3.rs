@@ -95,11 +95,7 @@ struct World {
 }
 
 fn customer(id: &str) -> Actor {
-    Actor {
-        user_id: id.into(),
-        role: Role::Customer,
-        company_id: Some("acme".into()),
-    }
+    Actor::new(id, Role::Customer, Some("acme".into()))
 }
 
 async fn world() -> World {

@@ -41,19 +41,11 @@ struct World {
 }
 
 fn customer(id: &str, company: &str) -> Actor {
-    Actor {
-        user_id: id.into(),
-        role: Role::Customer,
-        company_id: Some(company.into()),
-    }
+    Actor::new(id, Role::Customer, Some(company.into()))
 }
 
 fn agent() -> Actor {
-    Actor {
-        user_id: "agent".into(),
-        role: Role::Agent,
-        company_id: None,
-    }
+    Actor::new("agent", Role::Agent, None)
 }
 
 /// The attachments folder, which also hands out links, as S3 does: the API must
