@@ -11,8 +11,11 @@ use madoguchi::lambda;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda::init_tracing();
-    let start = lambda::cold_start(|sdk, table| {
-        Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table))
+    let start = lambda::cold_start(|sdk, settings| {
+        Arc::new(
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table)
+                .with_cursor_key(&lambda::cursor_key(settings)),
+        )
     })
     .await?;
     let mailer = lambda::mailer(&start.sdk, &start.settings);

@@ -106,13 +106,13 @@ pub struct ColdStart {
 /// Reads the settings, loads the SDK configuration and builds the dependencies; the
 /// caller names the store (`DynamoStore` in the binaries).
 pub async fn cold_start(
-    store: impl FnOnce(&aws_config::SdkConfig, &str) -> Arc<dyn Store>,
+    store: impl FnOnce(&aws_config::SdkConfig, &Settings) -> Arc<dyn Store>,
 ) -> anyhow::Result<ColdStart> {
     let settings = Settings::from_env()?;
     let sdk = sdk_config().await;
     let s3 = aws_sdk_s3::Client::new(&sdk);
     let deps = deps(
-        store(&sdk, &settings.table),
+        store(&sdk, &settings),
         attachments(&s3, &settings),
         &settings.base_url,
     )?;
@@ -122,6 +122,19 @@ pub async fn cold_start(
         s3,
         deps,
     })
+}
+
+/// The secret that signs list cursors, the same in every function of a deployment:
+/// derived from the JWT signing key (a hash with its own label, so neither reveals
+/// the other).
+pub fn cursor_key(settings: &Settings) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"madoguchi list cursor\0");
+    if let Some(k) = settings.keys.first() {
+        h.update(&k.secret);
+    }
+    h.finalize().to_vec()
 }
 
 /// The attachments' store: the `attachments/` prefix of the private bucket.

@@ -118,32 +118,39 @@ export async function api(path, { method = "GET", body, headers: extra = {}, log
   return JSON.parse(text);
 }
 
+/** Whether this portal takes files straight into storage (on AWS); null until asked. */
+let directUploads = null;
+
 /**
  * Uploads one file with progress (fetch cannot report it): `onProgress(0..1)`.
+ * Where the portal offers it (AWS), the file goes straight to storage with a presigned
+ * request and is then registered (`/uploads/presign`, `/uploads/{id}/complete`), so a
+ * large file never passes through the API; elsewhere (`/uploads/presign` is 404) it is
+ * streamed to `POST /uploads`.
  * Returns `{promise, abort}`; the promise resolves to `{id, name, size, content_type}`.
  */
 export function upload(file, onProgress) {
   let xhr = null;
   let aborted = false;
-  const once = () =>
+  const abortedError = () => Object.assign(new ApiError(0, {}), { code: "aborted" });
+  const send = (method, url, sendHeaders, withCredentials) =>
     new Promise((resolve, reject) => {
+      if (aborted) return reject(abortedError());
       xhr = new XMLHttpRequest();
-      xhr.open("POST", `${BASE}/uploads?name=${encodeURIComponent(file.name)}`);
-      xhr.withCredentials = true;
-      for (const [k, v] of Object.entries(headers("POST", { "Content-Type": file.type || "application/octet-stream" }))) {
-        xhr.setRequestHeader(k, v);
-      }
+      xhr.open(method, url);
+      xhr.withCredentials = withCredentials;
+      for (const [k, v] of Object.entries(sendHeaders)) xhr.setRequestHeader(k, v);
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
       xhr.onerror = () => reject(new ApiError(0, {}));
-      xhr.onabort = () => reject(Object.assign(new ApiError(0, {}), { code: "aborted" }));
+      xhr.onabort = () => reject(abortedError());
       xhr.onload = () => {
         let problem = {};
         try {
           problem = JSON.parse(xhr.responseText || "{}");
         } catch {
-          /* not JSON */
+          /* not JSON (storage answers XML or nothing) */
         }
-        if (xhr.status === 201 || xhr.status === 200) resolve(problem);
+        if (xhr.status >= 200 && xhr.status < 300) resolve(problem);
         else {
           const retry = Number.parseInt(xhr.getResponseHeader("Retry-After") || "", 10);
           reject(new ApiError(xhr.status, problem, Number.isFinite(retry) ? retry : null));
@@ -151,6 +158,27 @@ export function upload(file, onProgress) {
       };
       xhr.send(file);
     });
+  const viaApi = () =>
+    send(
+      "POST",
+      `${BASE}/uploads?name=${encodeURIComponent(file.name)}`,
+      headers("POST", { "Content-Type": file.type || "application/octet-stream" }),
+      true,
+    );
+  const direct = async () => {
+    let offer;
+    try {
+      offer = await api("/uploads/presign", { method: "POST", body: { name: file.name, size: file.size }, login: false });
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      directUploads = false;
+      return viaApi();
+    }
+    directUploads = true;
+    await send(offer.method, offer.url, offer.headers, false);
+    return api(`/uploads/${encodeURIComponent(offer.id)}/complete`, { method: "POST", login: false });
+  };
+  const once = () => (directUploads === false ? viaApi() : direct());
   // A lost session stays an error here: uploads happen inside forms whose text must stay.
   const promise = once().catch(async (err) => {
     if (!aborted && err.status === 401 && err.code === "token_expired" && (await refresh())) return once();
