@@ -43,7 +43,14 @@ pub struct Rendered {
 
 impl Rendered {
     pub fn new(json: Bytes) -> Rendered {
-        let gzip = (json.len() >= 1024).then(|| gzip(&json)).flatten();
+        Rendered::compressed(json, true)
+    }
+
+    /// With `compress` false the page is kept as JSON only (nobody would use the gzip).
+    pub fn compressed(json: Bytes, compress: bool) -> Rendered {
+        let gzip = (compress && json.len() >= 1024)
+            .then(|| gzip(&json))
+            .flatten();
         Rendered {
             json,
             gzip,
@@ -100,6 +107,11 @@ impl ListCache {
     pub fn get(&self, key: &ListKey) -> Option<Rendered> {
         let page = self.pages.as_ref()?.get(key)?;
         (page.at.elapsed() < MAX_AGE).then_some(page)
+    }
+
+    /// Whether pages are kept at all.
+    pub fn enabled(&self) -> bool {
+        self.pages.is_some()
     }
 
     pub fn put(&self, key: ListKey, page: Rendered) {

@@ -184,9 +184,10 @@ async fn list(
         },
         next: page.next,
     };
-    let page = Rendered::new(Bytes::from(
-        serde_json::to_vec(&list).map_err(anyhow::Error::new)?,
-    ));
+    let page = Rendered::compressed(
+        Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::new)?),
+        gzip_ok || state.lists.enabled(),
+    );
     state.lists.put(key, page.clone());
     Ok(rendered(page, gzip_ok))
 }

@@ -225,13 +225,20 @@ pub async fn an_update_with_a_stale_version_is_a_conflict_and_writes_nothing(
     );
 }
 
-pub async fn two_hundred_concurrent_replies_are_all_kept_in_order(store: Arc<dyn Store>) {
+/// How many replies `concurrent_replies_are_all_kept_in_order` sends at once: 200, or
+/// what an adapter's test binary sets (the DynamoDB emulator copies the whole table for
+/// every transaction, so it takes fewer).
+pub static CONCURRENT_REPLIES: std::sync::atomic::AtomicU32 =
+    std::sync::atomic::AtomicU32::new(200);
+
+pub async fn concurrent_replies_are_all_kept_in_order(store: Arc<dyn Store>) {
+    let replies = CONCURRENT_REPLIES.load(std::sync::atomic::Ordering::Relaxed);
     let at = t("2026-11-23T01:00:00Z");
     store
         .create_ticket(new_ticket("n1", "u1", "acme", at))
         .await
         .unwrap();
-    let tasks: Vec<_> = (0..200)
+    let tasks: Vec<_> = (0..replies)
         .map(|i| {
             let s = store.clone();
             tokio::spawn(async move {
@@ -265,7 +272,7 @@ pub async fn two_hundred_concurrent_replies_are_all_kept_in_order(store: Arc<dyn
         task.await.unwrap();
     }
     let articles = store.articles("n1").await.unwrap();
-    assert_eq!(articles.len(), 201);
+    assert_eq!(articles.len(), replies as usize + 1);
     assert!(
         articles
             .iter()
@@ -275,7 +282,7 @@ pub async fn two_hundred_concurrent_replies_are_all_kept_in_order(store: Arc<dyn
     );
     let bodies: std::collections::HashSet<&str> =
         articles[1..].iter().map(|a| a.body_md.as_str()).collect();
-    assert_eq!(bodies.len(), 200, "no reply lost");
+    assert_eq!(bodies.len(), replies as usize, "no reply lost");
 }
 
 pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store: Arc<dyn Store>) {
@@ -569,7 +576,7 @@ macro_rules! conformance_tests {
             a_duplicate_number_is_refused_and_nothing_of_it_is_written,
             the_same_idempotency_key_makes_one_ticket,
             an_update_with_a_stale_version_is_a_conflict_and_writes_nothing,
-            two_hundred_concurrent_replies_are_all_kept_in_order,
+            concurrent_replies_are_all_kept_in_order,
             lists_are_scoped_filtered_and_paged_without_gaps,
             a_scopes_generation_changes_with_every_change_to_its_tickets,
             due_tickets_are_those_whose_timer_or_reminder_has_come,
