@@ -234,8 +234,12 @@ pub async fn start(opts: ServeOptions) -> Result<Running> {
     if opts.demo {
         seed_demo(&deps, &opts.data).await?;
     }
-    let state = ApiState::new(deps.clone(), signing_keys(&opts.data)?, &base_url)
-        .with_list_cache(ListCache::new(list_cache_bytes()?));
+    let state = ApiState::with_list_cache(
+        deps.clone(),
+        signing_keys(&opts.data)?,
+        &base_url,
+        ListCache::new(list_cache_bytes()?),
+    );
     let router = app(
         AppConfig {
             site_dir: sites.site,

@@ -60,6 +60,16 @@ impl ApiState {
     /// The API's state for a portal at `base_url`: access tokens signed with `keys`
     /// (the first signs), ten minutes long; `Secure` cookies unless on plain HTTP.
     pub fn new(deps: Deps, keys: Vec<SigningKey>, base_url: &str) -> ApiState {
+        ApiState::with_list_cache(deps, keys, base_url, Default::default())
+    }
+
+    /// The same with a rendered-list cache of another size.
+    pub fn with_list_cache(
+        deps: Deps,
+        keys: Vec<SigningKey>,
+        base_url: &str,
+        lists: list_cache::ListCache,
+    ) -> ApiState {
         ApiState(Arc::new(ApiInner {
             deps,
             auth: Arc::new(Auth {
@@ -68,20 +78,8 @@ impl ApiState {
             }),
             secure_cookies: !base_url.starts_with("http://"),
             names: Default::default(),
-            lists: Default::default(),
+            lists,
         }))
-    }
-
-    /// The same state with another rendered-list cache (size from the environment).
-    pub fn with_list_cache(self, lists: list_cache::ListCache) -> ApiState {
-        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| ApiInner {
-            deps: shared.deps.clone(),
-            auth: shared.auth.clone(),
-            secure_cookies: shared.secure_cookies,
-            names: Default::default(),
-            lists: Default::default(),
-        });
-        ApiState(Arc::new(ApiInner { lists, ..inner }))
     }
 }
 

@@ -124,6 +124,21 @@ pub async fn cold_start(
     })
 }
 
+/// The cold start every bootstrap runs: the store on the deployment's DynamoDB table,
+/// its list cursors signed with the deployment's key.
+pub async fn cold_start_dynamo() -> anyhow::Result<ColdStart> {
+    cold_start(|sdk, settings| {
+        Arc::new(
+            crate::adapters::aws::dynamo::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                &settings.table,
+            )
+            .with_cursor_key(&cursor_key(settings)),
+        )
+    })
+    .await
+}
+
 /// The secret that signs list cursors, the same in every function of a deployment:
 /// derived from the JWT signing key (a hash with its own label, so neither reveals
 /// the other).

@@ -263,6 +263,27 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// A write's output, or `None` if DynamoDB refused its condition (`refused` tells
+    /// the operation's error apart); other errors fail with the operation's name.
+    fn unless_refused<T, E>(
+        &self,
+        result: Result<
+            T,
+            aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+        >,
+        operation: &'static str,
+        refused: impl Fn(&E) -> bool,
+    ) -> Result<Option<T>, StoreError>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        match result {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().is_some_and(&refused) => Ok(None),
+            Err(e) => Err(self.failed(operation)(e)),
+        }
+    }
+
     /// One PutItem; false if its condition failed.
     async fn put(&self, item: Item, cond: Option<Expr>) -> Result<bool, StoreError> {
         let cond = cond.unwrap_or_default();
@@ -276,16 +297,10 @@ impl DynamoStore {
             .set_expression_attribute_values(cond.values())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(self.failed("PutItem")(e)),
-        }
+        self.unless_refused(result, "PutItem", |e| {
+            e.is_conditional_check_failed_exception()
+        })
+        .map(|done| done.is_some())
     }
 
     /// One UpdateItem returning the new item; `None` if its condition failed.
@@ -308,16 +323,10 @@ impl DynamoStore {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(self.failed("UpdateItem")(e)),
-        }
+        self.unless_refused(result, "UpdateItem", |e| {
+            e.is_conditional_check_failed_exception()
+        })
+        .map(|done| done.map(|out| out.attributes.unwrap_or_default()))
     }
 
     /// One DeleteItem; false if its condition failed.
@@ -333,16 +342,10 @@ impl DynamoStore {
             .set_expression_attribute_values(cond.values())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(self.failed("DeleteItem")(e)),
-        }
+        self.unless_refused(result, "DeleteItem", |e| {
+            e.is_conditional_check_failed_exception()
+        })
+        .map(|done| done.is_some())
     }
 
     /// One page of a Query on the table (`index` `None`) or a GSI.
