@@ -36,3 +36,27 @@ async fn reopening_the_database_keeps_the_data_and_does_not_migrate_twice() {
         2
     );
 }
+
+#[tokio::test]
+async fn counts_kept_in_memory_show_another_processs_writes_once_re_read() {
+    use madoguchi::ports::store::{Scope, TicketStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("madoguchi.db");
+    // `reader` re-reads its kept counts at once (age zero); `other` stands for a
+    // second process on the same file (the admin CLI), whose writes `reader` cannot see
+    // happen.
+    let reader = SqliteStore::open_with(&path, std::time::Duration::ZERO).unwrap();
+    let other = SqliteStore::open(&path).unwrap();
+    let acme = Scope::Company("acme".into());
+    assert_eq!(reader.count_tickets(&acme).await.unwrap().open, 0);
+    let at = conformance::t("2026-11-23T01:00:00Z");
+    other
+        .create_ticket(conformance::new_ticket("x1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let seen = reader.count_tickets(&acme).await.unwrap();
+    assert_eq!(seen.open, 1);
+    assert!(seen.generation > 0);
+    // And the writing store's own kept counts are forgotten by its write.
+    assert_eq!(other.count_tickets(&acme).await.unwrap().open, 1);
+}

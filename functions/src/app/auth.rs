@@ -3,6 +3,8 @@
 //! short-lived JWTs whose algorithm is pinned (HS256), with `iss`, `aud` and `exp`
 //! required and a `kid` that selects the key, so keys can be rotated.
 
+use std::sync::Arc;
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -138,7 +140,7 @@ pub struct Tokens {
     /// sends the same token with every request for its ten minutes, and a lookup costs a
     /// fraction of the HMAC and the JSON. Expiry is still checked on every use; only
     /// valid tokens get in, so garbage cannot fill it.
-    verified: quick_cache::sync::Cache<Box<str>, Claims>,
+    verified: quick_cache::sync::Cache<Box<str>, Arc<Claims>>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -198,14 +200,14 @@ impl Tokens {
 
     /// Checks signature (with the key its `kid` names), algorithm, issuer, audience and
     /// expiry against `now_secs`.
-    pub fn verify(&self, token: &str, now_secs: i64) -> Result<Claims, TokenError> {
+    pub fn verify(&self, token: &str, now_secs: i64) -> Result<Arc<Claims>, TokenError> {
         if let Some(claims) = self.verified.get(token) {
             return match claims.exp <= now_secs {
                 true => Err(TokenError::Expired),
                 false => Ok(claims),
             };
         }
-        let claims = self.verify_fully(token)?;
+        let claims = Arc::new(self.verify_fully(token)?);
         if claims.exp <= now_secs {
             return Err(TokenError::Expired);
         }

@@ -60,12 +60,10 @@ fn is_safe(method: &Method) -> bool {
 impl Session {
     /// The session of a request and its CSRF token, if the access token is valid.
     fn verify(state: &ApiState, headers: &HeaderMap) -> Result<(Session, String), ProblemSpec> {
-        let token = CookieJar::from_headers(headers)
-            .get(ACCESS_COOKIE)
-            .map(|c| c.value().to_owned())
+        let token = cookie_value(headers, ACCESS_COOKIE)
             .ok_or_else(|| unauthenticated("unauthenticated"))?;
         let now = state.deps.clock.now().as_second();
-        let claims = state.auth.tokens.verify(&token, now).map_err(|e| match e {
+        let claims = state.auth.tokens.verify(token, now).map_err(|e| match e {
             TokenError::Expired => unauthenticated("token_expired"),
             TokenError::Invalid => unauthenticated("unauthenticated"),
         })?;
@@ -75,9 +73,9 @@ impl Session {
         Ok((
             Session {
                 actor,
-                session_id: claims.sid,
+                session_id: claims.sid.clone(),
             },
-            claims.csrf,
+            claims.csrf.clone(),
         ))
     }
 
@@ -85,6 +83,22 @@ impl Session {
     pub fn of_headers(state: &ApiState, headers: &HeaderMap) -> Result<Session, ProblemSpec> {
         Session::verify(state, headers).map(|(s, _)| s)
     }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers, read in place: every
+/// API request needs the access token, and a full cookie jar (parsed, decoded, copied)
+/// was a visible share of a cached list's cost. Our cookies' values are base64url and
+/// hex, never quoted or percent-encoded.
+fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 impl FromRequestParts<ApiState> for Session {
@@ -266,5 +280,32 @@ impl From<JsonRejection> for ProblemSpec {
             "The request body is not valid",
         )
         .detail(text.clone(), text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for c in cookies {
+            h.append(header::COOKIE, HeaderValue::from_str(c).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn a_cookie_is_found_by_its_exact_name_in_any_cookie_header() {
+        let h = headers(&["a=1; mg_access_old=x;mg_access=tok.en.sig ; b=2", "c=3"]);
+        assert_eq!(cookie_value(&h, ACCESS_COOKIE), Some("tok.en.sig"));
+        assert_eq!(cookie_value(&h, "c"), Some("3"), "a second Cookie header");
+        assert_eq!(cookie_value(&h, "mg"), None, "no prefix match");
+        assert_eq!(cookie_value(&headers(&[]), ACCESS_COOKIE), None);
+        assert_eq!(
+            cookie_value(&headers(&["mg_access"]), ACCESS_COOKIE),
+            None,
+            "no value"
+        );
     }
 }

@@ -71,7 +71,7 @@ pub fn mail(id: &str, ticket: &str, at: Timestamp) -> OutboxMail {
     }
 }
 
-fn new_ticket(number: &str, requester: &str, company: &str, updated: Timestamp) -> NewTicket {
+pub fn new_ticket(number: &str, requester: &str, company: &str, updated: Timestamp) -> NewTicket {
     NewTicket {
         ticket: ticket(number, requester, company, updated),
         article: article(number, 1, false),

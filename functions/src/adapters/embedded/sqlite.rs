@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -17,6 +18,8 @@ use crate::ports::store::*;
 
 /// Contracts and one-time tokens.
 mod accounts;
+/// The list scopes' counts, kept between writes.
+mod counts;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
 const MIGRATIONS: &[&str] = &[
@@ -233,6 +236,7 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    counts: counts::CountsCache,
 }
 
 /// The embedded store. Cheap to clone.
@@ -482,6 +486,12 @@ fn parse_cursor(c: &str) -> Option<(i64, String)> {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, counts::MAX_AGE)
+    }
+
+    /// `open`, with kept counts re-read after `counts_max_age` (tests of other
+    /// processes' writes use zero).
+    pub fn open_with(path: &Path, counts_max_age: Duration) -> Result<SqliteStore, StoreError> {
         let mut writer = open(path).map_err(StoreError::unexpected)?;
         migrate(&mut writer).map_err(StoreError::unexpected)?;
         let readers = (0..READERS)
@@ -493,6 +503,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                counts: counts::CountsCache::new(counts_max_age),
             }),
         })
     }
@@ -504,7 +515,10 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut conn)
+            let result = f(&mut conn);
+            // Whatever it wrote, the triggers may have changed any scope's counts.
+            inner.counts.forget_all();
+            result
         })
         .await
         .map_err(StoreError::unexpected)?
@@ -776,20 +790,28 @@ impl TicketStore for SqliteStore {
             Scope::Company(id) => format!("c:{id}"),
             Scope::All => "all".to_owned(),
         };
-        self.read(move |c| {
-            let counts = c
-                .prepare_cached("SELECT open, closed, gen FROM ticket_counts WHERE scope = ?1")?
-                .query_row(params![key], |r| {
-                    Ok(Counts {
-                        open: r.get::<_, i64>(0)?.max(0) as u64,
-                        closed: r.get::<_, i64>(1)?.max(0) as u64,
-                        generation: r.get::<_, i64>(2)?.max(0) as u64,
+        let miss = match self.inner.counts.get(&key) {
+            Ok(counts) => return Ok(counts),
+            Err(miss) => miss,
+        };
+        let scope_key = key.clone();
+        let counts = self
+            .read(move |c| {
+                let counts = c
+                    .prepare_cached("SELECT open, closed, gen FROM ticket_counts WHERE scope = ?1")?
+                    .query_row(params![scope_key], |r| {
+                        Ok(Counts {
+                            open: r.get::<_, i64>(0)?.max(0) as u64,
+                            closed: r.get::<_, i64>(1)?.max(0) as u64,
+                            generation: r.get::<_, i64>(2)?.max(0) as u64,
+                        })
                     })
-                })
-                .optional()?;
-            Ok(counts.unwrap_or_default())
-        })
-        .await
+                    .optional()?;
+                Ok(counts.unwrap_or_default())
+            })
+            .await?;
+        self.inner.counts.keep(miss, key, counts);
+        Ok(counts)
     }
 
     async fn due_tickets(
