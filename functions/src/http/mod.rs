@@ -137,28 +137,33 @@ fn portal(state: ApiState, members: MemberPages) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .layer(axum::middleware::from_fn(problem::localize))
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024));
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+                .layer(axum::middleware::from_fn(problem::localize)),
+        );
     Router::new()
         .nest("/api/v1", api)
         .merge(members::router(members, state))
 }
 
-/// Request ids, tracing and the security headers around every response.
+/// Request ids, tracing and the security headers around every response. The layers are
+/// stacked before the router gets them: it boxes each layer it is given and clones the
+/// boxes for every request.
 fn layered(router: Router) -> Router {
-    let traced = router
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+    let traced = router.layer(
+        tower::ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req
                     .headers()
                     .get(REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
                 tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-            }),
-        )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()));
+            })),
+    );
     security_headers(traced)
 }
 

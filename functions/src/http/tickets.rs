@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -97,7 +98,7 @@ fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
 async fn list(
     State(state): State<ApiState>,
     session: Session,
-    headers: HeaderMap,
+    AcceptsGzip(gzip_ok): AcceptsGzip,
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let of = match p.of.as_deref().unwrap_or("mine") {
@@ -147,7 +148,6 @@ async fn list(
         keywords: p.q.unwrap_or_default(),
         cursor: p.cursor,
     };
-    let gzip_ok = accepts_gzip(&headers);
     if let Some(page) = state.lists.get(&key) {
         return Ok(rendered(page, gzip_ok));
     }
@@ -211,6 +211,18 @@ fn rendered(page: Rendered, gzip_ok: bool) -> Response {
             page.json,
         )
             .into_response(),
+    }
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip; read from the headers in place
+/// (the `HeaderMap` extractor copies them all).
+struct AcceptsGzip(bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for AcceptsGzip {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(AcceptsGzip(accepts_gzip(&parts.headers)))
     }
 }
 
