@@ -110,7 +110,7 @@ async fn an_unreachable_ses_is_a_temporary_failure() {
         .local_addr()
         .unwrap()
         .port();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = madoguchi::adapters::aws::config()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .region(aws_config::Region::new(moto::REGION))
         .credentials_provider(aws_sdk_sesv2::config::Credentials::new(

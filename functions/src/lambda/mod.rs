@@ -91,7 +91,7 @@ pub fn deps(store: Arc<dyn Store>, blobs: Arc<dyn Blobs>, base_url: &str) -> any
 /// The SDK's configuration from the function's environment (region, role
 /// credentials), loaded once per cold start.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    crate::adapters::aws::config().load().await
 }
 
 /// What every function builds once per cold start: settings, SDK configuration, the
@@ -272,7 +272,25 @@ pub async fn scheduled(deps: &Deps, mailer: &dyn Mailer) -> Result<ScheduledRepo
     })
 }
 
-/// Logs as JSON lines for CloudWatch, the level from `RUST_LOG` (info by default).
+/// Logs for CloudWatch: JSON lines when the function's log format is JSON
+/// (`AWS_LAMBDA_LOG_FORMAT`), plain lines otherwise; no colours and no time stamps
+/// (CloudWatch adds its own); the level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`
+/// (`info` when unset or not a level). A plain level, not `RUST_LOG` directives: the
+/// directive parser brings a regular-expression engine into every bootstrap.
 pub fn init_tracing() {
-    lambda_runtime::tracing::init_default_subscriber();
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.trim().parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let fmt = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false);
+    if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        fmt.json().init();
+    } else {
+        fmt.init();
+    }
 }

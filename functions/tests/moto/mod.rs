@@ -102,7 +102,7 @@ except Exception: p.kill()
 impl Moto {
     /// SDK configuration pointing at the emulator with dummy credentials.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
+        madoguchi::adapters::aws::config()
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::new(REGION))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

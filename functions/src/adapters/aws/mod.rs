@@ -5,6 +5,19 @@ pub mod dynamo;
 pub mod s3;
 pub mod ses;
 
+/// The SDK configuration loader every client of madoguchi starts from: the latest
+/// behaviour version and an HTTPS client on rustls with *ring*. The SDKs' own default
+/// client would link AWS-LC (C, assembly) into every Lambda bootstrap for the same TLS;
+/// *ring* is what the local mode's SMTP client uses already.
+pub fn config() -> aws_config::ConfigLoader {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https(),
+    )
+}
+
 /// An error with its whole cause chain on one line: SDK errors say "service error" and
 /// keep what the service said one level down.
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
