@@ -76,6 +76,7 @@ fn customer(email: &str, credential: Credential) -> UserInput {
         name: "山田 太郎".into(),
         role: "customer".into(),
         company: "acme".into(),
+        customer_role: String::new(),
         lang: "ja".into(),
         credential,
     }
@@ -192,6 +193,8 @@ async fn wrong_users_are_refused_with_the_field_named() {
         ("unknown role", UserInput { role: "root".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "role"),
         ("unknown language", UserInput { lang: "fr".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "lang"),
         ("no name", UserInput { name: " ".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "name"),
+        ("unknown customer role", UserInput { customer_role: "owner".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "customer_role"),
+        ("staff with a customer role", UserInput { customer_role: "user_admin".into(), ..staff("") }, "customer_role"),
     ];
     for (case, input, field) in table {
         assert_eq!(
@@ -215,6 +218,7 @@ async fn every_wrong_field_of_a_user_is_reported_at_once() {
         name: "".into(),
         role: "customer".into(),
         company: "missing".into(),
+        customer_role: String::new(),
         lang: "de".into(),
         credential: Credential::NotYet,
     };
@@ -240,6 +244,7 @@ async fn staff_users_have_no_company_and_the_role_asked_for() {
                 name: "サポート 一郎".into(),
                 role: role.into(),
                 company: String::new(),
+                customer_role: String::new(),
                 lang: "ja".into(),
                 credential: Credential::Password("staff pass phrase 2026".into()),
             },
@@ -908,6 +913,7 @@ async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
             keywords: String::new(),
             cursor: None,
             limit: 50,
+            only_visible_to: None,
         },
     )
     .await

@@ -275,6 +275,7 @@ async fn items_have_the_documented_keys_indexes_and_ttl() {
     // Users, their e-mail guard, tokens with a TTL, sessions, uploads.
     store
         .create_company(CompanyRecord {
+            uses_groups: false,
             id: "acme".into(),
             name: "アクメ".into(),
             created_at: at,
@@ -342,6 +343,7 @@ async fn world() -> (Deps, RoundTrips, tempfile::TempDir) {
     for id in ["acme", "globex"] {
         store
             .create_company(CompanyRecord {
+                uses_groups: false,
                 id: id.into(),
                 name: id.into(),
                 created_at: t("2026-11-23T01:00:00Z"),
@@ -491,6 +493,7 @@ async fn use_cases_take_few_round_trips() {
         keywords: String::new(),
         cursor,
         limit: 25,
+        only_visible_to: None,
     };
     let (page, used) = measure(&rt, tickets::list(&deps, &taro, request(None))).await;
     let (page, counts) = page.unwrap();

@@ -46,6 +46,11 @@ const USER_COLUMNS: &[Column] = &[
     col("name", &["name", "お名前", "氏名", "名前"], true),
     col("company", &["company", "company_id", "会社id"], false),
     col("role", &["role", "権限", "ロール"], false),
+    col(
+        "customer_role",
+        &["customer_role", "アカウント種別", "役割"],
+        false,
+    ),
     col("lang", &["lang", "language", "言語"], false),
 ];
 
@@ -360,6 +365,7 @@ pub async fn import_bytes(
                         role
                     },
                     company: cell("company"),
+                    customer_role: cell("customer_role"),
                     lang: cell("lang"),
                     credential: credential.clone(),
                 };

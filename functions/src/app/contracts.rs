@@ -112,6 +112,7 @@ pub async fn check_contract(
                 ends_on,
                 service_type,
                 maintenance_emails: emails.iter().map(ToString::to_string).collect(),
+                project_ids: Vec::new(),
                 created_at: deps.clock.now(),
                 version: 1,
             }),
@@ -138,6 +139,29 @@ pub async fn create_contract(
 pub async fn add_contract(deps: &Deps, input: &ContractInput) -> Result<ContractRecord, AppError> {
     let contract = check_contract(deps, input).await?.map_err(first)?;
     create_contract(deps, contract).await
+}
+
+/// The contracts `actor` may see, by number: every one for staff; for a customer their
+/// company's, if their role sees contracts, within their groups' projects when the
+/// company uses groups.
+pub async fn visible_contracts(
+    deps: &Deps,
+    actor: &crate::domain::access::Actor,
+) -> Result<Vec<ContractRecord>, AppError> {
+    let all = if actor.is_staff() {
+        deps.store.list_contracts(None).await?
+    } else {
+        match &actor.company_id {
+            Some(c) if actor.customer_role.is_some_and(|r| r.sees_contracts()) => {
+                deps.store.list_contracts(Some(c)).await?
+            }
+            _ => return Ok(Vec::new()),
+        }
+    };
+    Ok(all
+        .into_iter()
+        .filter(|c| crate::app::projects::may_view_contract(actor, c))
+        .collect())
 }
 
 /// A company's contracts, or every contract, by number.

@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod messages;
 pub mod one_time;
 pub mod outbox;
+pub mod projects;
 pub mod secrets;
 pub mod sessions;
 pub mod sweep;

@@ -78,6 +78,9 @@ fn user(
 ) -> UserRecord {
     static HASH: OnceLock<String> = OnceLock::new();
     UserRecord {
+        customer_role: (role == Role::Customer)
+            .then_some(madoguchi::domain::access::CustomerRole::UserAdmin),
+        projects: Vec::new(),
         id: id.into(),
         email: email.into(),
         name: name.into(),
@@ -111,6 +114,7 @@ impl TestApp {
         ] {
             store
                 .create_company(CompanyRecord {
+                    uses_groups: false,
                     id: id.into(),
                     name: name.into(),
                     created_at: t0(),
