@@ -133,6 +133,109 @@ async fn a_customer_and_an_agent_work_a_ticket_through_the_portal() {
     }
 }
 
+/// さくら物流 uses project groups (demo): its inquiry member 加藤 sees of the company's
+/// tickets only his group's project's and his own, and is offered only his project and
+/// no contracts; its user admin 伊藤 is offered both projects and the company's contracts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_groups_narrow_what_each_customer_sees_in_the_portal() {
+    let mut portal = Portal::start().await;
+    let chromedriver = ChromeDriver::start().expect("chromedriver");
+    let d = chromedriver.session(1280, 1000).await.unwrap();
+    let result = groups_scenario(&d, &portal).await;
+    if result.is_err() {
+        let _ = shot(&d, "portal-groups-failed.png").await;
+    }
+    d.quit().await.unwrap();
+    result.unwrap();
+    if let Some(running) = portal.running.take() {
+        running.stop().await.unwrap();
+    }
+}
+
+async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
+    const KATO: (&str, &str) = ("kato@sakura-logi.example.jp", "demo-customer-2026");
+    const ITO: (&str, &str) = ("ito@sakura-logi.example.jp", "demo-customer-2026");
+    d.goto(portal.url("/portal/login/")).await?;
+    login(d, KATO).await?;
+    wait_displayed(d, "[data-list-controls]").await?;
+    d.find(By::Css("[data-of=company]"))
+        .await?
+        .click_surely()
+        .await?;
+    d.find(By::Css("[data-filter=all]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let mut subjects = Vec::new();
+    for _ in 0..50 {
+        subjects.clear();
+        for row in d.find_all(By::Css("[data-rows] tr .subject")).await? {
+            subjects.push(row.text().await?);
+        }
+        if subjects.iter().any(|s| s.contains("VPN")) {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    ensure!(
+        subjects.iter().all(|s| s.contains("VPN")),
+        "加藤 sees only the network project's tickets: {subjects:?}"
+    );
+    ensure!(
+        subjects.iter().any(|s| s.contains("証明書")),
+        "and 伊藤's ticket of that project: {subjects:?}"
+    );
+    ensure!(
+        !subjects.iter().any(|s| s.contains("バックアップ")),
+        "not the archive project's: {subjects:?}"
+    );
+    shot(d, "portal-groups-list.png").await?;
+
+    d.goto(portal.url("/portal/new/")).await?;
+    wait_displayed(d, "#new-ticket").await?;
+    wait_displayed(d, "#nt-project").await?;
+    let projects = SelectElement::new(&d.find(By::Id("nt-project")).await?).await?;
+    let mut names = Vec::new();
+    for o in projects.options().await? {
+        names.push(o.text().await?);
+    }
+    ensure!(
+        names.len() == 2 && names[1] == "社内ネットワーク案件",
+        "加藤 is offered his project only: {names:?}"
+    );
+    SelectElement::new(&d.find(By::Id("nt-product")).await?)
+        .await?
+        .select_by_value("secure-vpn")
+        .await?;
+    wait_displayed(d, "[data-field='fields.contract_number']").await?;
+    ensure!(
+        d.find_all(By::Css("[data-contracts]")).await?.is_empty(),
+        "an inquiry member is offered no contracts"
+    );
+    logout(d).await?;
+
+    login(d, ITO).await?;
+    d.goto(portal.url("/portal/new/")).await?;
+    wait_displayed(d, "#nt-project").await?;
+    let projects = SelectElement::new(&d.find(By::Id("nt-project")).await?).await?;
+    ensure!(
+        projects.options().await?.len() == 3,
+        "伊藤 is offered both projects"
+    );
+    SelectElement::new(&d.find(By::Id("nt-product")).await?)
+        .await?
+        .select_by_value("secure-vpn")
+        .await?;
+    let hint = wait_text(d, "[data-contracts]", "ご契約").await?;
+    ensure!(
+        hint.contains("-0215") && hint.contains("-0216"),
+        "a user admin is offered the company's contracts: {hint}"
+    );
+    shot(d, "portal-new-groups.png").await?;
+    Ok(())
+}
+
 /// Steps 1–5 and the English screens in one desktop browser; returns the new ticket's number.
 async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     let stamp = std::time::SystemTime::now()
