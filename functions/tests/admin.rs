@@ -500,6 +500,7 @@ fn contract(number: &str) -> ContractInput {
         ends_on: "2027-03-31".into(),
         service_type: "平日9:00~17:00オンサイト保守".into(),
         maintenance_emails: "it@acme.example.jp; ops@acme.example.jp".into(),
+        projects: String::new(),
     }
 }
 
@@ -722,6 +723,40 @@ async fn duplicate_contract_numbers_in_the_file_or_the_store_are_errors() {
         ]
     );
     assert_eq!(contracts::contracts(&w.deps, None).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn contracts_are_imported_with_their_projects_and_an_unknown_project_names_its_line() {
+    let w = world().await;
+    acme(&w).await;
+    madoguchi::app::projects::add_project(
+        &w.deps,
+        &madoguchi::app::projects::ProjectInput {
+            id: "acme-net".into(),
+            company: "acme".into(),
+            name: "社内ネットワーク案件".into(),
+            group_name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let csv = "number,company,product,start,end,案件\n\
+               NL-1,acme,Mail,2026-04-01,2027-03-31,acme-net\n\
+               NL-2,acme,Mail,2026-04-01,2027-03-31,acme-web\n";
+    assert_eq!(
+        problems(import_csv(&w, Kind::Contracts, csv, false).await),
+        ["list.csv:3:6: 案件: 'acme-web' is not a project of company 'acme'"]
+    );
+    assert!(
+        contracts::contracts(&w.deps, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let csv = "number,company,product,start,end,projects\nNL-1,acme,Mail,2026-04-01,2027-03-31,acme-net\n";
+    import_csv(&w, Kind::Contracts, csv, false).await.unwrap();
+    let c = w.deps.store.get_contract("NL-1").await.unwrap().unwrap();
+    assert_eq!(c.project_ids, ["acme-net"]);
 }
 
 #[tokio::test]

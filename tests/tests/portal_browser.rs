@@ -233,6 +233,28 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
         "a user admin is offered the company's contracts: {hint}"
     );
     shot(d, "portal-new-groups.png").await?;
+
+    // The settings page lists the contracts a user admin may see (seed 002's table).
+    d.goto(portal.url("/portal/settings/")).await?;
+    let table = wait_text(d, "[data-contracts] table", "-0216").await?;
+    ensure!(
+        table.contains("-0215") && table.contains("サービス種類"),
+        "伊藤's contracts: {table}"
+    );
+    let role = wait_text(d, "[data-v=customer_role]", "管理者").await?;
+    ensure!(role == "ユーザー管理者", "the account type shows: {role}");
+    shot(d, "portal-settings-contracts.png").await?;
+    logout(d).await?;
+    login(d, KATO).await?;
+    d.goto(portal.url("/portal/settings/")).await?;
+    wait_text(d, "[data-v=customer_role]", "問い合わせ担当者").await?;
+    ensure!(
+        !d.find(By::Css("[data-contracts]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "an inquiry member sees no contracts"
+    );
     Ok(())
 }
 

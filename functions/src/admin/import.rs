@@ -80,6 +80,7 @@ const CONTRACT_COLUMNS: &[Column] = &[
         &["maintenance_emails", "emails", "保守登録メール"],
         false,
     ),
+    col("projects", &["projects", "project", "案件"], false),
 ];
 
 impl Kind {
@@ -385,6 +386,7 @@ pub async fn import_bytes(
                     ends_on: cell("ends_on"),
                     service_type: cell("service_type"),
                     maintenance_emails: cell("maintenance_emails"),
+                    projects: cell("projects"),
                 },
             )
             .await?

@@ -211,6 +211,9 @@ pub enum ContractCommand {
         /// Maintenance registration addresses, comma-separated.
         #[arg(long, default_value = "")]
         emails: String,
+        /// Projects of the company the contract is linked to, comma-separated.
+        #[arg(long, default_value = "")]
+        projects: String,
     },
     /// List the contracts, of one company or all.
     List {
@@ -366,6 +369,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
             end,
             service,
             emails,
+            projects,
         }) => {
             let input = ContractInput {
                 number,
@@ -377,6 +381,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
                 ends_on: end,
                 service_type: service,
                 maintenance_emails: emails,
+                projects,
             };
             let contract = contracts::check_contract(&deps, &input)
                 .await?

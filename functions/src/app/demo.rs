@@ -583,6 +583,31 @@ impl Seeder {
             ("0215", SAKURA, "NL Secure VPN", "ER-4800", "ER48-2311-02977", "24時間365日 オンサイト保守", "joushi@sakura-logi.example.jp; netops@sakura-logi.example.jp"),
             ("0216", SAKURA, "NL Archive", "AR-2TB", "ARC-55031", "ソフトウェア保守", "joushi@sakura-logi.example.jp"),
         ];
+        // One contract that ended last month: the profile marks it expired.
+        let lapsed_end = start
+            .checked_add(6.months())
+            .and_then(|d| d.checked_sub(1.day()))
+            .unwrap_or(start);
+        let lapsed_start = lapsed_end
+            .checked_sub(1.year())
+            .and_then(|d| d.checked_add(1.day()))
+            .unwrap_or(lapsed_end);
+        contracts::add_contract(
+            &self.deps,
+            &ContractInput {
+                number: format!("NL-{}-0090", lapsed_start.year()),
+                company: TOHOKU.into(),
+                product: "NL Edge Router".into(),
+                model: "ER-2400".into(),
+                serial_number: "ER24-1907-00113".into(),
+                starts_on: lapsed_start.to_string(),
+                ends_on: lapsed_end.to_string(),
+                service_type: "平日9:00〜17:30 オンサイト保守".into(),
+                maintenance_emails: "it-admin@tohoku-denki.example.jp".into(),
+                projects: String::new(),
+            },
+        )
+        .await?;
         for (n, company, product, model, serial, service, emails) in list {
             contracts::add_contract(
                 &self.deps,
@@ -596,6 +621,7 @@ impl Seeder {
                     ends_on: end.to_string(),
                     service_type: (*service).into(),
                     maintenance_emails: (*emails).into(),
+                    projects: String::new(),
                 },
             )
             .await?;

@@ -105,14 +105,13 @@ pub async fn set_company_groups(
     Ok(c)
 }
 
-/// Project ids typed as a list (commas, semicolons or spaces): each must be a project
-/// of `company`. Reported against `field`.
-pub async fn parse_projects(
+/// Project ids typed as a list (commas, semicolons, spaces or 、), each a project of
+/// `company`; the message says which is not.
+pub async fn check_projects(
     deps: &Deps,
     company: &str,
-    field: &'static str,
     text: &str,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Result<Vec<String>, String>, AppError> {
     let known = deps.store.list_projects(company).await?;
     let mut ids: Vec<String> = Vec::new();
     for id in text
@@ -121,19 +120,27 @@ pub async fn parse_projects(
         .filter(|s| !s.is_empty())
     {
         if !known.iter().any(|p| p.id == id) {
-            return Err(AppError::invalid(
-                field,
-                Problem::Other {
-                    ja: format!("案件 '{id}' はこの会社にありません"),
-                    en: format!("'{id}' is not a project of company '{company}'"),
-                },
-            ));
+            return Ok(Err(format!(
+                "'{id}' is not a project of company '{company}'"
+            )));
         }
         if !ids.iter().any(|x| x == id) {
             ids.push(id.to_owned());
         }
     }
-    Ok(ids)
+    Ok(Ok(ids))
+}
+
+/// `check_projects` as the use cases' error against `field`.
+pub async fn parse_projects(
+    deps: &Deps,
+    company: &str,
+    field: &'static str,
+    text: &str,
+) -> Result<Vec<String>, AppError> {
+    check_projects(deps, company, text)
+        .await?
+        .map_err(|e| first(vec![FieldError { field, message: e }]))
 }
 
 /// Staff set a customer account's role and groups (`None`: leave as is). Takes effect

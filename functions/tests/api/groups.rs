@@ -40,6 +40,7 @@ async fn acme_with_groups(app: &TestApp) {
                 ends_on: "2027-03-31".into(),
                 service_type: "ソフトウェア保守".into(),
                 maintenance_emails: "it@acme.example.jp".into(),
+                projects: String::new(),
             },
         )
         .await

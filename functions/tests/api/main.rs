@@ -1,5 +1,6 @@
 //! The API over real HTTP against the real server on a temporary data folder.
 
+mod contracts;
 mod groups;
 mod helpers;
 
