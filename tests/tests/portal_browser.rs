@@ -255,6 +255,117 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
             .await?,
         "an inquiry member sees no contracts"
     );
+    // Nor manages accounts: no menu entry, and the page says who may.
+    ensure!(
+        !d.find(By::Css("[data-nav-accounts]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "an inquiry member has no account management"
+    );
+    d.goto(portal.url("/portal/accounts/")).await?;
+    wait_text(d, "[data-panel=forbidden]", "ユーザー管理者").await?;
+    logout(d).await?;
+    accounts_scenario(d, portal, ITO).await
+}
+
+/// A user admin invites a colleague as an inquiry member from the accounts page; the
+/// colleague sets a password through the invitation mail's link and logs in; the admin
+/// disables the account.
+async fn accounts_scenario(d: &WebDriver, portal: &Portal, admin: (&str, &str)) -> Result<()> {
+    const NEW: &str = "yoshida@sakura-logi.example.jp";
+    login(d, admin).await?;
+    wait_displayed(d, "[data-nav-accounts] a")
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "main h1", "アカウント管理").await?;
+    let table = wait_text(d, "[data-account-rows]", "kato@sakura-logi.example.jp").await?;
+    ensure!(table.contains("問い合わせ担当者"), "roles show: {table}");
+    let roles = SelectElement::new(&d.find(By::Id("acc-role")).await?).await?;
+    ensure!(
+        roles.options().await?.len() == 4,
+        "a user admin may give every role"
+    );
+    d.find(By::Id("acc-name"))
+        .await?
+        .send_keys("吉田 恵")
+        .await?;
+    d.find(By::Id("acc-email"))
+        .await?
+        .send_keys("not-an-address")
+        .await?;
+    roles.select_by_value("inquiry_member").await?;
+    d.find(By::Css("#invite-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-field=email] .field-error", "メールアドレス").await?;
+    d.find(By::Id("acc-email")).await?.clear().await?;
+    d.find(By::Id("acc-email")).await?.send_keys(NEW).await?;
+    d.find(By::Css("#invite-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#invite-form [data-submit-status]", "招待メール").await?;
+    wait_text(d, "[data-account-rows]", NEW).await?;
+    shot(d, "portal-accounts.png").await?;
+
+    // The invitation mail's link sets the password.
+    let start = Instant::now();
+    let link = loop {
+        let found = mails(&portal.mail_dir())?
+            .into_iter()
+            .find(|m| m.to == [NEW]);
+        if let Some(m) = found {
+            let at = m
+                .text
+                .find("/portal/reset/?token=")
+                .context("a set-password link")?;
+            let token: String = m.text[at + "/portal/reset/?token=".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            break format!("/portal/reset/?token={token}");
+        }
+        ensure!(start.elapsed() < WAIT, "no invitation mail for {NEW}");
+        tokio::time::sleep(POLL).await;
+    };
+    logout(d).await?;
+    d.goto(portal.url(&link)).await?;
+    let password = "招待メールから設定したパスワード";
+    wait_displayed(d, "#reset-form").await?;
+    d.find(By::Id("reset-password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    d.find(By::Id("reset-confirm"))
+        .await?
+        .send_keys(password)
+        .await?;
+    d.find(By::Css("#reset-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_displayed(d, "[data-panel=done]").await?;
+    d.goto(portal.url("/portal/login/")).await?;
+    login(d, (NEW, password)).await?;
+    wait_text(d, "[data-account-name]", "吉田 恵").await?;
+    logout(d).await?;
+
+    // The admin disables the account.
+    login(d, admin).await?;
+    d.goto(portal.url("/portal/accounts/")).await?;
+    wait_displayed(d, &format!("[data-toggle-of='{NEW}']"))
+        .await?
+        .click_surely()
+        .await?;
+    d.accept_alert().await?;
+    let row = wait_text(d, &format!("[data-account-email='{NEW}']"), "利用停止").await?;
+    ensure!(
+        row.contains("利用再開"),
+        "a disabled account can be enabled again: {row}"
+    );
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod company_accounts;
 pub mod config;
 pub mod contracts;
 pub mod demo;

@@ -169,16 +169,19 @@ pub async fn set_user_access(
             },
         ));
     };
-    let mut next = user.clone();
-    if let Some(r) = role {
-        next.customer_role = Some(r);
-    }
-    if let Some(text) = projects {
-        next.projects = parse_projects(deps, &company, "projects", text).await?;
-    }
-    next.version = user.version + 1;
-    deps.store.update_user(next.clone(), user.version).await?;
-    Ok(next)
+    let groups = match projects {
+        Some(text) => Some(parse_projects(deps, &company, "projects", text).await?),
+        None => None,
+    };
+    crate::app::accounts::modify_user(deps, &user.id, |u| {
+        if let Some(r) = role {
+            u.customer_role = Some(r);
+        }
+        if let Some(g) = &groups {
+            u.projects = g.clone();
+        }
+    })
+    .await
 }
 
 /// Staff link a contract to projects of its company (replacing its links).

@@ -3,7 +3,7 @@
 // moves to this page in that language.
 
 import { api } from "./api.js";
-import { page, pathIn, t } from "./i18n.js";
+import { label, page, pathIn, t } from "./i18n.js";
 import { flashNext, showPanel, showUnavailable, el } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
 import { me } from "./session.js";
@@ -38,7 +38,7 @@ function fill(user) {
   v("email").textContent = user.email;
   v("company").textContent = user.company?.name || "—";
   if (user.customer_role) {
-    v("customer_role").textContent = t("role." + user.customer_role);
+    v("customer_role").textContent = label("role", user.customer_role);
     for (const e of document.querySelectorAll('[data-if="customer_role"]')) e.hidden = false;
   }
   v("username").value = user.email;
