@@ -215,3 +215,94 @@ async fn a_contract_manager_is_offered_the_companys_contracts_and_others_none() 
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(problem["errors"][0]["field"], "project");
 }
+
+#[tokio::test]
+async fn admin_staff_define_projects_and_groups_over_the_api_and_nobody_else_does() {
+    let app = spawn_app().await;
+    let mut admin = app.login("admin@netlink.example.jp").await;
+    let (status, p) = admin
+        .post(
+            "/api/v1/companies/acme/projects",
+            json!({"id": "acme-net", "name": "社内ネットワーク案件"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    assert_eq!(p["group_name"], "社内ネットワーク案件グループ");
+    let (status, problem) = admin
+        .post(
+            "/api/v1/companies/acme/projects",
+            json!({"id": "Acme Net", "name": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["errors"][0]["field"], "id");
+    let (_, list) = admin.get("/api/v1/companies/acme/projects").await;
+    assert_eq!(ids(&list["items"], "id"), ["acme-net"]);
+    let (status, access) = admin
+        .patch(
+            "/api/v1/users/taro/access",
+            json!({"customer_role": "inquiry_member", "groups": ["acme-net"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{access}");
+    assert_eq!(access["groups"], json!(["acme-net"]));
+    let (status, _) = admin
+        .patch("/api/v1/users/taro/access", json!({"groups": ["globex-x"]}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "another company's project");
+    let (status, _) = admin
+        .patch(
+            "/api/v1/users/agent/access",
+            json!({"customer_role": "user_admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "staff have no customer role");
+    let (status, c) = admin
+        .patch("/api/v1/companies/acme", json!({"uses_groups": true}))
+        .await;
+    assert_eq!(
+        (status, c["uses_groups"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    assert_eq!(
+        admin
+            .patch("/api/v1/companies/nobody", json!({"uses_groups": true}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    let mut taro = app.login("taro@acme.example.jp").await;
+    let (_, me) = taro.get("/api/v1/me").await;
+    assert_eq!(me["customer_role"], "inquiry_member");
+    let (_, form) = taro.get("/api/v1/form").await;
+    assert_eq!(ids(&form["projects"], "id"), ["acme-net"]);
+    // Customers and agents manage none of it, not even their own access.
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    for who in [&mut taro, &mut agent] {
+        assert_eq!(
+            who.post(
+                "/api/v1/companies/acme/projects",
+                json!({"id": "acme-web", "name": "x"})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            who.patch("/api/v1/companies/acme", json!({"uses_groups": false}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            who.patch(
+                "/api/v1/users/taro/access",
+                json!({"customer_role": "user_admin"})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
