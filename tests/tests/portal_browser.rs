@@ -366,6 +366,12 @@ async fn accounts_scenario(d: &WebDriver, portal: &Portal, admin: (&str, &str)) 
         row.contains("利用再開"),
         "a disabled account can be enabled again: {row}"
     );
+    // The same page in English, every string translated.
+    d.goto(portal.url("/en/portal/accounts/")).await?;
+    wait_text(d, "main h1", "Accounts").await?;
+    wait_text(d, &format!("[data-account-email='{NEW}']"), "Disabled").await?;
+    no_raw_keys(d).await?;
+    shot(d, "portal-en-accounts.png").await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 // a link to choose a password. The server decides every change (403 / 404 otherwise).
 
 import { api, ApiError } from "./api.js";
-import { label, t } from "./i18n.js";
+import { label, page, t } from "./i18n.js";
 import { el, showPanel, showUnavailable } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
 import { me } from "./session.js";
@@ -78,6 +78,8 @@ async function load() {
 
 function setupInvite() {
   const form = document.getElementById("invite-form");
+  // A colleague most likely reads the language this page is in.
+  form.elements.lang.value = page.lang;
   const button = form.querySelector("button[type=submit]");
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
