@@ -306,3 +306,35 @@ async fn admin_staff_define_projects_and_groups_over_the_api_and_nobody_else_doe
         );
     }
 }
+
+#[tokio::test]
+async fn a_customer_token_from_before_roles_asks_for_a_refresh_which_brings_the_role() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    // A token as the server issued them before roles: the same key, no role claim.
+    let keys = madoguchi::local::signing_keys(app.data.path()).unwrap();
+    let tokens = madoguchi::app::auth::Tokens::new(keys, "madoguchi", "portal", 600);
+    let old = madoguchi::domain::access::Actor {
+        customer_role: None,
+        ..madoguchi::domain::access::Actor::new(
+            "taro",
+            madoguchi::domain::access::Role::Customer,
+            Some("acme".into()),
+        )
+    };
+    let token = tokens
+        .issue(&old, ("s-old", "csrf-old"), t0().as_second())
+        .unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/v1/tickets", app.base))
+        .header("cookie", format!("mg_access={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "token_expired");
+    // The portal's client refreshes on that answer and goes on with the role.
+    let (status, _) = taro.get("/api/v1/tickets?of=company").await;
+    assert_eq!(status, StatusCode::OK);
+}
