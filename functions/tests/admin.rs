@@ -77,6 +77,7 @@ fn customer(email: &str, credential: Credential) -> UserInput {
         role: "customer".into(),
         company: "acme".into(),
         customer_role: String::new(),
+        groups: String::new(),
         lang: "ja".into(),
         credential,
     }
@@ -195,6 +196,8 @@ async fn wrong_users_are_refused_with_the_field_named() {
         ("no name", UserInput { name: " ".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "name"),
         ("unknown customer role", UserInput { customer_role: "owner".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "customer_role"),
         ("staff with a customer role", UserInput { customer_role: "user_admin".into(), ..staff("") }, "customer_role"),
+        ("a group that is no project of the company", UserInput { groups: "acme-net".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "groups"),
+        ("staff in a group", UserInput { groups: "acme-net".into(), ..staff("") }, "groups"),
     ];
     for (case, input, field) in table {
         assert_eq!(
@@ -219,6 +222,7 @@ async fn every_wrong_field_of_a_user_is_reported_at_once() {
         role: "customer".into(),
         company: "missing".into(),
         customer_role: String::new(),
+        groups: String::new(),
         lang: "de".into(),
         credential: Credential::NotYet,
     };
@@ -245,6 +249,7 @@ async fn staff_users_have_no_company_and_the_role_asked_for() {
                 role: role.into(),
                 company: String::new(),
                 customer_role: String::new(),
+                groups: String::new(),
                 lang: "ja".into(),
                 credential: Credential::Password("staff pass phrase 2026".into()),
             },
@@ -757,6 +762,49 @@ async fn contracts_are_imported_with_their_projects_and_an_unknown_project_names
     import_csv(&w, Kind::Contracts, csv, false).await.unwrap();
     let c = w.deps.store.get_contract("NL-1").await.unwrap().unwrap();
     assert_eq!(c.project_ids, ["acme-net"]);
+}
+
+#[tokio::test]
+async fn users_are_imported_with_their_role_and_groups() {
+    let w = world().await;
+    acme(&w).await;
+    madoguchi::app::projects::add_project(
+        &w.deps,
+        &madoguchi::app::projects::ProjectInput {
+            id: "acme-net".into(),
+            company: "acme".into(),
+            name: "社内ネットワーク案件".into(),
+            group_name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let csv = "メールアドレス,お名前,会社ID,アカウント種別,顧客案件グループ\n\
+               a@acme.example.jp,一郎,acme,contract_manager,acme-net\n\
+               b@acme.example.jp,二郎,acme,boss,acme-web\n";
+    assert_eq!(
+        problems(import_csv(&w, Kind::Users, csv, false).await),
+        [
+            "list.csv:3:4: アカウント種別: 'boss' is not one of user_admin, contract_manager, inquiry_admin, inquiry_member",
+            "list.csv:3:5: 顧客案件グループ: 'acme-web' is not a project of company 'acme'",
+        ]
+    );
+    let csv = "email,name,company,customer_role,groups\na@acme.example.jp,一郎,acme,contract_manager,acme-net\n";
+    import_csv(&w, Kind::Users, csv, false).await.unwrap();
+    let u = w
+        .deps
+        .store
+        .user_by_email("a@acme.example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (u.customer_role, u.projects),
+        (
+            Some(madoguchi::domain::access::CustomerRole::ContractManager),
+            vec!["acme-net".to_owned()]
+        )
+    );
 }
 
 #[tokio::test]

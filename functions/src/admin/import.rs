@@ -51,6 +51,7 @@ const USER_COLUMNS: &[Column] = &[
         &["customer_role", "アカウント種別", "役割"],
         false,
     ),
+    col("groups", &["groups", "顧客案件グループ", "グループ"], false),
     col("lang", &["lang", "language", "言語"], false),
 ];
 
@@ -367,6 +368,7 @@ pub async fn import_bytes(
                     },
                     company: cell("company"),
                     customer_role: cell("customer_role"),
+                    groups: cell("groups"),
                     lang: cell("lang"),
                     credential: credential.clone(),
                 };

@@ -155,6 +155,9 @@ pub enum UserCommand {
         /// inquiry_member (the default).
         #[arg(long, value_name = "ROLE", default_value = "")]
         customer_role: String,
+        /// The projects whose groups the customer joins, comma-separated.
+        #[arg(long, value_name = "IDS", default_value = "")]
+        groups: String,
         #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
         lang: String,
         /// Read the password from the first line of standard input (pipe it in).
@@ -318,6 +321,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
             company,
             staff,
             customer_role,
+            groups,
             lang,
             password_stdin,
             invite: _,
@@ -338,6 +342,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
                 role: role.into(),
                 company: company.unwrap_or_default(),
                 customer_role,
+                groups,
                 lang,
                 credential,
             };

@@ -124,6 +124,8 @@ pub struct UserInput {
     /// A customer's role in their company (`user_admin`, `contract_manager`,
     /// `inquiry_admin`, `inquiry_member`); empty means `inquiry_member`, the least.
     pub customer_role: String,
+    /// A customer's groups: projects of their company, separated by commas.
+    pub groups: String,
     pub lang: String,
     pub credential: Credential,
 }
@@ -151,6 +153,8 @@ pub struct ValidUser {
     pub company: Option<CompanyRecord>,
     /// `None` for staff.
     pub customer_role: Option<CustomerRole>,
+    /// The projects whose groups a customer joins.
+    pub projects: Vec<String>,
     pub lang: &'static str,
     /// The argon2id hash of a chosen password.
     password_hash: Option<String>,
@@ -222,6 +226,19 @@ pub async fn check_user(
             None
         }
     };
+    let projects = match (&company, input.groups.trim().is_empty()) {
+        (_, true) => Some(Vec::new()),
+        (Some(c), false) => errors.check(
+            "groups",
+            crate::app::projects::check_projects(deps, &c.id, &input.groups).await?,
+        ),
+        (None, false) => {
+            if role.is_some_and(|r| r != Role::Customer) {
+                errors.add("groups", "staff belong to no group: leave it empty");
+            }
+            None
+        }
+    };
     let lang = errors.check("lang", parse_lang(&input.lang));
     let mut password_hash = None;
     let mut invite = None;
@@ -243,17 +260,20 @@ pub async fn check_user(
         Credential::Invite(ttl) => invite = Some(*ttl),
         Credential::NotYet => {}
     }
-    Ok(match (email, name, role, lang) {
-        (Some(email), Some(name), Some(role), Some(lang)) if errors.is_empty() => Ok(ValidUser {
-            email,
-            name,
-            role,
-            company,
-            customer_role,
-            lang,
-            password_hash,
-            invite,
-        }),
+    Ok(match (email, name, role, lang, projects) {
+        (Some(email), Some(name), Some(role), Some(lang), Some(projects)) if errors.is_empty() => {
+            Ok(ValidUser {
+                email,
+                name,
+                role,
+                company,
+                customer_role,
+                projects,
+                lang,
+                password_hash,
+                invite,
+            })
+        }
         _ => Err(errors.into_vec()),
     })
 }
@@ -276,7 +296,7 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
         role: valid.role,
         company_id: valid.company.as_ref().map(|c| c.id.clone()),
         customer_role: valid.customer_role,
-        projects: Vec::new(),
+        projects: valid.projects.clone(),
         lang: valid.lang.to_owned(),
         time_zone: deps
             .config

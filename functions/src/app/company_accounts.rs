@@ -148,6 +148,8 @@ pub async fn invite(
         role: Role::Customer.as_str().into(),
         company,
         customer_role: role.as_str().into(),
+        // Staff, not customers, put accounts into groups.
+        groups: String::new(),
         lang: input.lang.clone(),
         credential: Credential::invite(),
     };

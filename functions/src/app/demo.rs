@@ -533,6 +533,8 @@ impl Seeder {
                         .customer_role
                         .map(|r| r.as_str().to_owned())
                         .unwrap_or_default(),
+                    // Groups come after the projects, below.
+                    groups: String::new(),
                     lang: p.lang.into(),
                     credential: Credential::Password(login.password.into()),
                 },
