@@ -16,6 +16,9 @@ pub const PASSWORD: &str = "bench password 2026";
 
 fn user(id: String, company: Option<String>, role: Role, hash: &str, at: Timestamp) -> UserRecord {
     UserRecord {
+        customer_role: (role == Role::Customer)
+            .then_some(madoguchi::domain::access::CustomerRole::UserAdmin),
+        projects: Vec::new(),
         email: format!("{id}@bench.example.jp"),
         name: format!("利用者 {id}"),
         id,
@@ -52,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         let company = format!("c{c:02}");
         store
             .create_company(CompanyRecord {
+                uses_groups: false,
                 id: company.clone(),
                 name: format!("ベンチ株式会社 {c:02}"),
                 created_at: now,
@@ -87,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         let number = format!("B{:012}", i + 1);
         tasks.spawn(async move {
             let ticket = TicketRecord {
+                project_id: None,
                 number: number.clone(),
                 subject: format!("メール配送の遅延について その{i}"),
                 requester_id: requester.clone(),

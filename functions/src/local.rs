@@ -355,15 +355,25 @@ pub async fn seed_demo(deps: &Deps, data: &Path) -> Result<()> {
             vec![
                 l.email.clone(),
                 l.password.to_owned(),
-                l.role.as_str().to_owned(),
+                l.customer_role
+                    .map_or(l.role.as_str(), |r| r.as_str())
+                    .to_owned(),
                 l.company.clone().unwrap_or_else(|| "-".into()),
+                if l.groups.is_empty() {
+                    "-".into()
+                } else {
+                    l.groups.join(",")
+                },
                 l.name.clone(),
             ]
         })
         .collect();
     print!(
         "{}",
-        crate::admin::table::render(&["LOGIN", "PASSWORD", "ROLE", "COMPANY", "NAME"], &rows)
+        crate::admin::table::render(
+            &["LOGIN", "PASSWORD", "ROLE", "COMPANY", "GROUPS", "NAME"],
+            &rows
+        )
     );
     Ok(())
 }

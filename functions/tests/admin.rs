@@ -76,6 +76,8 @@ fn customer(email: &str, credential: Credential) -> UserInput {
         name: "山田 太郎".into(),
         role: "customer".into(),
         company: "acme".into(),
+        customer_role: String::new(),
+        groups: String::new(),
         lang: "ja".into(),
         credential,
     }
@@ -192,6 +194,10 @@ async fn wrong_users_are_refused_with_the_field_named() {
         ("unknown role", UserInput { role: "root".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "role"),
         ("unknown language", UserInput { lang: "fr".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "lang"),
         ("no name", UserInput { name: " ".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "name"),
+        ("unknown customer role", UserInput { customer_role: "owner".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "customer_role"),
+        ("staff with a customer role", UserInput { customer_role: "user_admin".into(), ..staff("") }, "customer_role"),
+        ("a group that is no project of the company", UserInput { groups: "acme-net".into(), ..customer("c@acme.example.jp", Credential::NotYet) }, "groups"),
+        ("staff in a group", UserInput { groups: "acme-net".into(), ..staff("") }, "groups"),
     ];
     for (case, input, field) in table {
         assert_eq!(
@@ -215,6 +221,8 @@ async fn every_wrong_field_of_a_user_is_reported_at_once() {
         name: "".into(),
         role: "customer".into(),
         company: "missing".into(),
+        customer_role: String::new(),
+        groups: String::new(),
         lang: "de".into(),
         credential: Credential::NotYet,
     };
@@ -240,6 +248,8 @@ async fn staff_users_have_no_company_and_the_role_asked_for() {
                 name: "サポート 一郎".into(),
                 role: role.into(),
                 company: String::new(),
+                customer_role: String::new(),
+                groups: String::new(),
                 lang: "ja".into(),
                 credential: Credential::Password("staff pass phrase 2026".into()),
             },
@@ -495,6 +505,7 @@ fn contract(number: &str) -> ContractInput {
         ends_on: "2027-03-31".into(),
         service_type: "平日9:00~17:00オンサイト保守".into(),
         maintenance_emails: "it@acme.example.jp; ops@acme.example.jp".into(),
+        projects: String::new(),
     }
 }
 
@@ -720,6 +731,83 @@ async fn duplicate_contract_numbers_in_the_file_or_the_store_are_errors() {
 }
 
 #[tokio::test]
+async fn contracts_are_imported_with_their_projects_and_an_unknown_project_names_its_line() {
+    let w = world().await;
+    acme(&w).await;
+    madoguchi::app::projects::add_project(
+        &w.deps,
+        &madoguchi::app::projects::ProjectInput {
+            id: "acme-net".into(),
+            company: "acme".into(),
+            name: "社内ネットワーク案件".into(),
+            group_name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let csv = "number,company,product,start,end,案件\n\
+               NL-1,acme,Mail,2026-04-01,2027-03-31,acme-net\n\
+               NL-2,acme,Mail,2026-04-01,2027-03-31,acme-web\n";
+    assert_eq!(
+        problems(import_csv(&w, Kind::Contracts, csv, false).await),
+        ["list.csv:3:6: 案件: 'acme-web' is not a project of company 'acme'"]
+    );
+    assert!(
+        contracts::contracts(&w.deps, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let csv = "number,company,product,start,end,projects\nNL-1,acme,Mail,2026-04-01,2027-03-31,acme-net\n";
+    import_csv(&w, Kind::Contracts, csv, false).await.unwrap();
+    let c = w.deps.store.get_contract("NL-1").await.unwrap().unwrap();
+    assert_eq!(c.project_ids, ["acme-net"]);
+}
+
+#[tokio::test]
+async fn users_are_imported_with_their_role_and_groups() {
+    let w = world().await;
+    acme(&w).await;
+    madoguchi::app::projects::add_project(
+        &w.deps,
+        &madoguchi::app::projects::ProjectInput {
+            id: "acme-net".into(),
+            company: "acme".into(),
+            name: "社内ネットワーク案件".into(),
+            group_name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let csv = "メールアドレス,お名前,会社ID,アカウント種別,顧客案件グループ\n\
+               a@acme.example.jp,一郎,acme,contract_manager,acme-net\n\
+               b@acme.example.jp,二郎,acme,boss,acme-web\n";
+    assert_eq!(
+        problems(import_csv(&w, Kind::Users, csv, false).await),
+        [
+            "list.csv:3:4: アカウント種別: 'boss' is not one of user_admin, contract_manager, inquiry_admin, inquiry_member",
+            "list.csv:3:5: 顧客案件グループ: 'acme-web' is not a project of company 'acme'",
+        ]
+    );
+    let csv = "email,name,company,customer_role,groups\na@acme.example.jp,一郎,acme,contract_manager,acme-net\n";
+    import_csv(&w, Kind::Users, csv, false).await.unwrap();
+    let u = w
+        .deps
+        .store
+        .user_by_email("a@acme.example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (u.customer_role, u.projects),
+        (
+            Some(madoguchi::domain::access::CustomerRole::ContractManager),
+            vec!["acme-net".to_owned()]
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_dry_run_checks_everything_and_writes_nothing() {
     let w = world().await;
     let report = import_csv(&w, Kind::Companies, "id,name\nacme,アクメ\n", true)
@@ -908,6 +996,7 @@ async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
             keywords: String::new(),
             cursor: None,
             limit: 50,
+            only_visible_to: None,
         },
     )
     .await

@@ -400,6 +400,7 @@ async fn the_api_offers_direct_uploads_and_redirects_downloads_to_a_presigned_ge
     w.deps
         .store
         .create_company(CompanyRecord {
+            uses_groups: false,
             id: "acme".into(),
             name: "アクメ株式会社".into(),
             created_at: t0,
@@ -410,6 +411,8 @@ async fn the_api_offers_direct_uploads_and_redirects_downloads_to_a_presigned_ge
     w.deps
         .store
         .create_user(UserRecord {
+            customer_role: Some(madoguchi::domain::access::CustomerRole::UserAdmin),
+            projects: Vec::new(),
             id: "taro".into(),
             email: "taro@acme.example.jp".into(),
             name: "山田 太郎".into(),

@@ -88,6 +88,7 @@ async fn world() -> World {
     for (id, name) in [("acme", "アクメ株式会社"), ("globex", "Globex Corp.")] {
         store
             .create_company(CompanyRecord {
+                uses_groups: false,
                 id: id.into(),
                 name: name.into(),
                 created_at: t0(),
@@ -107,6 +108,9 @@ async fn world() -> World {
     ] {
         store
             .create_user(UserRecord {
+                customer_role: (role == Role::Customer)
+                    .then_some(madoguchi::domain::access::CustomerRole::UserAdmin),
+                projects: Vec::new(),
                 id: id.into(),
                 email: email.into(),
                 name: id.into(),

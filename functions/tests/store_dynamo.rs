@@ -275,6 +275,7 @@ async fn items_have_the_documented_keys_indexes_and_ttl() {
     // Users, their e-mail guard, tokens with a TTL, sessions, uploads.
     store
         .create_company(CompanyRecord {
+            uses_groups: false,
             id: "acme".into(),
             name: "アクメ".into(),
             created_at: at,
@@ -342,6 +343,7 @@ async fn world() -> (Deps, RoundTrips, tempfile::TempDir) {
     for id in ["acme", "globex"] {
         store
             .create_company(CompanyRecord {
+                uses_groups: false,
                 id: id.into(),
                 name: id.into(),
                 created_at: t("2026-11-23T01:00:00Z"),
@@ -491,6 +493,7 @@ async fn use_cases_take_few_round_trips() {
         keywords: String::new(),
         cursor,
         limit: 25,
+        only_visible_to: None,
     };
     let (page, used) = measure(&rt, tickets::list(&deps, &taro, request(None))).await;
     let (page, counts) = page.unwrap();
@@ -623,4 +626,90 @@ async fn a_ticket_moved_to_another_company_is_counted_there() {
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 1);
+}
+
+/// Project groups through the use cases on DynamoDB: a ticket's project inferred from
+/// its contract, and a company list narrowed to the caller's groups, paged without gaps.
+#[tokio::test]
+async fn a_company_that_uses_groups_narrows_lists_on_dynamodb_too() {
+    use madoguchi::app::contracts::{self, ContractInput};
+    use madoguchi::app::projects::{self, ProjectInput};
+    use madoguchi::domain::access::CustomerRole;
+    let (deps, _rt, _dir) = world().await;
+    for (id, contract) in [("acme-net", "NL-NET"), ("acme-web", "NL-WEB")] {
+        projects::add_project(
+            &deps,
+            &ProjectInput {
+                id: id.into(),
+                company: "acme".into(),
+                name: id.into(),
+                group_name: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        contracts::add_contract(
+            &deps,
+            &ContractInput {
+                number: contract.into(),
+                company: "acme".into(),
+                product: "NL Mail Gateway".into(),
+                starts_on: "2026-04-01".into(),
+                ends_on: "2027-03-31".into(),
+                projects: id.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    projects::set_company_groups(&deps, "acme", true)
+        .await
+        .unwrap();
+    let user = deps.store.get_user("taro").await.unwrap().unwrap();
+    let admin = madoguchi::app::sessions::actor_of(&deps, &user)
+        .await
+        .unwrap();
+    assert!(admin.company_uses_groups && admin.projects.is_empty());
+    // taro in both groups files 6 tickets per project; hanako is in acme-web only.
+    let both = Actor {
+        projects: vec!["acme-net".into(), "acme-web".into()],
+        ..admin.clone()
+    };
+    for i in 0..12 {
+        let contract = if i % 2 == 0 { "NL-NET" } else { "NL-WEB" };
+        let mut f = form(&format!("件名 {i}"));
+        f.fields.insert("contract_number".into(), contract.into());
+        let t = tickets::open_ticket(&deps, &both, f).await.unwrap();
+        assert_eq!(
+            t.project_id.as_deref(),
+            Some(if i % 2 == 0 { "acme-net" } else { "acme-web" })
+        );
+    }
+    let hanako =
+        Actor::customer("hanako", "acme", CustomerRole::InquiryMember).in_groups(["acme-web"]);
+    let request = |cursor| ListRequest {
+        of: ListOf::Company,
+        filter: ListFilter::All,
+        oldest_first: false,
+        keywords: String::new(),
+        cursor,
+        limit: 4,
+        only_visible_to: None,
+    };
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (page, counts) = tickets::list(&deps, &hanako, request(cursor))
+            .await
+            .unwrap();
+        assert_eq!((counts.open, counts.closed), (6, 0));
+        seen.extend(page.items.into_iter().map(|t| t.project_id));
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 6, "every ticket of her group, once");
+    assert!(seen.iter().all(|p| p.as_deref() == Some("acme-web")));
 }

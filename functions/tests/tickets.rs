@@ -53,6 +53,7 @@ async fn world() -> World {
     for (id, name) in [("acme", "アクメ株式会社"), ("globex", "Globex Corp.")] {
         store
             .create_company(CompanyRecord {
+                uses_groups: false,
                 id: id.into(),
                 name: name.into(),
                 created_at: t0(),
@@ -96,6 +97,9 @@ async fn world() -> World {
     ] {
         store
             .create_user(UserRecord {
+                customer_role: (role == Role::Customer)
+                    .then_some(madoguchi::domain::access::CustomerRole::UserAdmin),
+                projects: Vec::new(),
                 id: id.into(),
                 email: email.into(),
                 name: name.into(),
@@ -800,6 +804,7 @@ fn list_of(of: ListOf) -> tickets::ListRequest {
         keywords: String::new(),
         cursor: None,
         limit: 25,
+        only_visible_to: None,
     }
 }
 

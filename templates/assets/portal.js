@@ -9,6 +9,7 @@ const SCREENS = {
   new: "new",
   ticket: "ticket",
   settings: "settings",
+  accounts: "accounts",
   login: "login",
   forgot: "password",
   reset: "password",

@@ -133,6 +133,248 @@ async fn a_customer_and_an_agent_work_a_ticket_through_the_portal() {
     }
 }
 
+/// さくら物流 uses project groups (demo): its inquiry member 加藤 sees of the company's
+/// tickets only his group's project's and his own, and is offered only his project and
+/// no contracts; its user admin 伊藤 is offered both projects and the company's contracts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_groups_narrow_what_each_customer_sees_in_the_portal() {
+    let mut portal = Portal::start().await;
+    let chromedriver = ChromeDriver::start().expect("chromedriver");
+    let d = chromedriver.session(1280, 1000).await.unwrap();
+    let result = groups_scenario(&d, &portal).await;
+    if result.is_err() {
+        let _ = shot(&d, "portal-groups-failed.png").await;
+    }
+    d.quit().await.unwrap();
+    result.unwrap();
+    if let Some(running) = portal.running.take() {
+        running.stop().await.unwrap();
+    }
+}
+
+async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
+    const KATO: (&str, &str) = ("kato@sakura-logi.example.jp", "demo-customer-2026");
+    const ITO: (&str, &str) = ("ito@sakura-logi.example.jp", "demo-customer-2026");
+    d.goto(portal.url("/portal/login/")).await?;
+    login(d, KATO).await?;
+    wait_displayed(d, "[data-list-controls]").await?;
+    d.find(By::Css("[data-of=company]"))
+        .await?
+        .click_surely()
+        .await?;
+    d.find(By::Css("[data-filter=all]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let mut subjects = Vec::new();
+    for _ in 0..50 {
+        subjects.clear();
+        for row in d.find_all(By::Css("[data-rows] tr .subject")).await? {
+            subjects.push(row.text().await?);
+        }
+        if subjects.iter().any(|s| s.contains("VPN")) {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    ensure!(
+        subjects.iter().all(|s| s.contains("VPN")),
+        "加藤 sees only the network project's tickets: {subjects:?}"
+    );
+    ensure!(
+        subjects.iter().any(|s| s.contains("証明書")),
+        "and 伊藤's ticket of that project: {subjects:?}"
+    );
+    ensure!(
+        !subjects.iter().any(|s| s.contains("バックアップ")),
+        "not the archive project's: {subjects:?}"
+    );
+    shot(d, "portal-groups-list.png").await?;
+
+    d.goto(portal.url("/portal/new/")).await?;
+    wait_displayed(d, "#new-ticket").await?;
+    wait_displayed(d, "#nt-project").await?;
+    let projects = SelectElement::new(&d.find(By::Id("nt-project")).await?).await?;
+    let mut names = Vec::new();
+    for o in projects.options().await? {
+        names.push(o.text().await?);
+    }
+    ensure!(
+        names.len() == 2 && names[1] == "社内ネットワーク案件",
+        "加藤 is offered his project only: {names:?}"
+    );
+    SelectElement::new(&d.find(By::Id("nt-product")).await?)
+        .await?
+        .select_by_value("secure-vpn")
+        .await?;
+    wait_displayed(d, "[data-field='fields.contract_number']").await?;
+    ensure!(
+        d.find_all(By::Css("[data-contracts]")).await?.is_empty(),
+        "an inquiry member is offered no contracts"
+    );
+    logout(d).await?;
+
+    login(d, ITO).await?;
+    d.goto(portal.url("/portal/new/")).await?;
+    wait_displayed(d, "#nt-project").await?;
+    let projects = SelectElement::new(&d.find(By::Id("nt-project")).await?).await?;
+    ensure!(
+        projects.options().await?.len() == 3,
+        "伊藤 is offered both projects"
+    );
+    SelectElement::new(&d.find(By::Id("nt-product")).await?)
+        .await?
+        .select_by_value("secure-vpn")
+        .await?;
+    let hint = wait_text(d, "[data-contracts]", "ご契約").await?;
+    ensure!(
+        hint.contains("-0215") && hint.contains("-0216"),
+        "a user admin is offered the company's contracts: {hint}"
+    );
+    shot(d, "portal-new-groups.png").await?;
+
+    // The settings page lists the contracts a user admin may see (seed 002's table).
+    d.goto(portal.url("/portal/settings/")).await?;
+    let table = wait_text(d, "[data-contracts] table", "-0216").await?;
+    ensure!(
+        table.contains("-0215") && table.contains("サービス種類"),
+        "伊藤's contracts: {table}"
+    );
+    let role = wait_text(d, "[data-v=customer_role]", "管理者").await?;
+    ensure!(role == "ユーザー管理者", "the account type shows: {role}");
+    shot(d, "portal-settings-contracts.png").await?;
+    logout(d).await?;
+    login(d, KATO).await?;
+    d.goto(portal.url("/portal/settings/")).await?;
+    wait_text(d, "[data-v=customer_role]", "問い合わせ担当者").await?;
+    ensure!(
+        !d.find(By::Css("[data-contracts]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "an inquiry member sees no contracts"
+    );
+    // Nor manages accounts: no menu entry, and the page says who may.
+    ensure!(
+        !d.find(By::Css("[data-nav-accounts]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "an inquiry member has no account management"
+    );
+    d.goto(portal.url("/portal/accounts/")).await?;
+    wait_text(d, "[data-panel=forbidden]", "ユーザー管理者").await?;
+    logout(d).await?;
+    accounts_scenario(d, portal, ITO).await
+}
+
+/// A user admin invites a colleague as an inquiry member from the accounts page; the
+/// colleague sets a password through the invitation mail's link and logs in; the admin
+/// disables the account.
+async fn accounts_scenario(d: &WebDriver, portal: &Portal, admin: (&str, &str)) -> Result<()> {
+    const NEW: &str = "yoshida@sakura-logi.example.jp";
+    login(d, admin).await?;
+    wait_displayed(d, "[data-nav-accounts] a")
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "main h1", "アカウント管理").await?;
+    let table = wait_text(d, "[data-account-rows]", "kato@sakura-logi.example.jp").await?;
+    ensure!(table.contains("問い合わせ担当者"), "roles show: {table}");
+    let roles = SelectElement::new(&d.find(By::Id("acc-role")).await?).await?;
+    ensure!(
+        roles.options().await?.len() == 4,
+        "a user admin may give every role"
+    );
+    d.find(By::Id("acc-name"))
+        .await?
+        .send_keys("吉田 恵")
+        .await?;
+    d.find(By::Id("acc-email"))
+        .await?
+        .send_keys("not-an-address")
+        .await?;
+    roles.select_by_value("inquiry_member").await?;
+    d.find(By::Css("#invite-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-field=email] .field-error", "メールアドレス").await?;
+    d.find(By::Id("acc-email")).await?.clear().await?;
+    d.find(By::Id("acc-email")).await?.send_keys(NEW).await?;
+    d.find(By::Css("#invite-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#invite-form [data-submit-status]", "招待メール").await?;
+    wait_text(d, "[data-account-rows]", NEW).await?;
+    shot(d, "portal-accounts.png").await?;
+
+    // The invitation mail's link sets the password.
+    let start = Instant::now();
+    let link = loop {
+        let found = mails(&portal.mail_dir())?
+            .into_iter()
+            .find(|m| m.to == [NEW]);
+        if let Some(m) = found {
+            let at = m
+                .text
+                .find("/portal/reset/?token=")
+                .context("a set-password link")?;
+            let token: String = m.text[at + "/portal/reset/?token=".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            break format!("/portal/reset/?token={token}");
+        }
+        ensure!(start.elapsed() < WAIT, "no invitation mail for {NEW}");
+        tokio::time::sleep(POLL).await;
+    };
+    logout(d).await?;
+    d.goto(portal.url(&link)).await?;
+    let password = "招待メールから設定したパスワード";
+    wait_displayed(d, "#reset-form").await?;
+    d.find(By::Id("reset-password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    d.find(By::Id("reset-confirm"))
+        .await?
+        .send_keys(password)
+        .await?;
+    d.find(By::Css("#reset-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_displayed(d, "[data-panel=done]").await?;
+    d.goto(portal.url("/portal/login/")).await?;
+    login(d, (NEW, password)).await?;
+    wait_text(d, "[data-account-name]", "吉田 恵").await?;
+    logout(d).await?;
+
+    // The admin disables the account.
+    login(d, admin).await?;
+    d.goto(portal.url("/portal/accounts/")).await?;
+    wait_displayed(d, &format!("[data-toggle-of='{NEW}']"))
+        .await?
+        .click_surely()
+        .await?;
+    d.accept_alert().await?;
+    let row = wait_text(d, &format!("[data-account-email='{NEW}']"), "利用停止").await?;
+    ensure!(
+        row.contains("利用再開"),
+        "a disabled account can be enabled again: {row}"
+    );
+    // The same page in English, every string translated.
+    d.goto(portal.url("/en/portal/accounts/")).await?;
+    wait_text(d, "main h1", "Accounts").await?;
+    wait_text(d, &format!("[data-account-email='{NEW}']"), "Disabled").await?;
+    no_raw_keys(d).await?;
+    shot(d, "portal-en-accounts.png").await?;
+    Ok(())
+}
+
 /// Steps 1–5 and the English screens in one desktop browser; returns the new ticket's number.
 async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     let stamp = std::time::SystemTime::now()

@@ -46,6 +46,12 @@ const USER_COLUMNS: &[Column] = &[
     col("name", &["name", "お名前", "氏名", "名前"], true),
     col("company", &["company", "company_id", "会社id"], false),
     col("role", &["role", "権限", "ロール"], false),
+    col(
+        "customer_role",
+        &["customer_role", "アカウント種別", "役割"],
+        false,
+    ),
+    col("groups", &["groups", "顧客案件グループ", "グループ"], false),
     col("lang", &["lang", "language", "言語"], false),
 ];
 
@@ -75,6 +81,7 @@ const CONTRACT_COLUMNS: &[Column] = &[
         &["maintenance_emails", "emails", "保守登録メール"],
         false,
     ),
+    col("projects", &["projects", "project", "案件"], false),
 ];
 
 impl Kind {
@@ -360,6 +367,8 @@ pub async fn import_bytes(
                         role
                     },
                     company: cell("company"),
+                    customer_role: cell("customer_role"),
+                    groups: cell("groups"),
                     lang: cell("lang"),
                     credential: credential.clone(),
                 };
@@ -379,6 +388,7 @@ pub async fn import_bytes(
                     ends_on: cell("ends_on"),
                     service_type: cell("service_type"),
                     maintenance_emails: cell("maintenance_emails"),
+                    projects: cell("projects"),
                 },
             )
             .await?

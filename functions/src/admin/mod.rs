@@ -19,9 +19,10 @@ use crate::app::accounts::{self, CompanyInput, Credential, UserInput};
 use crate::app::contracts::{self, ContractInput};
 use crate::app::fields::FieldError;
 use crate::app::mail::MailComposer;
+use crate::app::projects::{self, ProjectInput};
 use crate::app::{Deps, PortalConfig};
 use crate::ports::SystemClock;
-use crate::ports::store::{CompanyRecord, ContractRecord, UserRecord};
+use crate::ports::store::{CompanyRecord, ContractRecord, ProjectRecord, UserRecord};
 
 use import::{ImportError, Kind};
 
@@ -60,6 +61,9 @@ pub enum AdminCommand {
     /// Maintenance contracts.
     #[command(subcommand)]
     Contract(ContractCommand),
+    /// Projects (案件) of a company and their customer groups.
+    #[command(subcommand)]
+    Project(ProjectCommand),
     /// Add companies, users or contracts from a CSV file with a header row: every row
     /// is checked first, and nothing is written if any is wrong.
     Import {
@@ -87,6 +91,39 @@ pub enum CompanyCommand {
     },
     /// List the companies.
     List,
+    /// Switch project groups on (its accounts see only their groups' projects and their
+    /// own tickets) or off.
+    #[command(group(ArgGroup::new("switch").required(true).args(["on", "off"])))]
+    Groups {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        on: bool,
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Add a project (案件) to a company; it gets one customer group.
+    Add {
+        /// A short id, unique across companies: a-z, 0-9, '-' and '_'.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        name: String,
+        /// The customer group's name (default: the project's name + グループ).
+        #[arg(long, default_value = "")]
+        group_name: String,
+    },
+    /// List a company's projects.
+    List {
+        #[arg(long)]
+        company: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,6 +151,13 @@ pub enum UserCommand {
         /// A staff user: agent or admin.
         #[arg(long, value_enum, value_name = "ROLE")]
         staff: Option<StaffRole>,
+        /// The customer's role: user_admin, contract_manager, inquiry_admin or
+        /// inquiry_member (the default).
+        #[arg(long, value_name = "ROLE", default_value = "")]
+        customer_role: String,
+        /// The projects whose groups the customer joins, comma-separated.
+        #[arg(long, value_name = "IDS", default_value = "")]
+        groups: String,
         #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
         lang: String,
         /// Read the password from the first line of standard input (pipe it in).
@@ -127,6 +171,19 @@ pub enum UserCommand {
     List {
         #[arg(long)]
         company: Option<String>,
+    },
+    /// Change a customer's role and/or groups (applies within 10 minutes: at their
+    /// next token refresh).
+    #[command(group(ArgGroup::new("what").required(true).multiple(true).args(["customer_role", "groups"])))]
+    Access {
+        #[arg(long)]
+        email: String,
+        /// user_admin, contract_manager, inquiry_admin or inquiry_member.
+        #[arg(long, value_name = "ROLE")]
+        customer_role: Option<String>,
+        /// The projects whose groups the account belongs to, comma-separated ("" for none).
+        #[arg(long, value_name = "IDS")]
+        groups: Option<String>,
     },
 }
 
@@ -157,11 +214,21 @@ pub enum ContractCommand {
         /// Maintenance registration addresses, comma-separated.
         #[arg(long, default_value = "")]
         emails: String,
+        /// Projects of the company the contract is linked to, comma-separated.
+        #[arg(long, default_value = "")]
+        projects: String,
     },
     /// List the contracts, of one company or all.
     List {
         #[arg(long)]
         company: Option<String>,
+    },
+    /// Link a contract to projects of its company (replacing its links; "" for none).
+    Link {
+        #[arg(long)]
+        number: String,
+        #[arg(long, value_name = "IDS")]
+        projects: String,
     },
 }
 
@@ -203,11 +270,58 @@ pub async fn run(args: AdminArgs) -> Result<()> {
         AdminCommand::Company(CompanyCommand::List) => {
             out.companies(&accounts::companies(&deps).await?, "");
         }
+        AdminCommand::Company(CompanyCommand::Groups { id, on, off: _ }) => {
+            let company = projects::set_company_groups(&deps, &id, on).await?;
+            out.companies(&[company], "changed");
+        }
+        AdminCommand::Project(ProjectCommand::Add {
+            id,
+            company,
+            name,
+            group_name,
+        }) => {
+            let input = ProjectInput {
+                id,
+                company,
+                name,
+                group_name,
+            };
+            let project = projects::check_project(&deps, &input)
+                .await?
+                .map_err(|e| invalid("project", e))?;
+            let project = projects::add_checked(&deps, project).await?;
+            out.projects(&[project], "added");
+        }
+        AdminCommand::Project(ProjectCommand::List { company }) => {
+            out.projects(&projects::projects(&deps, &company).await?, "");
+        }
+        AdminCommand::User(UserCommand::Access {
+            email,
+            customer_role,
+            groups,
+        }) => {
+            let role = customer_role
+                .as_deref()
+                .map(accounts::parse_customer_role)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--customer-role: {e}"))?;
+            let user = projects::set_user_access(&deps, &email, role, groups.as_deref()).await?;
+            out.users(&[user], "changed");
+        }
+        AdminCommand::Contract(ContractCommand::Link {
+            number,
+            projects: ids,
+        }) => {
+            let contract = projects::link_contract(&deps, &number, &ids).await?;
+            out.contracts(&[contract], "changed");
+        }
         AdminCommand::User(UserCommand::Add {
             email,
             name,
             company,
             staff,
+            customer_role,
+            groups,
             lang,
             password_stdin,
             invite: _,
@@ -227,6 +341,8 @@ pub async fn run(args: AdminArgs) -> Result<()> {
                 name,
                 role: role.into(),
                 company: company.unwrap_or_default(),
+                customer_role,
+                groups,
                 lang,
                 credential,
             };
@@ -258,6 +374,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
             end,
             service,
             emails,
+            projects,
         }) => {
             let input = ContractInput {
                 number,
@@ -269,6 +386,7 @@ pub async fn run(args: AdminArgs) -> Result<()> {
                 ends_on: end,
                 service_type: service,
                 maintenance_emails: emails,
+                projects,
             };
             let contract = contracts::check_contract(&deps, &input)
                 .await?
@@ -378,15 +496,52 @@ impl Output {
         let value = json!(
             list.iter()
                 .map(
-                    |c| json!({"id": c.id, "name": c.name, "created_at": c.created_at.to_string()})
+                    |c| json!({"id": c.id, "name": c.name, "uses_groups": c.uses_groups,
+                    "created_at": c.created_at.to_string()})
                 )
                 .collect::<Vec<_>>()
         );
         let rows = list
             .iter()
-            .map(|c| vec![c.id.clone(), c.name.clone(), day(c.created_at)])
+            .map(|c| {
+                vec![
+                    c.id.clone(),
+                    c.name.clone(),
+                    if c.uses_groups { "yes" } else { "no" }.into(),
+                    day(c.created_at),
+                ]
+            })
             .collect();
-        self.print(value, &["ID", "NAME", "CREATED"], rows, verb);
+        self.print(value, &["ID", "NAME", "GROUPS", "CREATED"], rows, verb);
+    }
+
+    fn projects(&self, list: &[ProjectRecord], verb: &str) {
+        let value = json!(
+            list.iter()
+                .map(
+                    |p| json!({"id": p.id, "company": p.company_id, "name": p.name,
+                    "group_name": p.group_name, "created_at": p.created_at.to_string()})
+                )
+                .collect::<Vec<_>>()
+        );
+        let rows = list
+            .iter()
+            .map(|p| {
+                vec![
+                    p.id.clone(),
+                    p.company_id.clone(),
+                    p.name.clone(),
+                    p.group_name.clone(),
+                    day(p.created_at),
+                ]
+            })
+            .collect();
+        self.print(
+            value,
+            &["ID", "COMPANY", "NAME", "GROUP", "CREATED"],
+            rows,
+            verb,
+        );
     }
 
     fn users(&self, list: &[UserRecord], verb: &str) {
@@ -403,7 +558,8 @@ impl Output {
         let value = json!(
             list.iter()
                 .map(|u| json!({"id": u.id, "email": u.email, "name": u.name, "role": u.role.as_str(),
-                    "company": u.company_id, "lang": u.lang, "status": status(u), "created_at": u.created_at.to_string()}))
+                    "company": u.company_id, "customer_role": u.customer_role.map(|r| r.as_str()),
+                    "groups": u.projects, "lang": u.lang, "status": status(u), "created_at": u.created_at.to_string()}))
                 .collect::<Vec<_>>()
         );
         let rows = list
@@ -414,6 +570,12 @@ impl Output {
                     u.name.clone(),
                     u.role.as_str().into(),
                     u.company_id.clone().unwrap_or_else(|| "-".into()),
+                    u.customer_role.map_or("-", |r| r.as_str()).into(),
+                    if u.projects.is_empty() {
+                        "-".into()
+                    } else {
+                        u.projects.join(",")
+                    },
                     u.lang.clone(),
                     status(u).into(),
                     day(u.created_at),
@@ -423,7 +585,15 @@ impl Output {
         self.print(
             value,
             &[
-                "EMAIL", "NAME", "ROLE", "COMPANY", "LANG", "STATUS", "CREATED",
+                "EMAIL",
+                "NAME",
+                "ROLE",
+                "COMPANY",
+                "CUSTOMER ROLE",
+                "GROUPS",
+                "LANG",
+                "STATUS",
+                "CREATED",
             ],
             rows,
             verb,
@@ -435,7 +605,8 @@ impl Output {
             list.iter()
                 .map(|c| json!({"number": c.number, "company": c.company_id, "product": c.product, "model": c.model,
                     "serial_number": c.serial_number, "starts_on": c.starts_on.to_string(), "ends_on": c.ends_on.to_string(),
-                    "service_type": c.service_type, "maintenance_emails": c.maintenance_emails}))
+                    "service_type": c.service_type, "maintenance_emails": c.maintenance_emails,
+                    "projects": c.project_ids}))
                 .collect::<Vec<_>>()
         );
         let rows = list
@@ -451,6 +622,7 @@ impl Output {
                     c.ends_on.to_string(),
                     c.service_type.clone(),
                     c.maintenance_emails.join(", "),
+                    c.project_ids.join(","),
                 ]
             })
             .collect();
@@ -458,7 +630,7 @@ impl Output {
             value,
             &[
                 "NUMBER", "COMPANY", "PRODUCT", "MODEL", "SERIAL", "START", "END", "SERVICE",
-                "EMAILS",
+                "EMAILS", "PROJECTS",
             ],
             rows,
             verb,

@@ -15,7 +15,7 @@ use crate::app::mail::MailKind;
 use crate::app::one_time::{self, INVITE_TTL};
 use crate::app::{AppError, Deps};
 use crate::domain::Email;
-use crate::domain::access::Role;
+use crate::domain::access::{CustomerRole, Role};
 use crate::domain::account::{CompanyId, parse_lang, parse_name};
 use crate::ports::store::{
     CompanyRecord, NewUser, OutboxMail, StoreError, TokenPurpose, UserRecord,
@@ -52,6 +52,7 @@ pub async fn check_company(
         (Some(id), Some(name)) if errors.is_empty() => Ok(CompanyRecord {
             id: id.to_string(),
             name,
+            uses_groups: false,
             created_at: deps.clock.now(),
         }),
         _ => Err(errors.into_vec()),
@@ -120,8 +121,27 @@ pub struct UserInput {
     pub name: String,
     pub role: String,
     pub company: String,
+    /// A customer's role in their company (`user_admin`, `contract_manager`,
+    /// `inquiry_admin`, `inquiry_member`); empty means `inquiry_member`, the least.
+    pub customer_role: String,
+    /// A customer's groups: projects of their company, separated by commas.
+    pub groups: String,
     pub lang: String,
     pub credential: Credential,
+}
+
+/// A customer role as typed; empty is the least, `inquiry_member`.
+pub fn parse_customer_role(s: &str) -> Result<CustomerRole, String> {
+    let s = s.trim().to_ascii_lowercase();
+    if s.is_empty() {
+        return Ok(CustomerRole::InquiryMember);
+    }
+    CustomerRole::parse(&s).ok_or_else(|| {
+        format!(
+            "'{s}' is not one of {}",
+            CustomerRole::ALL.map(CustomerRole::as_str).join(", ")
+        )
+    })
 }
 
 /// A checked user, ready to write.
@@ -131,6 +151,10 @@ pub struct ValidUser {
     pub name: String,
     pub role: Role,
     pub company: Option<CompanyRecord>,
+    /// `None` for staff.
+    pub customer_role: Option<CustomerRole>,
+    /// The projects whose groups a customer joins.
+    pub projects: Vec<String>,
     pub lang: &'static str,
     /// The argon2id hash of a chosen password.
     password_hash: Option<String>,
@@ -188,6 +212,33 @@ pub async fn check_user(
         }
         None => None,
     };
+    let customer_role = match role {
+        Some(Role::Customer) => {
+            errors.check("customer_role", parse_customer_role(&input.customer_role))
+        }
+        _ => {
+            if !input.customer_role.trim().is_empty() {
+                errors.add(
+                    "customer_role",
+                    "staff have no customer role: leave it empty",
+                );
+            }
+            None
+        }
+    };
+    let projects = match (&company, input.groups.trim().is_empty()) {
+        (_, true) => Some(Vec::new()),
+        (Some(c), false) => errors.check(
+            "groups",
+            crate::app::projects::check_projects(deps, &c.id, &input.groups).await?,
+        ),
+        (None, false) => {
+            if role.is_some_and(|r| r != Role::Customer) {
+                errors.add("groups", "staff belong to no group: leave it empty");
+            }
+            None
+        }
+    };
     let lang = errors.check("lang", parse_lang(&input.lang));
     let mut password_hash = None;
     let mut invite = None;
@@ -209,16 +260,20 @@ pub async fn check_user(
         Credential::Invite(ttl) => invite = Some(*ttl),
         Credential::NotYet => {}
     }
-    Ok(match (email, name, role, lang) {
-        (Some(email), Some(name), Some(role), Some(lang)) if errors.is_empty() => Ok(ValidUser {
-            email,
-            name,
-            role,
-            company,
-            lang,
-            password_hash,
-            invite,
-        }),
+    Ok(match (email, name, role, lang, projects) {
+        (Some(email), Some(name), Some(role), Some(lang), Some(projects)) if errors.is_empty() => {
+            Ok(ValidUser {
+                email,
+                name,
+                role,
+                company,
+                customer_role,
+                projects,
+                lang,
+                password_hash,
+                invite,
+            })
+        }
         _ => Err(errors.into_vec()),
     })
 }
@@ -240,6 +295,8 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
         name: valid.name.clone(),
         role: valid.role,
         company_id: valid.company.as_ref().map(|c| c.id.clone()),
+        customer_role: valid.customer_role,
+        projects: valid.projects.clone(),
         lang: valid.lang.to_owned(),
         time_zone: deps
             .config

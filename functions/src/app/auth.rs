@@ -14,7 +14,7 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 
 use crate::app::{AppError, FieldError};
-use crate::domain::access::{Actor, Role};
+use crate::domain::access::{Actor, CustomerRole, Role};
 
 pub use crate::domain::password::{MAX_CHARS as MAX_PASSWORD_CHARS, PasswordPolicy};
 
@@ -71,6 +71,16 @@ pub struct Claims {
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
+    /// The customer's role in their company (`CustomerRole::as_str`); a customer's
+    /// token without one grants nothing beyond their own profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crole: Option<String>,
+    /// Whether the customer's company restricts its accounts to their groups' projects.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub groups: bool,
+    /// The projects whose groups the customer belongs to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<String>,
     /// The session the token was issued for (its refresh token and CSRF token).
     pub sid: String,
     /// The CSRF token the client must echo in `X-CSRF-Token`; signed here, so a
@@ -84,11 +94,17 @@ pub struct Claims {
 
 impl Claims {
     pub fn actor(&self) -> Option<Actor> {
-        Some(Actor::new(
-            self.sub.clone(),
-            Role::parse(&self.role)?,
-            self.company.clone(),
-        ))
+        let role = Role::parse(&self.role)?;
+        let customer_role = match (&self.crole, role) {
+            (Some(r), Role::Customer) => Some(CustomerRole::parse(r)?),
+            _ => None,
+        };
+        Some(Actor {
+            customer_role,
+            company_uses_groups: self.groups,
+            projects: self.projects.clone(),
+            ..Actor::new(self.sub.clone(), role, self.company.clone())
+        })
     }
 }
 
@@ -188,6 +204,9 @@ impl Tokens {
             sub: actor.user_id.clone(),
             role: actor.role.as_str().to_owned(),
             company: actor.company_id.clone(),
+            crole: actor.customer_role.map(|r| r.as_str().to_owned()),
+            groups: actor.company_uses_groups,
+            projects: actor.projects.clone(),
             sid: session.0.to_owned(),
             csrf: session.1.to_owned(),
             iss: self.issuer.clone(),
@@ -313,6 +332,25 @@ mod tests {
         let claims = t.verify(&token, 1_100).unwrap();
         assert_eq!(claims.actor(), Some(customer()));
         assert_eq!(claims.exp, 1_900);
+    }
+
+    #[test]
+    fn a_token_carries_the_customer_role_and_groups() {
+        let t = tokens();
+        let member = Actor::customer("hanako", "acme", CustomerRole::InquiryMember)
+            .in_groups(["acme-net", "acme-web"]);
+        let token = t.issue(&member, ("s1", "c1"), 1_000).unwrap();
+        assert_eq!(t.verify(&token, 1_100).unwrap().actor(), Some(member));
+        // A customer's claims without a role (or with an unknown one) grant nothing.
+        let mut claims = t.verify(&token, 1_100).unwrap();
+        claims.crole = None;
+        assert_eq!(claims.actor().unwrap().customer_role, None);
+        claims.crole = Some("owner".into());
+        assert_eq!(claims.actor(), None);
+        // Staff never carry one.
+        let agent = Actor::new("s1", Role::Agent, None);
+        let token = t.issue(&agent, ("s2", "c2"), 1_000).unwrap();
+        assert_eq!(t.verify(&token, 1_100).unwrap().actor(), Some(agent));
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct ContractInput {
     pub ends_on: String,
     pub service_type: String,
     pub maintenance_emails: String,
+    /// Projects of the same company, separated by commas (may be empty).
+    pub projects: String,
 }
 
 fn optional_text(s: &str) -> Result<String, String> {
@@ -80,6 +82,13 @@ pub async fn check_contract(
         "maintenance_emails",
         Email::parse_list(&input.maintenance_emails),
     );
+    let projects = match &company {
+        Some(c) => errors.check(
+            "projects",
+            crate::app::projects::check_projects(deps, c.as_str(), &input.projects).await?,
+        ),
+        None => None,
+    };
     Ok(
         match (
             number,
@@ -91,6 +100,7 @@ pub async fn check_contract(
             starts_on,
             ends_on,
             emails,
+            projects,
         ) {
             (
                 Some(number),
@@ -102,6 +112,7 @@ pub async fn check_contract(
                 Some(starts_on),
                 Some(ends_on),
                 Some(emails),
+                Some(project_ids),
             ) if errors.is_empty() => Ok(ContractRecord {
                 number,
                 company_id: company.to_string(),
@@ -112,6 +123,7 @@ pub async fn check_contract(
                 ends_on,
                 service_type,
                 maintenance_emails: emails.iter().map(ToString::to_string).collect(),
+                project_ids,
                 created_at: deps.clock.now(),
                 version: 1,
             }),
@@ -138,6 +150,116 @@ pub async fn create_contract(
 pub async fn add_contract(deps: &Deps, input: &ContractInput) -> Result<ContractRecord, AppError> {
     let contract = check_contract(deps, input).await?.map_err(first)?;
     create_contract(deps, contract).await
+}
+
+/// The contracts `actor` may see, by number: every one for staff; for a customer their
+/// company's, if their role sees contracts, within their groups' projects when the
+/// company uses groups.
+pub async fn visible_contracts(
+    deps: &Deps,
+    actor: &crate::domain::access::Actor,
+) -> Result<Vec<ContractRecord>, AppError> {
+    let all = if actor.is_staff() {
+        deps.store.list_contracts(None).await?
+    } else {
+        match &actor.company_id {
+            Some(c) if actor.customer_role.is_some_and(|r| r.sees_contracts()) => {
+                deps.store.list_contracts(Some(c)).await?
+            }
+            _ => return Ok(Vec::new()),
+        }
+    };
+    Ok(all
+        .into_iter()
+        .filter(|c| crate::app::projects::may_view_contract(actor, c))
+        .collect())
+}
+
+/// A change to a contract: `None` leaves a value as it is. The number and the company
+/// never change (a renewed contract is a new contract).
+#[derive(Debug, Clone, Default)]
+pub struct ContractChange {
+    pub product: Option<String>,
+    pub model: Option<String>,
+    pub serial_number: Option<String>,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+    pub service_type: Option<String>,
+    pub maintenance_emails: Option<String>,
+    pub projects: Option<String>,
+}
+
+/// Checks every changed value (all wrong ones at once) and writes them conditionally on
+/// the version read; `NotFound` for a number that does not exist.
+pub async fn change_contract(
+    deps: &Deps,
+    number: &str,
+    change: &ContractChange,
+) -> Result<ContractRecord, AppError> {
+    let current = deps
+        .store
+        .get_contract(number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let mut next = current.clone();
+    if let Some(v) = &change.product
+        && let Some(v) = errors.check("product", required_text(v))
+    {
+        next.product = v;
+    }
+    if let Some(v) = &change.model
+        && let Some(v) = errors.check("model", optional_text(v))
+    {
+        next.model = v;
+    }
+    if let Some(v) = &change.serial_number
+        && let Some(v) = errors.check("serial_number", optional_text(v))
+    {
+        next.serial_number = v;
+    }
+    if let Some(v) = &change.service_type
+        && let Some(v) = errors.check("service_type", optional_text(v))
+    {
+        next.service_type = v;
+    }
+    if let Some(v) = &change.starts_on
+        && let Some(d) = errors.check("starts_on", parse_date(v))
+    {
+        next.starts_on = d;
+    }
+    if let Some(v) = &change.ends_on
+        && let Some(d) = errors.check("ends_on", parse_date(v))
+    {
+        next.ends_on = d;
+    }
+    errors.check("ends_on", check_period(next.starts_on, next.ends_on));
+    if let Some(v) = &change.maintenance_emails
+        && let Some(list) = errors.check("maintenance_emails", Email::parse_list(v))
+    {
+        next.maintenance_emails = list.iter().map(ToString::to_string).collect();
+    }
+    if let Some(v) = &change.projects
+        && let Some(ids) = errors.check(
+            "projects",
+            crate::app::projects::check_projects(deps, &current.company_id, v).await?,
+        )
+    {
+        next.project_ids = ids;
+    }
+    if !errors.is_empty() {
+        return Err(first(errors.into_vec()));
+    }
+    next.version = current.version + 1;
+    match deps
+        .store
+        .update_contract(next.clone(), current.version)
+        .await
+    {
+        Ok(()) => Ok(next),
+        Err(StoreError::Conflict(_)) => Err(AppError::Busy),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A company's contracts, or every contract, by number.

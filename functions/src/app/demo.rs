@@ -1,5 +1,6 @@
 //! Demo data for `madoguchi serve --demo`: the vendor's staff, two customer companies
-//! with their users and contracts, and tickets in every state with replies from both
+//! with their users (every customer role) and contracts (さくら物流 uses project groups:
+//! two projects, each with its contract and group), and tickets in every state with replies from both
 //! sides, written through the real use cases with the clock set back, so their times
 //! spread over the last weeks. Seeding is idempotent: a store that already has the
 //! demo is left as it is, and a store with other data is refused.
@@ -12,9 +13,11 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::app::accounts::{self, CompanyInput, Credential, UserInput};
 use crate::app::contracts::{self, ContractInput};
+use crate::app::projects::{self, ProjectInput};
+use crate::app::sessions;
 use crate::app::tickets::{self, OpenTicket, Reply};
 use crate::app::{AppError, Deps};
-use crate::domain::access::{Actor, Role};
+use crate::domain::access::{Actor, CustomerRole, Role};
 use crate::domain::ticket::State;
 use crate::ports::FixedClock;
 use crate::ports::store::{HistoryRecord, StoreError, TicketUpdate};
@@ -60,6 +63,61 @@ const COMPANIES: &[(&str, &str)] = &[
     (TOHOKU, "東北電機工業株式会社"),
     (SAKURA, "さくら物流株式会社"),
 ];
+
+/// さくら物流's projects (it uses groups): id, name, and the contract linked to it.
+const SAKURA_NETWORK: &str = "sakura-network";
+const SAKURA_ARCHIVE: &str = "sakura-archive";
+const PROJECTS: &[(&str, &str, &str, &str)] = &[
+    (SAKURA_NETWORK, SAKURA, "社内ネットワーク案件", "0215"),
+    (SAKURA_ARCHIVE, SAKURA, "文書アーカイブ案件", "0216"),
+];
+
+/// Each customer's role and groups: 東北電機 has one account of every role and no
+/// groups; さくら物流's accounts see only their groups' projects (and their own tickets).
+const CUSTOMER_ACCESS: &[(&str, CustomerRole, &[&str])] = &[
+    (
+        "yamada@tohoku-denki.example.jp",
+        CustomerRole::UserAdmin,
+        &[],
+    ),
+    (
+        "sato@tohoku-denki.example.jp",
+        CustomerRole::ContractManager,
+        &[],
+    ),
+    (
+        "suzuki@tohoku-denki.example.jp",
+        CustomerRole::InquiryAdmin,
+        &[],
+    ),
+    (
+        "e.carter@tohoku-denki.example.jp",
+        CustomerRole::InquiryMember,
+        &[],
+    ),
+    (
+        "ito@sakura-logi.example.jp",
+        CustomerRole::UserAdmin,
+        &[SAKURA_NETWORK, SAKURA_ARCHIVE],
+    ),
+    (
+        "watanabe@sakura-logi.example.jp",
+        CustomerRole::InquiryAdmin,
+        &[SAKURA_ARCHIVE],
+    ),
+    (
+        "kato@sakura-logi.example.jp",
+        CustomerRole::InquiryMember,
+        &[SAKURA_NETWORK],
+    ),
+];
+
+fn access_of(email: &str) -> Option<(CustomerRole, &'static [&'static str])> {
+    CUSTOMER_ACCESS
+        .iter()
+        .find(|(e, _, _)| *e == email)
+        .map(|(_, r, g)| (*r, *g))
+}
 
 /// Staff first, the admin last (see `ADMIN_EMAIL`).
 const PEOPLE: &[Person] = &[
@@ -137,6 +195,10 @@ pub struct DemoLogin {
     pub role: Role,
     /// The customer's company name.
     pub company: Option<String>,
+    /// The customer's role in the company.
+    pub customer_role: Option<CustomerRole>,
+    /// The projects whose groups the customer is in (when the company uses groups).
+    pub groups: Vec<String>,
     pub password: &'static str,
 }
 
@@ -164,6 +226,10 @@ pub fn logins() -> Vec<DemoLogin> {
                     .find(|(c, _)| *c == id)
                     .map(|(_, n)| (*n).to_owned())
             }),
+            customer_role: access_of(p.email).map(|(r, _)| r),
+            groups: access_of(p.email)
+                .map(|(_, g)| g.iter().map(|s| (*s).to_owned()).collect())
+                .unwrap_or_default(),
             password: match p.role {
                 Role::Admin => ADMIN_PASSWORD,
                 Role::Agent => AGENT_PASSWORD,
@@ -450,6 +516,7 @@ impl Seeder {
             .await?;
         }
         let policy = self.deps.config.password_policy;
+        let mut ids = Vec::new();
         for p in PEOPLE {
             let login = logins()
                 .into_iter()
@@ -462,18 +529,33 @@ impl Seeder {
                     name: p.name.into(),
                     role: p.role.as_str().into(),
                     company: p.company.unwrap_or_default().into(),
+                    customer_role: login
+                        .customer_role
+                        .map(|r| r.as_str().to_owned())
+                        .unwrap_or_default(),
+                    // Groups come after the projects, below.
+                    groups: String::new(),
                     lang: p.lang.into(),
                     credential: Credential::Password(login.password.into()),
                 },
                 &policy,
             )
             .await?;
-            self.actors.insert(
-                p.email,
-                Actor::new(added.user.id, p.role, p.company.map(str::to_owned)),
-            );
+            ids.push((p.email, added.user.id));
         }
         self.contracts().await?;
+        self.projects().await?;
+        // Actors as a login would build them, now that roles and groups are stored.
+        for (email, id) in ids {
+            let user = self
+                .deps
+                .store
+                .get_user(&id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            self.actors
+                .insert(email, sessions::actor_of(&self.deps, &user).await?);
+        }
         self.tickets().await
     }
 
@@ -503,6 +585,31 @@ impl Seeder {
             ("0215", SAKURA, "NL Secure VPN", "ER-4800", "ER48-2311-02977", "24時間365日 オンサイト保守", "joushi@sakura-logi.example.jp; netops@sakura-logi.example.jp"),
             ("0216", SAKURA, "NL Archive", "AR-2TB", "ARC-55031", "ソフトウェア保守", "joushi@sakura-logi.example.jp"),
         ];
+        // One contract that ended last month: the profile marks it expired.
+        let lapsed_end = start
+            .checked_add(6.months())
+            .and_then(|d| d.checked_sub(1.day()))
+            .unwrap_or(start);
+        let lapsed_start = lapsed_end
+            .checked_sub(1.year())
+            .and_then(|d| d.checked_add(1.day()))
+            .unwrap_or(lapsed_end);
+        contracts::add_contract(
+            &self.deps,
+            &ContractInput {
+                number: format!("NL-{}-0090", lapsed_start.year()),
+                company: TOHOKU.into(),
+                product: "NL Edge Router".into(),
+                model: "ER-2400".into(),
+                serial_number: "ER24-1907-00113".into(),
+                starts_on: lapsed_start.to_string(),
+                ends_on: lapsed_end.to_string(),
+                service_type: "平日9:00〜17:30 オンサイト保守".into(),
+                maintenance_emails: "it-admin@tohoku-denki.example.jp".into(),
+                projects: String::new(),
+            },
+        )
+        .await?;
         for (n, company, product, model, serial, service, emails) in list {
             contracts::add_contract(
                 &self.deps,
@@ -516,10 +623,35 @@ impl Seeder {
                     ends_on: end.to_string(),
                     service_type: (*service).into(),
                     maintenance_emails: (*emails).into(),
+                    projects: String::new(),
                 },
             )
             .await?;
         }
+        Ok(())
+    }
+
+    /// さくら物流's projects, their contracts and groups, and the company's switch.
+    async fn projects(&self) -> Result<(), AppError> {
+        for (id, company, name, contract) in PROJECTS {
+            projects::add_project(
+                &self.deps,
+                &ProjectInput {
+                    id: (*id).into(),
+                    company: (*company).into(),
+                    name: (*name).into(),
+                    group_name: String::new(),
+                },
+            )
+            .await?;
+            projects::link_contract(&self.deps, &self.contract_number(contract), id).await?;
+        }
+        for (email, _, groups) in CUSTOMER_ACCESS {
+            if !groups.is_empty() {
+                projects::set_user_access(&self.deps, email, None, Some(&groups.join(","))).await?;
+            }
+        }
+        projects::set_company_groups(&self.deps, SAKURA, true).await?;
         Ok(())
     }
 

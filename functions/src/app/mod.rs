@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod company_accounts;
 pub mod config;
 pub mod contracts;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod markdown;
 pub mod messages;
 pub mod one_time;
 pub mod outbox;
+pub mod projects;
 pub mod secrets;
 pub mod sessions;
 pub mod sweep;

@@ -7,7 +7,7 @@ use crate::app::auth::{Tokens, check_new_password, dummy_hash, hash_password, ve
 use crate::app::mail::MailKind;
 use crate::app::secrets::{random_token, same, token_hash};
 use crate::app::{AppError, Deps};
-use crate::domain::access::Actor;
+use crate::domain::access::{Actor, Role};
 use crate::ports::store::{SessionRecord, StoreError, ThrottleRecord, TokenPurpose, UserRecord};
 
 /// Lifetimes and throttling limits.
@@ -56,8 +56,25 @@ pub struct Issued {
     pub session_id: String,
 }
 
-fn actor_of(user: &UserRecord) -> Actor {
-    Actor::new(user.id.clone(), user.role, user.company_id.clone())
+/// Who `user` is for access decisions: their role, and for a customer their role in
+/// the company, whether the company uses project groups and their groups. Built at
+/// login and at every refresh and carried in the access token's claims, so a change
+/// by staff or an account manager applies within one token lifetime (10 minutes).
+pub async fn actor_of(deps: &Deps, user: &UserRecord) -> Result<Actor, AppError> {
+    let mut actor = Actor::new(user.id.clone(), user.role, user.company_id.clone());
+    if user.role == Role::Customer {
+        actor.customer_role = user.customer_role;
+        actor.projects = user.projects.clone();
+        actor.company_uses_groups = match &user.company_id {
+            Some(c) => deps
+                .store
+                .get_company(c)
+                .await?
+                .is_some_and(|c| c.uses_groups),
+            None => false,
+        };
+    }
+    Ok(actor)
 }
 
 /// Until when failures under one key delay logins, if they do.
@@ -123,9 +140,10 @@ async fn start_session(
             revoked: false,
         })
         .await?;
+    let actor = actor_of(deps, &user).await?;
     let access = auth
         .tokens
-        .issue(&actor_of(&user), (&session_id, &csrf), now.as_second())?;
+        .issue(&actor, (&session_id, &csrf), now.as_second())?;
     Ok(Issued {
         user,
         access,
@@ -227,9 +245,10 @@ pub async fn refresh(deps: &Deps, auth: &Auth, token: &str) -> Result<Issued, Ap
         Err(StoreError::Conflict(_)) => return Err(AppError::Unauthenticated),
         Err(e) => return Err(e.into()),
     }
+    let actor = actor_of(deps, &user).await?;
     let access = auth
         .tokens
-        .issue(&actor_of(&user), (sid, &session.csrf), now.as_second())?;
+        .issue(&actor, (sid, &session.csrf), now.as_second())?;
     Ok(Issued {
         user,
         access,

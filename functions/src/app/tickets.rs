@@ -8,7 +8,7 @@ use minijinja::{Value, context};
 use crate::app::config::DEFAULT_LANGUAGE;
 use crate::app::error::{FieldError, Problem};
 use crate::app::mail::{Envelope, MailKind, state_label};
-use crate::app::{AppError, Deps, form, uploads};
+use crate::app::{AppError, Deps, form, projects, uploads};
 use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
 use crate::domain::ticket::state::apply;
@@ -18,6 +18,10 @@ use crate::ports::*;
 
 /// How often a write is retried when others changed the ticket in between.
 const MAX_ATTEMPTS: usize = 64;
+
+/// The custom field that holds the contract number (seed 002's 保守契約番号), from
+/// which a ticket's project is inferred when the form names none.
+pub const CONTRACT_FIELD: &str = "contract_number";
 
 /// The priorities madoguchi knows; the form offers these or some of them.
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
@@ -50,6 +54,9 @@ pub struct OpenTicket {
     pub idempotency_key: Option<String>,
     /// The earlier ticket this one follows up.
     pub linked_to: Option<String>,
+    /// The project (案件) chosen on the form; without one it is inferred from the
+    /// contract number field.
+    pub project: Option<String>,
 }
 
 /// A reply or an internal note.
@@ -74,8 +81,7 @@ fn access(t: &TicketRecord) -> TicketAccess<'_> {
     TicketAccess {
         requester_id: &t.requester_id,
         company_id: &t.company_id,
-        // Tickets are not filed under projects yet.
-        project_id: None,
+        project_id: t.project_id.as_deref(),
     }
 }
 
@@ -189,6 +195,16 @@ pub async fn open_ticket(
     let Some(company_id) = actor.company_id.clone().filter(|_| !actor.is_staff()) else {
         return Err(AppError::Forbidden);
     };
+    // A customer files only tickets they may then see (a customer without a role in
+    // their company may do nothing with its data).
+    let own = TicketAccess {
+        requester_id: &actor.user_id,
+        company_id: &company_id,
+        project_id: None,
+    };
+    if !may_ticket(actor, Verb::View, &own) {
+        return Err(AppError::Forbidden);
+    }
     let checked =
         form::check(&deps.config.form, &deps.config.limits, &input).map_err(AppError::Invalid)?;
     if let Some(key) = &input.idempotency_key
@@ -201,6 +217,18 @@ pub async fn open_ticket(
             .await?
             .ok_or(AppError::NotFound);
     }
+    let project_id = if input.linked_to.is_some() {
+        // A follow-up stays in the project of the ticket it continues.
+        input.project.clone()
+    } else {
+        projects::project_for_ticket(
+            deps,
+            actor,
+            input.project.as_deref(),
+            checked.fields.get(CONTRACT_FIELD).map(String::as_str),
+        )
+        .await?
+    };
     let attachments = uploads::attachments_for(deps, actor, &checked.attachments).await?;
     let form::CheckedTicket {
         subject,
@@ -240,6 +268,7 @@ pub async fn open_ticket(
         sla,
         ticket_type,
         product,
+        project_id,
         fields,
         cc: cc.iter().map(|e| e.to_string()).collect(),
         created_at: now,
@@ -619,6 +648,9 @@ pub struct ListRequest {
     pub keywords: String,
     pub cursor: Option<String>,
     pub limit: u32,
+    /// Keep only the tickets of the scope this actor may see (`narrowed`): the store
+    /// pages the company's list and the domain rule filters it.
+    pub only_visible_to: Option<Actor>,
 }
 
 /// How many tickets of one scope a keyword search looks through. A customer's or a
@@ -636,6 +668,9 @@ fn matches_keywords(t: &TicketRecord, wanted: &[String]) -> bool {
 /// Whose tickets `of` means for `actor`: a customer's own or their company's, or every
 /// ticket for staff; anything else is forbidden.
 pub fn list_scope(actor: &Actor, of: ListOf) -> Result<Scope, AppError> {
+    if !actor.is_staff() && actor.customer_role.is_none() {
+        return Err(AppError::Forbidden);
+    }
     match (of, actor.is_staff(), &actor.company_id) {
         (ListOf::All, true, _) => Ok(Scope::All),
         (ListOf::Mine, _, _) => Ok(Scope::Requester(actor.user_id.clone())),
@@ -646,15 +681,66 @@ pub fn list_scope(actor: &Actor, of: ListOf) -> Result<Scope, AppError> {
     }
 }
 
+/// Whether the list `of` shows `actor` fewer tickets than its store scope holds: a
+/// customer of a company that uses project groups sees, of the company's tickets, only
+/// their groups' projects' and their own. Such a list is the company's list filtered
+/// by `may_ticket`, and its counts are counted over it (`visible_counts`).
+pub fn narrowed(actor: &Actor, of: ListOf) -> bool {
+    of == ListOf::Company && !actor.is_staff() && actor.company_uses_groups
+}
+
 /// One page of a list with the All / Open / Closed counts.
 pub async fn list(
     deps: &Deps,
     actor: &Actor,
-    req: ListRequest,
+    mut req: ListRequest,
 ) -> Result<(Page<TicketRecord>, Counts), AppError> {
     let scope = list_scope(actor, req.of)?;
-    let counts = deps.store.count_tickets(&scope).await?;
+    let counts = if narrowed(actor, req.of) {
+        req.only_visible_to = Some(actor.clone());
+        visible_counts(deps, actor, &scope).await?
+    } else {
+        deps.store.count_tickets(&scope).await?
+    };
     Ok((list_page(deps, scope, req).await?, counts))
+}
+
+/// The counts of the tickets of `scope` that `actor` may see, by walking the scope
+/// (at most `SEARCH_SCAN_LIMIT` tickets: a company's tickets, not the whole desk);
+/// the generation is the scope's.
+pub async fn visible_counts(deps: &Deps, actor: &Actor, scope: &Scope) -> Result<Counts, AppError> {
+    let mut counts = Counts {
+        generation: deps.store.count_tickets(scope).await?.generation,
+        ..Counts::default()
+    };
+    let mut cursor = None;
+    let mut scanned = 0;
+    loop {
+        let page = deps
+            .store
+            .list_tickets(&ListQuery {
+                scope: scope.clone(),
+                filter: ListFilter::All,
+                oldest_first: false,
+                limit: 200,
+                cursor,
+            })
+            .await?;
+        for t in &page.items {
+            scanned += 1;
+            if may_ticket(actor, Verb::View, &access(t)) {
+                if t.state.is_open() {
+                    counts.open += 1;
+                } else {
+                    counts.closed += 1;
+                }
+            }
+        }
+        cursor = page.next;
+        if cursor.is_none() || scanned >= SEARCH_SCAN_LIMIT {
+            return Ok(counts);
+        }
+    }
 }
 
 /// One page of `scope` (from `list_scope`, which decides who may see it).
@@ -664,7 +750,14 @@ pub async fn list_page(
     req: ListRequest,
 ) -> Result<Page<TicketRecord>, AppError> {
     let wanted = madoguchi_text::terms(&req.keywords);
-    if wanted.is_empty() {
+    let keep = |t: &TicketRecord| {
+        (wanted.is_empty() || matches_keywords(t, &wanted))
+            && req
+                .only_visible_to
+                .as_ref()
+                .is_none_or(|a| may_ticket(a, Verb::View, &access(t)))
+    };
+    if wanted.is_empty() && req.only_visible_to.is_none() {
         let page = deps
             .store
             .list_tickets(&ListQuery {
@@ -677,8 +770,8 @@ pub async fn list_page(
             .await?;
         return Ok(page);
     }
-    // A search walks the scope's pages in order and keeps the matches; its cursor is the
-    // store's cursor of the last ticket looked at.
+    // A search (or a list narrowed by groups) walks the scope's pages in order and keeps
+    // the matches; its cursor is the store's cursor of the last ticket looked at.
     let mut items = Vec::new();
     let mut cursor = req.cursor;
     let mut scanned = 0;
@@ -696,7 +789,7 @@ pub async fn list_page(
         let n = page.items.len();
         for (i, t) in page.items.into_iter().enumerate() {
             scanned += 1;
-            if matches_keywords(&t, &wanted) {
+            if keep(&t) {
                 let after = deps.store.cursor_after(&t);
                 items.push(t);
                 if items.len() == req.limit as usize {
@@ -834,6 +927,7 @@ pub async fn follow_up(
             attachments,
             idempotency_key: None,
             linked_to: Some(old.number.clone()),
+            project: old.project_id.clone(),
         },
     )
     .await?;

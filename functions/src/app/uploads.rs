@@ -17,7 +17,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::app::error::{FieldError, Problem};
 use crate::app::{AppError, Deps};
-use crate::domain::access::{Actor, may_see_article};
+use crate::domain::access::{
+    Actor, AttachmentAccess, AttachmentVerb, TicketAccess, may_attachment,
+};
 use crate::domain::attachment::{self, SNIFF_BYTES};
 use crate::ports::blobs::{DirectUpload, UploadPromise};
 use crate::ports::*;
@@ -205,12 +207,26 @@ async fn visible_attachment(
     number: &str,
     attachment_id: &str,
 ) -> Result<AttachmentRecord, AppError> {
-    crate::app::tickets::visible_ticket(deps, actor, number).await?;
+    let t = crate::app::tickets::visible_ticket(deps, actor, number).await?;
+    let ticket = TicketAccess {
+        requester_id: &t.requester_id,
+        company_id: &t.company_id,
+        project_id: t.project_id.as_deref(),
+    };
     deps.store
         .articles(number)
         .await?
         .into_iter()
-        .filter(|a| may_see_article(actor, a.internal))
+        .filter(|a| {
+            may_attachment(
+                actor,
+                AttachmentVerb::Download,
+                &AttachmentAccess {
+                    ticket,
+                    internal: a.internal,
+                },
+            )
+        })
         .flat_map(|a| a.attachments)
         .find(|a| a.id == attachment_id)
         .ok_or(AppError::NotFound)

@@ -352,6 +352,11 @@ impl UserVerb {
     ];
 }
 
+/// Companies, their projects and groups switch: admin staff only.
+pub fn may_manage_companies(actor: &Actor) -> bool {
+    actor.role == Role::Admin
+}
+
 /// See the module's doc: admins do everything to other accounts, agents view them,
 /// account managers of a company handle the accounts within their role, and everybody
 /// views and edits their own.

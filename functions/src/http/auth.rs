@@ -67,6 +67,14 @@ pub struct Me {
     pub company: Option<CompanyRef>,
     /// Whether the "company tickets" list is open to this user.
     pub can_see_company: bool,
+    /// A customer's role in the company (`user_admin`, `contract_manager`,
+    /// `inquiry_admin`, `inquiry_member`).
+    pub customer_role: Option<String>,
+    /// Whether the contracts list is open to this user (staff, user admins, contract
+    /// managers).
+    pub can_see_contracts: bool,
+    /// Whether this user manages accounts of their company (user and inquiry admins).
+    pub can_manage_accounts: bool,
     pub settings: Settings,
 }
 
@@ -85,6 +93,10 @@ pub async fn me_of(state: &ApiState, user: &UserRecord) -> Result<Me, AppError> 
         role: user.role.as_str().to_owned(),
         can_see_company: user.role == crate::domain::access::Role::Customer
             && user.company_id.is_some(),
+        customer_role: user.customer_role.map(|r| r.as_str().to_owned()),
+        can_see_contracts: user.role != crate::domain::access::Role::Customer
+            || user.customer_role.is_some_and(|r| r.sees_contracts()),
+        can_manage_accounts: user.customer_role.is_some_and(|r| r.manages_accounts()),
         company,
         settings: Settings {
             lang: user.lang.clone(),

@@ -2,6 +2,9 @@
 //! lambda_http). Handlers are thin: extract, call one use case, map the answer.
 
 mod auth;
+mod companies;
+mod company_accounts;
+mod contracts;
 mod headers;
 pub mod lang;
 pub mod list_cache;
@@ -94,7 +97,7 @@ impl Deref for ApiState {
 #[openapi(
     info(title = "madoguchi API", description = "The support portal's API: tickets, articles, attachments and the caller's account. Errors are application/problem+json."),
     servers((url = "/api/v1")),
-    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"))
+    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"), (name = "contracts"), (name = "accounts"), (name = "companies"))
 )]
 struct ApiDoc;
 
@@ -103,6 +106,9 @@ pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(contracts::router())
+        .merge(company_accounts::router())
+        .merge(companies::router())
         .merge(uploads::router())
         .split_for_parts();
     (router.with_state(state), doc)

@@ -70,6 +70,11 @@ impl Session {
         let actor = claims
             .actor()
             .ok_or_else(|| unauthenticated("unauthenticated"))?;
+        // A customer token without a role in the company was issued before roles were
+        // stored: the client's refresh gets one that carries the role and groups.
+        if actor.role == crate::domain::access::Role::Customer && actor.customer_role.is_none() {
+            return Err(unauthenticated("token_expired"));
+        }
         Ok((
             Session {
                 actor,

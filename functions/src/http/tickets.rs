@@ -138,7 +138,14 @@ async fn list(
             .unwrap_or(25),
     };
     let scope = tickets::list_scope(&session.actor, of)?;
-    let counts = state.deps.store.count_tickets(&scope).await?;
+    // A list narrowed by project groups is this actor's alone: counted over what they
+    // see, and never cached (the cache is keyed by the store's scope).
+    let narrowed = tickets::narrowed(&session.actor, of);
+    let counts = if narrowed {
+        tickets::visible_counts(&state.deps, &session.actor, &scope).await?
+    } else {
+        state.deps.store.count_tickets(&scope).await?
+    };
     let key = ListKey {
         scope,
         generation: counts.generation,
@@ -148,7 +155,7 @@ async fn list(
         keywords: p.q.unwrap_or_default(),
         cursor: p.cursor,
     };
-    if let Some(page) = state.lists.get(&key) {
+    if !narrowed && let Some(page) = state.lists.get(&key) {
         return Ok(rendered(page, gzip_ok));
     }
     let query = tickets::ListRequest {
@@ -158,6 +165,7 @@ async fn list(
         keywords: key.keywords.clone(),
         cursor: key.cursor.clone(),
         limit,
+        only_visible_to: narrowed.then(|| session.actor.clone()),
     };
     let page = tickets::list_page(&state.deps, key.scope.clone(), query).await?;
     let names = state.names(page.items.iter()).await?;
@@ -188,7 +196,9 @@ async fn list(
         Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::new)?),
         gzip_ok || state.lists.enabled(),
     );
-    state.lists.put(key, page.clone());
+    if !narrowed {
+        state.lists.put(key, page.clone());
+    }
     Ok(rendered(page, gzip_ok))
 }
 
@@ -263,6 +273,9 @@ pub struct NewTicketRequest {
     /// Ids of uploads to attach.
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// The project (案件) the ticket is about, one of `GET /form`'s `projects`; without
+    /// one it is inferred from `fields.contract_number`.
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -292,6 +305,8 @@ pub struct TicketDto {
     pub sla: Option<String>,
     pub ticket_type: Option<String>,
     pub product: Option<String>,
+    /// The project (案件) the ticket is filed under.
+    pub project: Option<String>,
     pub fields: BTreeMap<String, String>,
     pub cc: Vec<String>,
     #[schema(value_type = String, format = DateTime)]
@@ -424,6 +439,7 @@ async fn detail(
             sla: t.sla,
             ticket_type: t.ticket_type,
             product: t.product,
+            project: t.project_id,
             fields: t.fields,
             cc: t.cc,
             created_at: t.created_at,
@@ -475,6 +491,7 @@ async fn create(
             attachments,
             idempotency_key: key,
             linked_to: None,
+            project: req.project,
         },
     )
     .await?;

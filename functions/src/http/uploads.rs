@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::{AppError, uploads};
+use crate::app::{AppError, contracts, projects, uploads};
 use crate::domain::attachment;
 use crate::http::ApiState;
 use crate::http::lang::Lang;
@@ -202,12 +202,82 @@ async fn download(
     Ok(res)
 }
 
+/// A project the caller may file a ticket under.
+#[derive(Debug, Serialize)]
+struct ProjectChoice {
+    id: String,
+    name: String,
+}
+
+/// A contract the caller may see, offered for the contract-number field.
+#[derive(Debug, Serialize)]
+struct ContractChoice {
+    number: String,
+    product: String,
+    model: String,
+    serial_number: String,
+    ends_on: String,
+    expired: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct FormResponse {
+    #[serde(flatten)]
+    form: crate::app::form::FormView,
+    /// The caller's projects (their groups' when the company uses groups).
+    projects: Vec<ProjectChoice>,
+    /// The contracts the caller may see (user admins and contract managers), by
+    /// number; "unknown" is still accepted in the field.
+    contracts: Vec<ContractChoice>,
+}
+
 /// The ticket form from `content/portal.yaml` in the request's language: services and
 /// their SLA choices, ticket types, products and their fields, priorities, custom fields
-/// and the limits.
+/// and the limits; with the caller's projects and visible contracts.
 #[utoipa::path(get, path = "/form", tag = "tickets",
     responses((status = 200, description = "The ticket form", content_type = "application/json"),
         (status = 401, body = Problem, content_type = "application/problem+json")))]
-async fn form(State(state): State<ApiState>, _session: Session, lang: Lang) -> Response {
-    Json(state.deps.config.form_view(lang.as_str())).into_response()
+async fn form(
+    State(state): State<ApiState>,
+    session: Session,
+    lang: Lang,
+) -> Result<Response, AppError> {
+    let deps = &state.deps;
+    let actor = &session.actor;
+    let projects = projects::visible_projects(deps, actor)
+        .await?
+        .into_iter()
+        .map(|p| ProjectChoice {
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
+    let today = deps
+        .clock
+        .now()
+        .to_zoned(deps.config.time_zone.clone())
+        .date();
+    // Staff file no tickets: the desk's every contract would only weigh the form down.
+    let visible = if actor.is_staff() {
+        Vec::new()
+    } else {
+        contracts::visible_contracts(deps, actor).await?
+    };
+    let contracts = visible
+        .into_iter()
+        .map(|c| ContractChoice {
+            expired: c.ends_on < today,
+            ends_on: c.ends_on.to_string(),
+            number: c.number,
+            product: c.product,
+            model: c.model,
+            serial_number: c.serial_number,
+        })
+        .collect();
+    Ok(Json(FormResponse {
+        form: deps.config.form_view(lang.as_str()),
+        projects,
+        contracts,
+    })
+    .into_response())
 }

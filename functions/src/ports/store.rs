@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use crate::domain::access::Role;
+use crate::domain::access::{CustomerRole, Role};
 use crate::domain::ticket::{State, Timer};
 
 /// A person who logs in: customer or staff.
@@ -21,6 +21,12 @@ pub struct UserRecord {
     pub role: Role,
     /// The customer's company; `None` for staff.
     pub company_id: Option<String>,
+    /// The customer's role in their company (seed 004); `None` for staff. Customers
+    /// stored before roles existed read back as user admins (what they could do then).
+    pub customer_role: Option<CustomerRole>,
+    /// The projects whose customer groups the account belongs to (a project has one
+    /// group, so its id names the group); staff put accounts into groups.
+    pub projects: Vec<String>,
     /// Personal settings: language (`ja`/`en`), IANA time zone, tickets per page, list
     /// refresh interval in seconds.
     pub lang: String,
@@ -38,6 +44,22 @@ pub struct UserRecord {
 pub struct CompanyRecord {
     pub id: String,
     pub name: String,
+    /// Whether the company's accounts see only their groups' projects (seed 004 §3.2).
+    pub uses_groups: bool,
+    pub created_at: Timestamp,
+}
+
+/// A project (案件) staff define for a company: contracts and tickets are filed under
+/// it, and its one customer group (顧客案件グループ) names the accounts that see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    /// Unique across companies (a slug like a company id: `acme-network`).
+    pub id: String,
+    pub company_id: String,
+    /// The project's name (社内ネットワーク案件).
+    pub name: String,
+    /// The name of its customer group (社内ネットワーク案件グループ).
+    pub group_name: String,
     pub created_at: Timestamp,
 }
 
@@ -56,6 +78,9 @@ pub struct TicketRecord {
     pub sla: Option<String>,
     pub ticket_type: Option<String>,
     pub product: Option<String>,
+    /// The project (案件) the ticket is filed under: chosen on the form or inferred
+    /// from the contract; it decides who in a company that uses groups sees it.
+    pub project_id: Option<String>,
     /// Custom and product fields by key (contract number, serial number, …).
     pub fields: BTreeMap<String, String>,
     pub cc: Vec<String>,
@@ -343,7 +368,21 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, company_id: Option<&str>) -> Result<Vec<UserRecord>, StoreError>;
     async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError>;
     async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError>;
+    /// Replaces a company's name and flags; `Conflict("company")` if it does not exist
+    /// (DynamoDB: PutItem with `attribute_exists(PK)`).
+    async fn update_company(&self, company: CompanyRecord) -> Result<(), StoreError>;
     async fn list_companies(&self) -> Result<Vec<CompanyRecord>, StoreError>;
+}
+
+/// Projects (案件) and their customer groups.
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
+    /// `Duplicate` if the id is taken (DynamoDB: PutItem with `attribute_not_exists`).
+    async fn create_project(&self, project: ProjectRecord) -> Result<(), StoreError>;
+    /// One GetItem.
+    async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError>;
+    /// A company's projects by id (one Query on the company's project index).
+    async fn list_projects(&self, company_id: &str) -> Result<Vec<ProjectRecord>, StoreError>;
 }
 
 /// A login session: the refresh token's hash, rotated on every use, and the CSRF token
@@ -430,6 +469,8 @@ pub struct ContractRecord {
     pub service_type: String,
     /// The maintenance registration addresses (保守登録メール) of the contract.
     pub maintenance_emails: Vec<String>,
+    /// The projects (of the same company) the contract is linked to.
+    pub project_ids: Vec<String>,
     pub created_at: Timestamp,
     pub version: u64,
 }
@@ -441,6 +482,13 @@ pub trait ContractStore: Send + Sync {
     async fn create_contract(&self, contract: ContractRecord) -> Result<(), StoreError>;
     /// One GetItem by number.
     async fn get_contract(&self, number: &str) -> Result<Option<ContractRecord>, StoreError>;
+    /// Replaces a contract's values (same number, `version` the read one plus one) if
+    /// the stored version is still `expected_version` (`Conflict("contract")` otherwise).
+    async fn update_contract(
+        &self,
+        contract: ContractRecord,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
     /// A company's contracts (one Query on the company index), or every contract (a
     /// Query on a fixed partition), by number.
     async fn list_contracts(
@@ -560,6 +608,7 @@ pub trait Store:
     + TicketStore
     + OutboxStore
     + UserStore
+    + ProjectStore
     + ContractStore
     + OneTimeTokenStore
     + SessionStore
@@ -572,6 +621,7 @@ impl<
         + TicketStore
         + OutboxStore
         + UserStore
+        + ProjectStore
         + ContractStore
         + OneTimeTokenStore
         + SessionStore

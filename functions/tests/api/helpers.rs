@@ -78,6 +78,9 @@ fn user(
 ) -> UserRecord {
     static HASH: OnceLock<String> = OnceLock::new();
     UserRecord {
+        customer_role: (role == Role::Customer)
+            .then_some(madoguchi::domain::access::CustomerRole::UserAdmin),
+        projects: Vec::new(),
         id: id.into(),
         email: email.into(),
         name: name.into(),
@@ -111,6 +114,7 @@ impl TestApp {
         ] {
             store
                 .create_company(CompanyRecord {
+                    uses_groups: false,
                     id: id.into(),
                     name: name.into(),
                     created_at: t0(),
@@ -231,11 +235,16 @@ impl TestApp {
 
     /// A client logged in as `email`.
     pub async fn login(&self, email: &str) -> Client {
+        self.login_with(email, PASSWORD).await
+    }
+
+    /// A client logged in as `email` with `password`.
+    pub async fn login_with(&self, email: &str, password: &str) -> Client {
         let mut c = self.client();
         let (status, body) = c
             .post(
                 "/api/v1/auth/login",
-                json!({"email": email, "password": PASSWORD}),
+                json!({"email": email, "password": password}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "login of {email}: {body}");

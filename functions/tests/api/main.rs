@@ -1,5 +1,8 @@
 //! The API over real HTTP against the real server on a temporary data folder.
 
+mod accounts;
+mod contracts;
+mod groups;
 mod helpers;
 
 use helpers::*;
@@ -836,7 +839,7 @@ async fn two_hundred_simultaneous_replies_over_http_are_all_kept_in_order() {
     assert_eq!(seqs, (1..=201).collect::<Vec<_>>());
 }
 
-fn reset_token(mail: &Mail) -> String {
+pub(crate) fn reset_token(mail: &Mail) -> String {
     let at = mail.body.find("token=").expect("a reset link") + "token=".len();
     mail.body[at..]
         .chars()

@@ -8,12 +8,16 @@ use jiff::{SignedDuration, Timestamp};
 use madoguchi::domain::ticket::{State, Timer, TimerConfig, TimerKind};
 use madoguchi::ports::store::*;
 
+mod groups;
+pub use groups::*;
+
 pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
 pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) -> TicketRecord {
     TicketRecord {
+        project_id: None,
         number: number.into(),
         subject: format!("件名 {number}"),
         requester_id: requester.into(),
@@ -594,7 +598,12 @@ macro_rules! conformance_tests {
             pending_uploads_belong_to_their_owner_and_are_removed_once,
             old_pending_uploads_are_found_for_the_sweep,
             a_ticket_takes_its_uploads_in_the_same_transaction,
-            a_reply_takes_its_uploads_in_the_same_transaction);
+            a_reply_takes_its_uploads_in_the_same_transaction,
+            a_customers_role_and_groups_are_stored_with_the_account,
+            a_companys_group_switch_is_stored_and_only_for_a_company_that_exists,
+            projects_are_unique_and_listed_by_company,
+            contracts_keep_their_projects_and_updates_are_versioned,
+            a_tickets_project_is_stored_and_changed_with_it);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -607,6 +616,8 @@ macro_rules! conformance_tests {
 
 pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
     UserRecord {
+        customer_role: company.map(|_| madoguchi::domain::access::CustomerRole::UserAdmin),
+        projects: Vec::new(),
         id: id.into(),
         email: email.into(),
         name: format!("利用者 {id}"),
@@ -631,6 +642,7 @@ pub async fn users_are_unique_by_email_in_any_case(store: Arc<dyn Store>) {
     let at = t("2026-11-01T00:00:00Z");
     store
         .create_company(CompanyRecord {
+            uses_groups: false,
             id: "acme".into(),
             name: "アクメ株式会社".into(),
             created_at: at,
@@ -640,6 +652,7 @@ pub async fn users_are_unique_by_email_in_any_case(store: Arc<dyn Store>) {
     assert!(matches!(
         store
             .create_company(CompanyRecord {
+                uses_groups: false,
                 id: "acme".into(),
                 name: "x".into(),
                 created_at: at
@@ -807,9 +820,10 @@ pub async fn failed_logins_count_up_within_the_window_and_start_again_after_it(
     assert_eq!(store.throttle("acct:x").await.unwrap(), None);
 }
 
-async fn company(store: &Arc<dyn Store>, id: &str) {
+pub async fn company(store: &Arc<dyn Store>, id: &str) {
     store
         .create_company(CompanyRecord {
+            uses_groups: false,
             id: id.into(),
             name: format!("会社 {id}"),
             created_at: t("2026-11-01T00:00:00Z"),
@@ -820,6 +834,7 @@ async fn company(store: &Arc<dyn Store>, id: &str) {
 
 pub fn contract(number: &str, company: &str) -> ContractRecord {
     ContractRecord {
+        project_ids: Vec::new(),
         number: number.into(),
         company_id: company.into(),
         product: "NL Mail Gateway".into(),

@@ -106,6 +106,8 @@ function build(form) {
   requireChoice(form, "product", !!def.product_required);
 
   for (const f of def.fields || []) fieldEls.set(f.key, fieldElement(f));
+  offerProjects(form);
+  offerContracts();
 
   const limits = def.limits || {};
   if (limits.max_subject_chars) form.querySelector("#nt-subject").maxLength = limits.max_subject_chars;
@@ -118,6 +120,31 @@ function build(form) {
   service.addEventListener("change", refresh);
   product.addEventListener("change", refresh);
   refresh();
+}
+
+/** The caller's projects (their groups' when the company uses groups); none: no choice. */
+function offerProjects(form) {
+  const projects = def.projects || [];
+  const select = form.querySelector("#nt-project");
+  select.append(...projects.map((p) => el("option", { value: p.id }, p.name)));
+  form.querySelector('[data-field="project"]').hidden = !projects.length;
+}
+
+/** The contracts the caller may see, offered while typing the contract number ("unknown" still works). */
+function offerContracts() {
+  const wrap = fieldEls.get("contract_number");
+  const contracts = def.contracts || [];
+  if (!wrap || !contracts.length) return;
+  const input = wrap.querySelector("input:not([data-unknown])");
+  const list = el(
+    "datalist",
+    { id: "nt-contracts" },
+    // Model and serial, not the product's name: the form's words stay in the page's language.
+    contracts.map((c) => el("option", { value: c.number }, [c.model, c.serial_number, c.expired ? `(${t("new.expired")})` : ""].filter(Boolean).join(" "))),
+  );
+  input.setAttribute("list", list.id);
+  const names = contracts.map((c) => c.number + (c.expired ? ` (${t("new.expired")})` : "")).join(", ");
+  wrap.append(list, el("p", { class: "hint", "data-contracts": "" }, t("new.contracts_hint", { list: names })));
 }
 
 /** The chosen service's help and its SLA choices with surcharges (none for services without). */
@@ -181,6 +208,7 @@ function payload(form, uploads) {
     sla: form.querySelector("input[name=sla]:checked")?.value,
     ticket_type: value("ticket_type"),
     product: value("product"),
+    project: value("project"),
     fields,
     cc: value("cc") || "",
     attachments: uploads.ids(),

@@ -28,6 +28,8 @@ function showAccount(m) {
   name.textContent = m.name;
   name.title = m.company ? `${m.name} (${m.company.name})` : m.email;
   box.hidden = false;
+  // The company's account list: for its user admins and inquiry admins only.
+  for (const li of document.querySelectorAll("[data-nav-accounts]")) li.hidden = !m.can_manage_accounts;
 }
 
 /** The logout button: ends the session, then the login page. */

@@ -3,7 +3,7 @@
 // moves to this page in that language.
 
 import { api } from "./api.js";
-import { page, pathIn, t } from "./i18n.js";
+import { label, page, pathIn, t } from "./i18n.js";
 import { flashNext, showPanel, showUnavailable, el } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
 import { me } from "./session.js";
@@ -37,6 +37,10 @@ function fill(user) {
   v("name").textContent = user.name;
   v("email").textContent = user.email;
   v("company").textContent = user.company?.name || "—";
+  if (user.customer_role) {
+    v("customer_role").textContent = label("role", user.customer_role);
+    for (const e of document.querySelectorAll('[data-if="customer_role"]')) e.hidden = false;
+  }
   v("username").value = user.email;
   const form = document.getElementById("settings-form");
   const s = user.settings || {};
@@ -105,6 +109,30 @@ function setupPassword() {
   });
 }
 
+/** The contracts of the account (seed 002's 契約情報一覧), expired ones marked; only for roles that see contracts. */
+async function showContracts(user) {
+  if (user.role !== "customer" || !user.can_see_contracts) return;
+  const section = document.querySelector("[data-contracts]");
+  const { items } = await api("/contracts");
+  const rows = items.map((c) =>
+    el(
+      "tr",
+      { class: c.expired ? "is-expired" : null },
+      el("td", null, el("span", { class: "code-like" }, c.number), c.expired ? [" ", el("span", { class: "badge badge-expired" }, t("contracts.expired"))] : null),
+      el("td", null, c.product),
+      el("td", null, c.model),
+      el("td", null, c.serial_number),
+      el("td", null, c.starts_on.replaceAll("-", "/")),
+      el("td", null, c.ends_on.replaceAll("-", "/")),
+      el("td", null, c.service_type),
+    ),
+  );
+  section.querySelector("[data-contract-rows]").replaceChildren(...rows);
+  section.querySelector("[data-contracts-empty]").hidden = rows.length > 0;
+  section.querySelector("table").hidden = rows.length === 0;
+  section.hidden = false;
+}
+
 export async function start() {
   let user;
   try {
@@ -115,6 +143,7 @@ export async function start() {
   }
   fill(user);
   showPanel("settings");
+  showContracts(user).catch(() => {});
   setupSettings(user);
   setupPassword();
 }

@@ -69,6 +69,7 @@ function renderHead(tk) {
   fact(dl, t("ticket.sla"), sla ? `${sla.label}${sla.surcharge ? ` (${t("new.surcharge", { amount: sla.surcharge })})` : ""}` : tk.sla);
   fact(dl, t("ticket.ticket_type"), tk.ticket_type ? defLabel("ticket_types", tk.ticket_type) : null);
   fact(dl, t("ticket.product"), tk.product ? defLabel("products", tk.product) : null);
+  fact(dl, t("new.project"), tk.project ? (def?.projects || []).find((p) => p.id === tk.project)?.name ?? tk.project : null);
   for (const [key, value] of Object.entries(tk.fields || {})) {
     const [name, shown] = fieldLabel(key, value);
     fact(dl, name, el("span", { class: "code-like" }, shown));

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::domain::access::Role;
+use crate::domain::access::{CustomerRole, Role};
 use crate::domain::ticket::{State, Timer, TimerKind};
 use crate::ports::store::*;
 
@@ -20,6 +20,8 @@ use crate::ports::store::*;
 mod accounts;
 /// The list scopes' counts, kept between writes.
 mod counts;
+/// Projects and their customer groups.
+mod projects;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
 const MIGRATIONS: &[&str] = &[
@@ -226,6 +228,24 @@ CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets BEGIN
         WHERE scope IN ('all', 'r:' || OLD.requester_id, 'c:' || OLD.company_id);
 END;
 "#,
+    // Customer roles and project groups (seed 004): accounts from before roles were
+    // user admins, which is what every customer could do then.
+    r#"
+ALTER TABLE users ADD COLUMN customer_role TEXT;
+UPDATE users SET customer_role = 'user_admin' WHERE role = 'customer';
+ALTER TABLE users ADD COLUMN projects TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE companies ADD COLUMN uses_groups INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contracts ADD COLUMN project_ids TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tickets ADD COLUMN project_id TEXT;
+CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    company_id TEXT NOT NULL REFERENCES companies (id),
+    name TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX projects_by_company ON projects (company_id, id);
+"#,
 ];
 
 mod sessions;
@@ -291,7 +311,7 @@ fn json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
 
 const TICKET_COLUMNS: &str = "number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
      product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-     article_count, version";
+     article_count, version, project_id";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
     let state: String = r.get(4)?;
@@ -326,6 +346,7 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
         preview: r.get(20)?,
         article_count: r.get(21)?,
         version: r.get::<_, i64>(22)? as u64,
+        project_id: r.get(23)?,
     })
 }
 
@@ -343,12 +364,12 @@ fn write_ticket(
     let sql = if insert {
         "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
          product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-         article_count, version, is_open, next_due) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)"
+         article_count, version, is_open, next_due, project_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)"
     } else {
         "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
          ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
-         timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25 \
-         WHERE number=?1 AND version=?26"
+         timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25, \
+         project_id=?26 WHERE number=?1 AND version=?27"
     };
     let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
     let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
@@ -378,6 +399,7 @@ fn write_ticket(
         Box::new(t.version as i64),
         Box::new(t.state.is_open()),
         Box::new(next_due(t)),
+        Box::new(t.project_id.clone()),
     ];
     if !insert {
         values.push(Box::new(t.version as i64 - 1));
@@ -898,7 +920,8 @@ fn mail_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMail> {
     })
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version";
+const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version, \
+     customer_role, projects";
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(3)?;
@@ -916,13 +939,20 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         disabled: r.get(10)?,
         created_at: from_micros(r.get(11)?)?,
         version: r.get::<_, i64>(12)? as u64,
+        customer_role: match r.get::<_, Option<String>>(13)? {
+            Some(c) => Some(
+                CustomerRole::parse(&c).ok_or_else(|| bad(format!("unknown customer role {c}")))?,
+            ),
+            None => None,
+        },
+        projects: json(r.get(14)?)?,
     })
 }
 
 fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
     conn.execute(
                 "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
-                 password_hash, disabled, created_at, version) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                 password_hash, disabled, created_at, version, customer_role, projects) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
                 params![
                     u.id,
                     u.email,
@@ -937,7 +967,9 @@ fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
                     u.password_hash,
                     u.disabled,
                     micros(u.created_at),
-                    u.version as i64
+                    u.version as i64,
+                    u.customer_role.map(CustomerRole::as_str),
+                    strings_json(&u.projects)
                 ],
             )
             .map(|_| ())
@@ -953,7 +985,8 @@ fn update_user_row(
     let n = conn
                 .execute(
                     "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
-                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13 WHERE id=?1 AND version=?14",
+                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13, customer_role=?15, projects=?16 \
+                     WHERE id=?1 AND version=?14",
                     params![
                         u.id,
                         u.email,
@@ -968,7 +1001,9 @@ fn update_user_row(
                         u.password_hash,
                         u.disabled,
                         u.version as i64,
-                        expected_version as i64
+                        expected_version as i64,
+                        u.customer_role.map(CustomerRole::as_str),
+                        strings_json(&u.projects)
                     ],
                 )
                 .map_err(duplicate_as(format!("user {}", u.email)))?;
@@ -977,6 +1012,21 @@ fn update_user_row(
     } else {
         Err(StoreError::Conflict("user"))
     }
+}
+
+const COMPANY_COLUMNS: &str = "id, name, created_at, uses_groups";
+
+fn company_from_row(r: &Row<'_>) -> rusqlite::Result<CompanyRecord> {
+    Ok(CompanyRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        created_at: from_micros(r.get(2)?)?,
+        uses_groups: r.get(3)?,
+    })
+}
+
+fn strings_json(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
 #[async_trait]
@@ -1037,8 +1087,13 @@ impl UserStore for SqliteStore {
     async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.execute(
-                "INSERT INTO companies (id, name, created_at) VALUES (?1, ?2, ?3)",
-                params![company.id, company.name, micros(company.created_at)],
+                "INSERT INTO companies (id, name, created_at, uses_groups) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    company.id,
+                    company.name,
+                    micros(company.created_at),
+                    company.uses_groups
+                ],
             )
             .map(|_| ())
             .map_err(duplicate_as(format!("company {}", company.id)))
@@ -1049,31 +1104,38 @@ impl UserStore for SqliteStore {
     async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
-            c.prepare_cached("SELECT id, name, created_at FROM companies WHERE id = ?1")?
-                .query_row(params![id], |r| {
-                    Ok(CompanyRecord {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        created_at: from_micros(r.get(2)?)?,
-                    })
-                })
-                .optional()
+            c.prepare_cached(&format!(
+                "SELECT {COMPANY_COLUMNS} FROM companies WHERE id = ?1"
+            ))?
+            .query_row(params![id], company_from_row)
+            .optional()
+        })
+        .await
+    }
+
+    async fn update_company(&self, company: CompanyRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE companies SET name = ?2, uses_groups = ?3 WHERE id = ?1",
+                    params![company.id, company.name, company.uses_groups],
+                )
+                .map_err(StoreError::unexpected)?;
+            if n == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict("company"))
+            }
         })
         .await
     }
 
     async fn list_companies(&self) -> Result<Vec<CompanyRecord>, StoreError> {
         self.read(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT id, name, created_at FROM companies ORDER BY name, id")?;
-            stmt.query_map([], |r| {
-                Ok(CompanyRecord {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    created_at: from_micros(r.get(2)?)?,
-                })
-            })?
-            .collect()
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COMPANY_COLUMNS} FROM companies ORDER BY name, id"
+            ))?;
+            stmt.query_map([], company_from_row)?.collect()
         })
         .await
     }

@@ -19,6 +19,7 @@ fn contract_item(c: &ContractRecord) -> Item {
         .set("ends_on", s(c.ends_on.to_string()))
         .set("service_type", s(&c.service_type))
         .set("maintenance_emails", strings(&c.maintenance_emails))
+        .set("project_ids", strings(&c.project_ids))
         .set("created_at", time(c.created_at))
         .set("version", n(c.version))
         .index(
@@ -47,6 +48,7 @@ fn contract_from(item: &Item) -> Result<ContractRecord, StoreError> {
         ends_on: date("ends_on")?,
         service_type: r.s("service_type")?,
         maintenance_emails: r.strings("maintenance_emails")?,
+        project_ids: r.strings("project_ids")?,
         created_at: r.time("created_at")?,
         version: r.n("version")?,
     })
@@ -77,6 +79,23 @@ impl ContractStore for DynamoStore {
             .as_ref()
             .map(contract_from)
             .transpose()
+    }
+
+    async fn update_contract(
+        &self,
+        contract: ContractRecord,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        if contract.version != expected_version + 1 {
+            return Err(StoreError::Conflict("contract"));
+        }
+        let cond = expr("attribute_exists(#PK) AND #version = :version")
+            .val(":version", n(expected_version));
+        if self.put(contract_item(&contract), Some(cond)).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("contract"))
+        }
     }
 
     async fn list_contracts(

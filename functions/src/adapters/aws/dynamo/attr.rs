@@ -175,6 +175,16 @@ impl<'a> Read<'a> {
             .ok_or_else(|| self.bad(name, "missing"))
     }
 
+    pub(super) fn opt_boolean(&self, name: &str) -> Result<Option<bool>, StoreError> {
+        self.get(name)
+            .map(|v| {
+                v.as_bool()
+                    .copied()
+                    .map_err(|_| self.bad(name, "not a boolean"))
+            })
+            .transpose()
+    }
+
     pub(super) fn boolean(&self, name: &str) -> Result<bool, StoreError> {
         self.need(name)?
             .as_bool()

@@ -24,10 +24,11 @@
 //! | idempotency key | `IDEM#<key>` | `IDEM` | | | | `create_ticket`, `ticket_by_idempotency_key` |
 //! | ticket counts | `COUNT#ALL`, `COUNT#REQ#<requester>`, `COUNT#CO#<company>` | `COUNT` | | | | `count_tickets` (GetItem); `open`/`closed` and the scope's generation `gen` kept by ADD in every ticket transaction |
 //! | outbox mail | `MAIL#<id>` (also `mail_id`) | `MAIL` | | | `MAILDUE` / `<next attempt>#<id>` while unsent and scheduled | `due_mails`, `get_mail`, `mark_sent` (sets `sent_at`), `mark_failed`; the outbox Lambda reads INSERTs of `MAIL#` items from the stream |
-//! | user | `USER#<id>` | `USER` | `USERS-OF#<company>` / `<name>#<id>` (customers) | `USERS` / `<name>#<id>` | | `get_user`, `list_users`, `update_user` (`version`) |
+//! | user | `USER#<id>` | `USER` | `USERS-OF#<company>` / `<name>#<id>` (customers) | `USERS` / `<name>#<id>` | | `get_user`, `list_users`, `update_user` (`version`); `customer_role` (absent: a user admin, as before roles) and `projects` (their groups) |
 //! | e-mail guard | `EMAIL#<lower-case e-mail>` | `EMAIL` | | | | unique login IDs; `user_by_email` (then the user) |
-//! | company | `COMPANY#<id>` | `COMPANY` | `COMPANIES` / `<name>#<id>` | | | `get_company`, `list_companies` |
-//! | contract | `CONTRACT#<number>` | `CONTRACT` | `CONTRACTS-OF#<company>` / `<number>` | `CONTRACTS` / `<number>` | | `get_contract`, `list_contracts` |
+//! | company | `COMPANY#<id>` | `COMPANY` | `COMPANIES` / `<name>#<id>` | | | `get_company`, `list_companies`, `update_company`; `uses_groups` (absent: false) |
+//! | contract | `CONTRACT#<number>` | `CONTRACT` | `CONTRACTS-OF#<company>` / `<number>` | `CONTRACTS` / `<number>` | | `get_contract`, `list_contracts`, `update_contract` (`version`); `project_ids` a list |
+//! | project | `PROJECT#<id>` | `PROJECT` | `PROJECTS-OF#<company>` / `<id>` | | | `get_project`, `list_projects` |
 //! | one-time token | `TOKEN#<sha-256>` | `TOKEN` | | | | `get_token`, `consume_token`; `ttl` = `expires_at` |
 //! | session | `SESSION#<id>` | `SESSION` | `SESSIONS-OF#<user>` / `<id>` while not revoked | | | `get_session`, `rotate_session`, `revoke_user_sessions`; `ttl` = `expires_at` |
 //! | failed logins | `THROTTLE#<key>` | `THROTTLE` | | | | `throttle`, `record_failure`; `ttl` a day after the window |
@@ -50,6 +51,7 @@ mod accounts;
 mod attr;
 mod cursor;
 mod outbox;
+mod projects;
 mod round_trips;
 mod sessions;
 mod tickets;

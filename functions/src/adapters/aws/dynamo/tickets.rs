@@ -82,6 +82,7 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
             t.timer.and_then(|x| x.remind_at).map(time),
         )
         .opt("linked_to", opt(&t.linked_to))
+        .opt("project_id", opt(&t.project_id))
         .set("preview", s(&t.preview))
         .set("article_count", n(t.article_count))
         .set("version", n(t.version))
@@ -152,6 +153,7 @@ fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
         closed_at: r.opt_time("closed_at")?,
         timer,
         linked_to: r.opt_s("linked_to")?,
+        project_id: r.opt_s("project_id")?,
         preview: r.s("preview")?,
         article_count: r.n("article_count")?,
         version: r.n("version")?,

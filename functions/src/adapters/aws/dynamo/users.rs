@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 
-use super::attr::{Item, ItemBuilder, Read, boolean, key, n, s, time};
+use super::attr::{Item, ItemBuilder, Read, boolean, key, n, s, strings, time};
 use super::{DynamoStore, Query, Reason, Write, expr};
-use crate::domain::access::Role;
+use crate::domain::access::{CustomerRole, Role};
 use crate::ports::store::{CompanyRecord, StoreError, UserRecord, UserStore};
 
 fn user_key(id: &str) -> Item {
@@ -37,6 +37,8 @@ fn user_item(u: &UserRecord) -> Item {
         .set("disabled", boolean(u.disabled))
         .set("created_at", time(u.created_at))
         .set("version", n(u.version))
+        .opt("customer_role", u.customer_role.map(|r| s(r.as_str())))
+        .set("projects", strings(&u.projects))
         .index("GSI2", "USERS", order.as_str());
     if let Some(company) = &u.company_id {
         b = b.index("GSI1", format!("USERS-OF#{company}"), order);
@@ -47,11 +49,22 @@ fn user_item(u: &UserRecord) -> Item {
 fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
     let r = Read::new("user", item);
     let role = r.s("role")?;
+    let role = Role::parse(&role).ok_or_else(|| r.bad("role", format!("unknown role {role:?}")))?;
+    let customer_role = match r.opt_s("customer_role")? {
+        Some(c) => Some(
+            CustomerRole::parse(&c)
+                .ok_or_else(|| r.bad("customer_role", format!("unknown role {c:?}")))?,
+        ),
+        // Customers written before roles existed were user admins (as SQLite migrates).
+        None => (role == Role::Customer).then_some(CustomerRole::UserAdmin),
+    };
     Ok(UserRecord {
         id: r.s("id")?,
         email: r.s("email")?,
         name: r.s("name")?,
-        role: Role::parse(&role).ok_or_else(|| r.bad("role", format!("unknown role {role:?}")))?,
+        role,
+        customer_role,
+        projects: r.strings("projects")?,
         company_id: r.opt_s("company_id")?,
         lang: r.s("lang")?,
         time_zone: r.s("time_zone")?,
@@ -152,6 +165,7 @@ fn company_item(c: &CompanyRecord) -> Item {
     ItemBuilder::keyed(format!("COMPANY#{}", c.id), "COMPANY")
         .set("id", s(&c.id))
         .set("name", s(&c.name))
+        .set("uses_groups", boolean(c.uses_groups))
         .set("created_at", time(c.created_at))
         .index("GSI1", "COMPANIES", format!("{}#{}", c.name, c.id))
         .build()
@@ -162,6 +176,7 @@ fn company_from(item: &Item) -> Result<CompanyRecord, StoreError> {
     Ok(CompanyRecord {
         id: r.s("id")?,
         name: r.s("name")?,
+        uses_groups: r.opt_boolean("uses_groups")?.unwrap_or(false),
         created_at: r.time("created_at")?,
     })
 }
@@ -241,6 +256,17 @@ impl UserStore for DynamoStore {
             .as_ref()
             .map(company_from)
             .transpose()
+    }
+
+    async fn update_company(&self, company: CompanyRecord) -> Result<(), StoreError> {
+        if self
+            .put(company_item(&company), Some(expr("attribute_exists(#PK)")))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("company"))
+        }
     }
 
     async fn list_companies(&self) -> Result<Vec<CompanyRecord>, StoreError> {

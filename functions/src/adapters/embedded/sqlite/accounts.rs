@@ -13,7 +13,7 @@ use super::{
 use crate::ports::store::*;
 
 const CONTRACT_COLUMNS: &str = "number, company_id, product, model, serial_number, starts_on, ends_on, service_type, \
-     maintenance_emails, created_at, version";
+     maintenance_emails, created_at, version, project_ids";
 
 fn date(s: String) -> rusqlite::Result<Date> {
     s.parse().map_err(|e| bad(format!("date {s:?}: {e}")))
@@ -32,6 +32,7 @@ fn contract_from_row(r: &Row<'_>) -> rusqlite::Result<ContractRecord> {
         maintenance_emails: json(r.get(8)?)?,
         created_at: from_micros(r.get(9)?)?,
         version: r.get::<_, i64>(10)? as u64,
+        project_ids: json(r.get(11)?)?,
     })
 }
 
@@ -40,7 +41,7 @@ impl ContractStore for SqliteStore {
     async fn create_contract(&self, c: ContractRecord) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.execute(
-                &format!("INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"),
+                &format!("INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"),
                 params![
                     c.number,
                     c.company_id,
@@ -52,7 +53,8 @@ impl ContractStore for SqliteStore {
                     c.service_type,
                     serde_json::to_string(&c.maintenance_emails).unwrap_or_else(|_| "[]".into()),
                     micros(c.created_at),
-                    c.version as i64
+                    c.version as i64,
+                    serde_json::to_string(&c.project_ids).unwrap_or_else(|_| "[]".into())
                 ],
             )
             .map(|_| ())
@@ -69,6 +71,44 @@ impl ContractStore for SqliteStore {
             ))?
             .query_row(params![number], contract_from_row)
             .optional()
+        })
+        .await
+    }
+
+    async fn update_contract(
+        &self,
+        c: ContractRecord,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        if c.version != expected_version + 1 {
+            return Err(StoreError::Conflict("contract"));
+        }
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE contracts SET company_id=?2, product=?3, model=?4, serial_number=?5, starts_on=?6, ends_on=?7, \
+                     service_type=?8, maintenance_emails=?9, project_ids=?10, version=?11 WHERE number=?1 AND version=?12",
+                    params![
+                        c.number,
+                        c.company_id,
+                        c.product,
+                        c.model,
+                        c.serial_number,
+                        c.starts_on.to_string(),
+                        c.ends_on.to_string(),
+                        c.service_type,
+                        serde_json::to_string(&c.maintenance_emails).unwrap_or_else(|_| "[]".into()),
+                        serde_json::to_string(&c.project_ids).unwrap_or_else(|_| "[]".into()),
+                        c.version as i64,
+                        expected_version as i64
+                    ],
+                )
+                .map_err(StoreError::unexpected)?;
+            if n == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict("contract"))
+            }
         })
         .await
     }
