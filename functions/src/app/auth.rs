@@ -342,7 +342,7 @@ mod tests {
         let token = t.issue(&member, ("s1", "c1"), 1_000).unwrap();
         assert_eq!(t.verify(&token, 1_100).unwrap().actor(), Some(member));
         // A customer's claims without a role (or with an unknown one) grant nothing.
-        let mut claims = t.verify(&token, 1_100).unwrap();
+        let mut claims = Claims::clone(&t.verify(&token, 1_100).unwrap());
         claims.crole = None;
         assert_eq!(claims.actor().unwrap().customer_role, None);
         claims.crole = Some("owner".into());
