@@ -426,6 +426,12 @@ async fn use_cases_take_few_round_trips() {
         "a new ticket: its number and one transaction ({used:?})"
     );
     assert!(writes(&used) <= 2, "{used:?}");
+    assert_eq!(
+        used.get("GetItem"),
+        Some(&3),
+        "a new ticket reads its requester once, the contract it names (for its project) \
+         and the company for the mails ({used:?})"
+    );
     report.push(("open_ticket", used));
 
     let reply = |body: &str, next_state| Reply {
@@ -461,6 +467,11 @@ async fn use_cases_take_few_round_trips() {
         writes(&used),
         1,
         "a customer reply: one transaction ({used:?})"
+    );
+    assert_eq!(
+        used.get("GetItem"),
+        Some(&3),
+        "a customer reply reads its author (the requester, not again), the ticket and the company ({used:?})"
     );
     report.push(("reply (customer)", used));
 

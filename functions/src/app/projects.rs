@@ -238,8 +238,8 @@ pub async fn project_for_ticket(
     if chosen.is_none() && contract_number.is_none() {
         return Ok(None);
     }
-    let mine = visible_projects(deps, actor).await?;
     if let Some(p) = chosen {
+        let mine = visible_projects(deps, actor).await?;
         return if mine.iter().any(|m| m.id == p) {
             Ok(Some(p.to_owned()))
         } else {
@@ -249,18 +249,23 @@ pub async fn project_for_ticket(
     let Some(number) = contract_number else {
         return Ok(None);
     };
+    if actor.is_staff() || actor.customer_role.is_none() {
+        return Ok(None);
+    }
     let Some(contract) = deps.store.get_contract(number).await? else {
         return Ok(None);
     };
     // The contract must be the customer's company's (its role need not see contracts:
-    // filing a ticket about one is not reading it).
+    // filing a ticket about one is not reading it). Its projects are then the company's
+    // (links are checked when staff make them), so the rule of `visible_projects` needs
+    // no list of them: any, or only the actor's groups' when the company uses groups.
     if actor.company_id.as_deref() != Some(contract.company_id.as_str()) {
         return Ok(None);
     }
     Ok(contract
         .project_ids
         .iter()
-        .find(|p| mine.iter().any(|m| &m.id == *p))
+        .find(|p| !actor.company_uses_groups || actor.projects.contains(*p))
         .cloned())
 }
 

@@ -112,8 +112,21 @@ struct People {
     owner: Option<UserRecord>,
 }
 
-async fn people(deps: &Deps, t: &TicketRecord) -> Result<People, AppError> {
-    let requester = deps.store.get_user(&t.requester_id).await?.ok_or_else(|| {
+/// The people a ticket's mails name. `known` is a user the use case has read already
+/// (the author of the change): the requester of a customer's own ticket, or the owner
+/// replying to theirs, is not read again (on DynamoDB each read is a round trip).
+async fn people(
+    deps: &Deps,
+    t: &TicketRecord,
+    known: Option<&UserRecord>,
+) -> Result<People, AppError> {
+    let user = async |id: &str| -> Result<Option<UserRecord>, AppError> {
+        match known {
+            Some(u) if u.id == id => Ok(Some(u.clone())),
+            _ => Ok(deps.store.get_user(id).await?),
+        }
+    };
+    let requester = user(&t.requester_id).await?.ok_or_else(|| {
         anyhow::anyhow!("ticket {} has no requester {}", t.number, t.requester_id)
     })?;
     let company_name = deps
@@ -123,7 +136,7 @@ async fn people(deps: &Deps, t: &TicketRecord) -> Result<People, AppError> {
         .map(|c| c.name)
         .unwrap_or_default();
     let owner = match &t.owner_id {
-        Some(id) => deps.store.get_user(id).await?,
+        Some(id) => user(id).await?,
         None => None,
     };
     Ok(People {
@@ -290,7 +303,7 @@ pub async fn open_ticket(
         created_at: now,
         attachments,
     };
-    let p = people(deps, &ticket).await?;
+    let p = people(deps, &ticket, Some(&requester)).await?;
     let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
     let requester_email = email(&requester.email)?;
     let mails = vec![
@@ -468,7 +481,7 @@ pub async fn reply(
                 },
             });
         }
-        let p = people(deps, &next).await?;
+        let p = people(deps, &next, Some(&author)).await?;
         let mut mails = Vec::new();
         if !input.internal {
             let days = match change.to {
@@ -589,7 +602,7 @@ pub async fn change_state(
         }];
         let mut mails = Vec::new();
         if actor.is_staff() && matches!(change.to, State::Closed | State::PendingClose) {
-            let p = people(deps, &next).await?;
+            let p = people(deps, &next, None).await?;
             let lang = p.requester.lang.clone();
             let vars = ticket_vars(deps, &next, &p, &lang);
             mails.push(mail(
