@@ -28,6 +28,7 @@ fn user(id: String, company: Option<String>, role: Role, hash: &str, at: Timesta
         time_zone: "Asia/Tokyo".into(),
         page_size: 25,
         refresh_secs: 0,
+        mails_off: Vec::new(),
         password_hash: Some(hash.to_owned()),
         disabled: false,
         created_at: at,

@@ -422,6 +422,7 @@ async fn the_api_offers_direct_uploads_and_redirects_downloads_to_a_presigned_ge
             time_zone: "Asia/Tokyo".into(),
             page_size: 25,
             refresh_secs: 0,
+            mails_off: Vec::new(),
             password_hash: Some(madoguchi::app::auth::hash_password(password).unwrap()),
             disabled: false,
             created_at: t0,

@@ -120,6 +120,7 @@ async fn world() -> World {
                 time_zone: "Asia/Tokyo".into(),
                 page_size: 25,
                 refresh_secs: 0,
+                mails_off: Vec::new(),
                 password_hash: Some(hash.clone()),
                 disabled: false,
                 created_at: t0(),

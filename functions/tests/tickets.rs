@@ -109,6 +109,7 @@ async fn world() -> World {
                 time_zone: "Asia/Tokyo".into(),
                 page_size: 25,
                 refresh_secs: 0,
+                mails_off: Vec::new(),
                 password_hash: None,
                 disabled: false,
                 created_at: t0(),

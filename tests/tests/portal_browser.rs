@@ -248,6 +248,8 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
     login(d, KATO).await?;
     d.goto(portal.url("/portal/settings/")).await?;
     wait_text(d, "[data-v=customer_role]", "問い合わせ担当者").await?;
+    // Mail notifications: the customer's four, all on; the staff-only one not offered.
+    mail_settings_scenario(d, portal).await?;
     ensure!(
         !d.find(By::Css("[data-contracts]"))
             .await?
@@ -267,6 +269,46 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
     wait_text(d, "[data-panel=forbidden]", "ユーザー管理者").await?;
     logout(d).await?;
     accounts_scenario(d, portal, ITO).await
+}
+
+/// On the settings page a customer turns the reply mails off; the choice is saved and
+/// shown again after a reload, then turned back on.
+async fn mail_settings_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
+    let reply = wait_displayed(d, "[data-mail=reply_customer] input").await?;
+    ensure!(reply.is_selected().await?, "reply mails start on");
+    ensure!(
+        !d.find(By::Css("[data-mail=reply_staff]"))
+            .await?
+            .is_displayed()
+            .await?,
+        "a customer is not offered the staff's mails"
+    );
+    let legend = wait_text(d, "[data-field=mails_off] legend", "メール通知").await?;
+    ensure!(legend == "メール通知", "{legend}");
+    reply.click_surely().await?;
+    d.find(By::Css("#settings-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#settings-form [data-submit-status]", "保存").await?;
+    shot(d, "portal-settings-mails.png").await?;
+    d.goto(portal.url("/portal/settings/")).await?;
+    let reply = wait_displayed(d, "[data-mail=reply_customer] input").await?;
+    ensure!(!reply.is_selected().await?, "the choice is kept");
+    ensure!(
+        d.find(By::Css("[data-mail=reminder] input"))
+            .await?
+            .is_selected()
+            .await?,
+        "the others stay on"
+    );
+    reply.click_surely().await?;
+    d.find(By::Css("#settings-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#settings-form [data-submit-status]", "保存").await?;
+    Ok(())
 }
 
 /// A user admin invites a colleague as an inquiry member from the accounts page; the

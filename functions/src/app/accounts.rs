@@ -306,6 +306,7 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
             .to_owned(),
         page_size: PAGE_SIZE,
         refresh_secs: REFRESH_SECS,
+        mails_off: Vec::new(),
         password_hash: valid.password_hash.clone(),
         disabled: false,
         created_at: now,
@@ -417,6 +418,8 @@ pub struct SettingsChange {
     pub time_zone: Option<String>,
     pub page_size: Option<u32>,
     pub refresh_secs: Option<u32>,
+    /// The mails to turn off (kind names); the rest of `MailKind::optional_for` is on.
+    pub mails_off: Option<Vec<String>>,
 }
 
 /// Checks every setting (all wrong ones at once) and stores them.
@@ -466,10 +469,34 @@ pub async fn update_settings(
             "Choose 0, 30, 60 or 300".into(),
         );
     }
+    if let Some(off) = &change.mails_off {
+        let role = deps
+            .store
+            .get_user(user_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .role;
+        let optional = crate::app::mail::MailKind::optional_for(role);
+        if let Some(k) = off.iter().find(|k| {
+            crate::app::mail::MailKind::parse(k).is_none_or(|kind| !optional.contains(&kind))
+        }) {
+            bad(
+                "mails_off",
+                format!("「{k}」は止められるメールではありません"),
+                format!("'{k}' is not a mail you can turn off"),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     modify_user(deps, user_id, |u| {
+        if let Some(off) = &change.mails_off {
+            let mut off = off.clone();
+            off.sort();
+            off.dedup();
+            u.mails_off = off;
+        }
         if let Some(l) = &change.lang {
             u.lang = l.clone();
         }

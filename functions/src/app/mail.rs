@@ -9,8 +9,10 @@ use lettre::message::{Mailbox, Message, header::ContentType};
 use minijinja::{Environment, Value};
 
 use crate::domain::Email;
+use crate::domain::access::Role;
 use crate::domain::ticket::State;
 use crate::ports::OutboxMail;
+use crate::ports::store::UserRecord;
 
 /// The mails madoguchi sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,41 @@ pub enum MailKind {
 }
 
 impl MailKind {
+    /// The mails a user may turn off in their settings: a customer those about their
+    /// tickets, staff the customers' replies to tickets they own. Mails about the account
+    /// itself (invitations, password resets) always go.
+    pub fn optional_for(role: Role) -> &'static [MailKind] {
+        match role {
+            Role::Customer => &[
+                MailKind::CreatedCustomer,
+                MailKind::ReplyCustomer,
+                MailKind::StateChanged,
+                MailKind::Reminder,
+            ],
+            Role::Agent | Role::Admin => &[MailKind::ReplyStaff],
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailKind> {
+        [
+            MailKind::CreatedCustomer,
+            MailKind::CreatedStaff,
+            MailKind::ReplyCustomer,
+            MailKind::ReplyStaff,
+            MailKind::StateChanged,
+            MailKind::Reminder,
+            MailKind::Invitation,
+            MailKind::PasswordReset,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
+    }
+
+    /// Whether `user` has this mail on (see `UserRecord::mails_off`).
+    pub fn wanted_by(self, user: &UserRecord) -> bool {
+        !user.mails_off.iter().any(|k| k == self.name())
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             MailKind::CreatedCustomer => "created_customer",
@@ -192,7 +229,7 @@ impl MailComposer {
         let mut recipients = Vec::new();
         for (display, address) in &e.to {
             let mb = Mailbox::new(
-                Some(clean(display)),
+                Some(clean(display)).filter(|d| !d.is_empty()),
                 address
                     .as_str()
                     .parse()
@@ -226,6 +263,23 @@ impl MailComposer {
             ticket: ticket.map(str::to_owned),
         })
     }
+}
+
+/// Who gets a customer's mail about their ticket: the requester unless they turned
+/// this kind off, and the ticket's CC addresses either way (they were asked for copies of
+/// everything); `None` when that leaves nobody, and no mail is queued.
+pub fn addressees(
+    kind: MailKind,
+    requester: &UserRecord,
+    to: Email,
+    cc: Vec<Email>,
+) -> Option<(Vec<(String, Email)>, Vec<Email>)> {
+    if kind.wanted_by(requester) {
+        return Some((vec![(requester.name.clone(), to)], cc));
+    }
+    let mut cc = cc.into_iter();
+    let first = cc.next()?;
+    Some((vec![(String::new(), first)], cc.collect()))
 }
 
 #[cfg(test)]

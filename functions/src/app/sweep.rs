@@ -5,7 +5,7 @@
 
 use minijinja::context;
 
-use crate::app::mail::{Envelope, MailKind, state_label};
+use crate::app::mail::{Envelope, MailKind, addressees, state_label};
 use crate::app::{AppError, Deps};
 use crate::domain::Email;
 use crate::domain::ticket::Event;
@@ -71,8 +71,18 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
         }
         let Some(kind) = kind else { continue };
         let mut mails = Vec::new();
+        // The customer may have turned these mails off; the CC addresses still hear.
         if let Some(user) = &requester
             && let Ok(to) = Email::parse(&user.email)
+            && let Some((to, cc)) = addressees(
+                kind,
+                user,
+                to,
+                next.cc
+                    .iter()
+                    .filter_map(|c| Email::parse(c).ok())
+                    .collect(),
+            )
         {
             let lang = user.lang.as_str();
             let due = timer
@@ -103,12 +113,8 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 id,
                 kind,
                 lang,
-                to: vec![(user.name.clone(), to)],
-                cc: next
-                    .cc
-                    .iter()
-                    .filter_map(|c| Email::parse(c).ok())
-                    .collect(),
+                to,
+                cc,
                 ticket_number: &next.number,
                 product: next
                     .product

@@ -7,7 +7,7 @@ use minijinja::{Value, context};
 
 use crate::app::config::DEFAULT_LANGUAGE;
 use crate::app::error::{FieldError, Problem};
-use crate::app::mail::{Envelope, MailKind, state_label};
+use crate::app::mail::{Envelope, MailKind, addressees, state_label};
 use crate::app::{AppError, Deps, form, projects, uploads};
 use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
@@ -305,34 +305,39 @@ pub async fn open_ticket(
     };
     let p = people(deps, &ticket, Some(&requester)).await?;
     let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
-    let requester_email = email(&requester.email)?;
-    let mails = vec![
-        mail(
+    let mut mails = Vec::new();
+    if let Some((to, cc)) = addressees(
+        MailKind::CreatedCustomer,
+        &requester,
+        email(&requester.email)?,
+        cc,
+    ) {
+        mails.push(mail(
             deps,
             MailKind::CreatedCustomer,
             format!("{number}-1-created"),
             &requester.lang,
-            vec![(requester.name.clone(), requester_email)],
+            to,
             cc,
             &ticket,
             vars(&requester.lang),
             now,
-        )?,
-        mail(
-            deps,
-            MailKind::CreatedStaff,
-            format!("{number}-1-team"),
-            DEFAULT_LANGUAGE,
-            vec![(
-                deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
-                deps.config.support_address.clone(),
-            )],
-            vec![],
-            &ticket,
-            vars(DEFAULT_LANGUAGE),
-            now,
-        )?,
-    ];
+        )?);
+    }
+    mails.push(mail(
+        deps,
+        MailKind::CreatedStaff,
+        format!("{number}-1-team"),
+        DEFAULT_LANGUAGE,
+        vec![(
+            deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
+            deps.config.support_address.clone(),
+        )],
+        vec![],
+        &ticket,
+        vars(DEFAULT_LANGUAGE),
+        now,
+    )?);
     let history = vec![HistoryRecord {
         ticket: number.clone(),
         at: now,
@@ -497,38 +502,52 @@ pub async fn reply(
                     .iter()
                     .filter_map(|c| Email::parse(c).ok())
                     .collect();
-                mails.push(mail(
-                    deps,
+                if let Some((to, cc)) = addressees(
                     MailKind::ReplyCustomer,
-                    format!("{number}-{seq}-reply"),
-                    lang,
-                    vec![(p.requester.name.clone(), email(&p.requester.email)?)],
+                    &p.requester,
+                    email(&p.requester.email)?,
                     cc,
-                    &next,
-                    vars,
-                    now,
-                )?);
+                ) {
+                    mails.push(mail(
+                        deps,
+                        MailKind::ReplyCustomer,
+                        format!("{number}-{seq}-reply"),
+                        lang,
+                        to,
+                        cc,
+                        &next,
+                        vars,
+                        now,
+                    )?);
+                }
             } else {
-                let (name, to, lang) = match &p.owner {
-                    Some(o) => (o.name.clone(), email(&o.email)?, o.lang.clone()),
-                    None => (
+                // The owner, unless they turned these off (they see the ticket in their
+                // list); the team's address when nobody owns it.
+                let to = match &p.owner {
+                    Some(o) if MailKind::ReplyStaff.wanted_by(o) => {
+                        Some((o.name.clone(), email(&o.email)?, o.lang.clone()))
+                    }
+                    Some(_) => None,
+                    None => Some((
                         deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
                         deps.config.support_address.clone(),
                         DEFAULT_LANGUAGE.to_owned(),
-                    ),
+                    )),
                 };
-                let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { article => context! { body => &body, author => &author.name } } };
-                mails.push(mail(
-                    deps,
-                    MailKind::ReplyStaff,
-                    format!("{number}-{seq}-team"),
-                    &lang,
-                    vec![(name, to)],
-                    vec![],
-                    &next,
-                    vars,
-                    now,
-                )?);
+                if let Some((name, to, lang)) = to {
+                    let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { article => context! { body => &body, author => &author.name } } };
+                    mails.push(mail(
+                        deps,
+                        MailKind::ReplyStaff,
+                        format!("{number}-{seq}-team"),
+                        &lang,
+                        vec![(name, to)],
+                        vec![],
+                        &next,
+                        vars,
+                        now,
+                    )?);
+                }
             }
         }
         let update = TicketUpdate {
@@ -605,21 +624,30 @@ pub async fn change_state(
             let p = people(deps, &next, None).await?;
             let lang = p.requester.lang.clone();
             let vars = ticket_vars(deps, &next, &p, &lang);
-            mails.push(mail(
-                deps,
+            // The CC addresses hear of every change the customer hears of.
+            let cc = next
+                .cc
+                .iter()
+                .filter_map(|c| Email::parse(c).ok())
+                .collect();
+            if let Some((to, cc)) = addressees(
                 MailKind::StateChanged,
-                format!("{number}-v{}-state", next.version),
-                &lang,
-                vec![(p.requester.name.clone(), email(&p.requester.email)?)],
-                // The CC addresses hear of every change the customer hears of.
-                next.cc
-                    .iter()
-                    .filter_map(|c| Email::parse(c).ok())
-                    .collect(),
-                &next,
-                vars,
-                now,
-            )?);
+                &p.requester,
+                email(&p.requester.email)?,
+                cc,
+            ) {
+                mails.push(mail(
+                    deps,
+                    MailKind::StateChanged,
+                    format!("{number}-v{}-state", next.version),
+                    &lang,
+                    to,
+                    cc,
+                    &next,
+                    vars,
+                    now,
+                )?);
+            }
         }
         match deps
             .store

@@ -54,6 +54,12 @@ pub struct Settings {
     pub page_size: u32,
     /// Seconds between list refreshes; 0 is off.
     pub refresh_secs: u32,
+    /// The mails the user turned off (kind names).
+    pub mails_off: Vec<String>,
+    /// The mails this user may turn off: for customers `created_customer`,
+    /// `reply_customer`, `state_changed`, `reminder`; for staff `reply_staff`.
+    #[serde(default)]
+    pub mails_optional: Vec<String>,
 }
 
 /// The logged-in user.
@@ -103,6 +109,11 @@ pub async fn me_of(state: &ApiState, user: &UserRecord) -> Result<Me, AppError> 
             time_zone: user.time_zone.clone(),
             page_size: user.page_size,
             refresh_secs: user.refresh_secs,
+            mails_off: user.mails_off.clone(),
+            mails_optional: crate::app::mail::MailKind::optional_for(user.role)
+                .iter()
+                .map(|k| k.name().to_owned())
+                .collect(),
         },
     })
 }
@@ -231,6 +242,8 @@ pub struct SettingsUpdate {
     pub time_zone: Option<String>,
     pub page_size: Option<u32>,
     pub refresh_secs: Option<u32>,
+    /// The mails to turn off (kind names from `mails_optional`); the others are on.
+    pub mails_off: Option<Vec<String>>,
 }
 
 /// Changes personal settings; every invalid one is named.
@@ -249,6 +262,7 @@ async fn update_settings(
             time_zone: req.time_zone,
             page_size: req.page_size,
             refresh_secs: req.refresh_secs,
+            mails_off: req.mails_off,
         },
     )
     .await?;

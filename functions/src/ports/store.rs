@@ -33,6 +33,9 @@ pub struct UserRecord {
     pub time_zone: String,
     pub page_size: u32,
     pub refresh_secs: u32,
+    /// The mails the user turned off (mail kind names, e.g. `reply_customer`); mails
+    /// about their account (invitations, password resets) are always sent.
+    pub mails_off: Vec<String>,
     /// argon2id PHC string; `None` until an invitation is accepted.
     pub password_hash: Option<String>,
     pub disabled: bool,

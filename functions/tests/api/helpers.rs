@@ -90,6 +90,7 @@ fn user(
         time_zone: "Asia/Tokyo".into(),
         page_size: 25,
         refresh_secs: 0,
+        mails_off: Vec::new(),
         password_hash: Some(
             HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
                 .clone(),

@@ -394,7 +394,93 @@ async fn settings_are_validated_per_field_and_kept() {
     let (_, me) = c.get("/api/v1/me").await;
     assert_eq!(
         me["settings"],
-        json!({"lang": "en", "time_zone": "Europe/London", "page_size": 50, "refresh_secs": 60})
+        json!({"lang": "en", "time_zone": "Europe/London", "page_size": 50, "refresh_secs": 60,
+               "mails_off": [],
+               "mails_optional": ["created_customer", "reply_customer", "state_changed", "reminder"]})
+    );
+}
+
+#[tokio::test]
+async fn mails_a_user_turned_off_are_not_sent_and_cc_addresses_still_hear() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    // Only the mails of one's own role can be turned off, never the account's own.
+    for wrong in ["password_reset", "reply_staff", "no_such_mail"] {
+        let (status, body) = taro
+            .patch("/api/v1/me/settings", json!({"mails_off": [wrong]}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}: {body}");
+        assert_eq!(body["errors"][0]["field"], "mails_off");
+    }
+    let (status, me) = taro
+        .patch(
+            "/api/v1/me/settings",
+            json!({"mails_off": ["reply_customer", "created_customer", "reply_customer"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        me["settings"]["mails_off"],
+        json!(["created_customer", "reply_customer"])
+    );
+    let quiet = taro.open("印刷できません", "プリンタが応答しません").await;
+    let (status, copied) = taro
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "VPN が切れます", "body": "毎朝切断されます", "cc": "boss@acme.example.jp",
+                   "product": "other", "ticket_type": "question"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{copied}");
+    let copied = copied["ticket"]["number"].as_str().unwrap().to_owned();
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    for number in [&quiet, &copied] {
+        let (status, _) = agent
+            .post(
+                &format!("/api/v1/tickets/{number}/articles"),
+                json!({"body": "確認しました。"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mails = app.mails().await;
+    let to_taro: Vec<&str> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|a| a == "taro@acme.example.jp"))
+        .map(|m| m.subject.as_str())
+        .collect();
+    assert!(to_taro.is_empty(), "taro turned these off: {to_taro:?}");
+    let to_boss: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|a| a == "boss@acme.example.jp"))
+        .collect();
+    assert_eq!(
+        to_boss.len(),
+        2,
+        "the CC hears of the new ticket and the reply"
+    );
+    assert!(to_boss.iter().all(|m| m.subject.contains(&copied)));
+    assert!(
+        mails.iter().filter(|m| m.subject.contains(&quiet)).count() >= 1,
+        "the team still hears of the new ticket"
+    );
+    // On again: the next reply reaches taro.
+    let (status, _) = taro
+        .patch("/api/v1/me/settings", json!({"mails_off": []}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    agent
+        .post(
+            &format!("/api/v1/tickets/{quiet}/articles"),
+            json!({"body": "手順をお送りします。"}),
+        )
+        .await;
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to.iter().any(|a| a == "taro@acme.example.jp") && m.subject.contains(&quiet)),
+        "taro hears again"
     );
 }
 

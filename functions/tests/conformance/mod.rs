@@ -631,6 +631,8 @@ pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
         time_zone: "Asia/Tokyo".into(),
         page_size: 25,
         refresh_secs: 0,
+        // Stored and read back like every other field (users are compared whole).
+        mails_off: vec!["reply_customer".into(), "reminder".into()],
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
         created_at: t("2026-11-01T00:00:00Z"),
@@ -695,14 +697,16 @@ pub async fn user_updates_are_versioned(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let mut u = store.get_user("s1").await.unwrap().unwrap();
+    assert_eq!(u, user("s1", "agent@vendor.jp", None), "read back whole");
     u.lang = "en".into();
+    u.mails_off = vec!["reply_staff".into()];
     u.version = 2;
     store.update_user(u.clone(), 1).await.unwrap();
     assert!(matches!(
-        store.update_user(u, 1).await,
+        store.update_user(u.clone(), 1).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.get_user("s1").await.unwrap().unwrap().lang, "en");
+    assert_eq!(store.get_user("s1").await.unwrap().unwrap(), u);
 }
 
 fn session(id: &str, user: &str, hash: &str) -> SessionRecord {

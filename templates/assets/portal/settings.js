@@ -48,6 +48,18 @@ function fill(user) {
   zoneOptions(form.elements.time_zone, s.time_zone || form.elements.time_zone.value);
   form.elements.page_size.value = String(s.page_size ?? 25);
   form.elements.refresh_secs.value = String(s.refresh_secs ?? 60);
+  const off = new Set(s.mails_off || []);
+  for (const kind of s.mails_optional || []) {
+    const row = form.querySelector(`[data-mail="${kind}"]`);
+    if (!row) continue;
+    row.hidden = false;
+    row.querySelector("input").checked = !off.has(kind);
+  }
+}
+
+/** The optional mails left unchecked: the ones the user turns off. */
+function mailsOff(form) {
+  return [...form.querySelectorAll("[data-mail]:not([hidden]) input")].filter((i) => !i.checked).map((i) => i.value);
 }
 
 function setupSettings(user) {
@@ -62,6 +74,7 @@ function setupSettings(user) {
       time_zone: form.elements.time_zone.value,
       page_size: Number(form.elements.page_size.value),
       refresh_secs: Number(form.elements.refresh_secs.value),
+      mails_off: mailsOff(form),
     };
     try {
       const updated = await api("/me/settings", { method: "PATCH", body });

@@ -246,6 +246,10 @@ CREATE TABLE projects (
 ) WITHOUT ROWID;
 CREATE INDEX projects_by_company ON projects (company_id, id);
 "#,
+    // 8: the mails each user turned off (JSON array of mail kind names).
+    r#"
+ALTER TABLE users ADD COLUMN mails_off TEXT NOT NULL DEFAULT '[]';
+"#,
 ];
 
 mod sessions;
@@ -921,7 +925,7 @@ fn mail_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMail> {
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version, \
-     customer_role, projects";
+     customer_role, projects, mails_off";
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(3)?;
@@ -946,13 +950,14 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
             None => None,
         },
         projects: json(r.get(14)?)?,
+        mails_off: json(r.get(15)?)?,
     })
 }
 
 fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
     conn.execute(
                 "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
-                 password_hash, disabled, created_at, version, customer_role, projects) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                 password_hash, disabled, created_at, version, customer_role, projects, mails_off) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
                 params![
                     u.id,
                     u.email,
@@ -969,7 +974,8 @@ fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
                     micros(u.created_at),
                     u.version as i64,
                     u.customer_role.map(CustomerRole::as_str),
-                    strings_json(&u.projects)
+                    strings_json(&u.projects),
+                    strings_json(&u.mails_off)
                 ],
             )
             .map(|_| ())
@@ -985,8 +991,8 @@ fn update_user_row(
     let n = conn
                 .execute(
                     "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
-                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13, customer_role=?15, projects=?16 \
-                     WHERE id=?1 AND version=?14",
+                     refresh_secs=?10, password_hash=?11, disabled=?12, version=?13, customer_role=?15, projects=?16, \
+                     mails_off=?17 WHERE id=?1 AND version=?14",
                     params![
                         u.id,
                         u.email,
@@ -1003,7 +1009,8 @@ fn update_user_row(
                         u.version as i64,
                         expected_version as i64,
                         u.customer_role.map(CustomerRole::as_str),
-                        strings_json(&u.projects)
+                        strings_json(&u.projects),
+                        strings_json(&u.mails_off)
                     ],
                 )
                 .map_err(duplicate_as(format!("user {}", u.email)))?;

@@ -39,6 +39,7 @@ fn user_item(u: &UserRecord) -> Item {
         .set("version", n(u.version))
         .opt("customer_role", u.customer_role.map(|r| s(r.as_str())))
         .set("projects", strings(&u.projects))
+        .set("mails_off", strings(&u.mails_off))
         .index("GSI2", "USERS", order.as_str());
     if let Some(company) = &u.company_id {
         b = b.index("GSI1", format!("USERS-OF#{company}"), order);
@@ -70,6 +71,7 @@ fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
         time_zone: r.s("time_zone")?,
         page_size: r.n("page_size")?,
         refresh_secs: r.n("refresh_secs")?,
+        mails_off: r.strings("mails_off")?,
         password_hash: r.opt_s("password_hash")?,
         disabled: r.boolean("disabled")?,
         created_at: r.time("created_at")?,
