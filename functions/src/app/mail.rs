@@ -265,6 +265,9 @@ impl MailComposer {
     }
 }
 
+/// A mail's To (display name, address) and Cc.
+pub type Addressees = (Vec<(String, Email)>, Vec<Email>);
+
 /// Who gets a customer's mail about their ticket: the requester unless they turned
 /// this kind off, and the ticket's CC addresses either way (they were asked for copies of
 /// everything); `None` when that leaves nobody, and no mail is queued.
@@ -273,7 +276,7 @@ pub fn addressees(
     requester: &UserRecord,
     to: Email,
     cc: Vec<Email>,
-) -> Option<(Vec<(String, Email)>, Vec<Email>)> {
+) -> Option<Addressees> {
     if kind.wanted_by(requester) {
         return Some((vec![(requester.name.clone(), to)], cc));
     }
