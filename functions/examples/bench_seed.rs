@@ -30,6 +30,8 @@ fn user(id: String, company: Option<String>, role: Role, hash: &str, at: Timesta
         refresh_secs: 0,
         password_hash: Some(hash.to_owned()),
         disabled: false,
+        mail_to: None,
+        pending: false,
         created_at: at,
         version: 1,
     }

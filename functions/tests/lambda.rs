@@ -122,6 +122,8 @@ async fn world() -> World {
                 refresh_secs: 0,
                 password_hash: Some(hash.clone()),
                 disabled: false,
+                mail_to: None,
+                pending: false,
                 created_at: t0(),
                 version: 1,
             })

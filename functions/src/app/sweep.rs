@@ -72,7 +72,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
         let Some(kind) = kind else { continue };
         let mut mails = Vec::new();
         if let Some(user) = &requester
-            && let Ok(to) = Email::parse(&user.email)
+            && let Ok(to) = Email::parse(user.mail_address())
         {
             let lang = user.lang.as_str();
             let due = timer

@@ -292,7 +292,7 @@ pub async fn open_ticket(
     };
     let p = people(deps, &ticket).await?;
     let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
-    let requester_email = email(&requester.email)?;
+    let requester_email = email(requester.mail_address())?;
     let mails = vec![
         mail(
             deps,
@@ -489,7 +489,7 @@ pub async fn reply(
                     MailKind::ReplyCustomer,
                     format!("{number}-{seq}-reply"),
                     lang,
-                    vec![(p.requester.name.clone(), email(&p.requester.email)?)],
+                    vec![(p.requester.name.clone(), email(p.requester.mail_address())?)],
                     cc,
                     &next,
                     vars,
@@ -497,7 +497,7 @@ pub async fn reply(
                 )?);
             } else {
                 let (name, to, lang) = match &p.owner {
-                    Some(o) => (o.name.clone(), email(&o.email)?, o.lang.clone()),
+                    Some(o) => (o.name.clone(), email(o.mail_address())?, o.lang.clone()),
                     None => (
                         deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
                         deps.config.support_address.clone(),
@@ -597,7 +597,7 @@ pub async fn change_state(
                 MailKind::StateChanged,
                 format!("{number}-v{}-state", next.version),
                 &lang,
-                vec![(p.requester.name.clone(), email(&p.requester.email)?)],
+                vec![(p.requester.name.clone(), email(p.requester.mail_address())?)],
                 // The CC addresses hear of every change the customer hears of.
                 next.cc
                     .iter()

@@ -633,6 +633,8 @@ pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
         refresh_secs: 0,
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
+        mail_to: None,
+        pending: false,
         created_at: t("2026-11-01T00:00:00Z"),
         version: 1,
     }
@@ -998,7 +1000,7 @@ pub async fn a_token_is_used_once_even_by_concurrent_callers(store: Arc<dyn Stor
                 u.password_hash = Some(format!("hash-{i}"));
                 u.version = read + 1;
                 store
-                    .consume_token("h1", TokenPurpose::Invite, now, Some((u, read)))
+                    .consume_token("h1", TokenPurpose::Invite, now, Some((u, read)), vec![])
                     .await
             })
         })
@@ -1019,7 +1021,7 @@ pub async fn a_token_is_used_once_even_by_concurrent_callers(store: Arc<dyn Stor
     assert!(u.password_hash.unwrap().starts_with("hash-"));
     assert!(
         !store
-            .consume_token("h1", TokenPurpose::Invite, now, None)
+            .consume_token("h1", TokenPurpose::Invite, now, None, vec![])
             .await
             .unwrap(),
         "a used token stays used"
@@ -1045,7 +1047,7 @@ pub async fn a_token_cannot_be_used_expired_or_for_another_purpose(store: Arc<dy
     for (hash, purpose, now, want) in table {
         assert_eq!(
             store
-                .consume_token(hash, *purpose, *now, None)
+                .consume_token(hash, *purpose, *now, None, vec![])
                 .await
                 .unwrap(),
             *want,
@@ -1070,7 +1072,7 @@ pub async fn a_stale_user_version_leaves_the_token_unused(store: Arc<dyn Store>)
     let now = t("2026-11-02T00:00:00Z");
     assert!(matches!(
         store
-            .consume_token("h1", TokenPurpose::Invite, now, Some((u, 1)))
+            .consume_token("h1", TokenPurpose::Invite, now, Some((u, 1)), vec![])
             .await,
         Err(StoreError::Conflict(_))
     ));
