@@ -9,7 +9,9 @@ use madoguchi::domain::ticket::{State, Timer, TimerConfig, TimerKind};
 use madoguchi::ports::store::*;
 
 mod groups;
+mod registration;
 pub use groups::*;
+pub use registration::*;
 
 pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -603,7 +605,10 @@ macro_rules! conformance_tests {
             a_companys_group_switch_is_stored_and_only_for_a_company_that_exists,
             projects_are_unique_and_listed_by_company,
             contracts_keep_their_projects_and_updates_are_versioned,
-            a_tickets_project_is_stored_and_changed_with_it);
+            a_tickets_project_is_stored_and_changed_with_it,
+            a_pending_account_keeps_its_mail_address_and_is_opened_with_its_completion_mail,
+            a_token_used_without_a_user_still_writes_its_mails_only_when_used,
+            mails_are_queued_alone_all_or_nothing);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
