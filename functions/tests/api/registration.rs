@@ -174,11 +174,14 @@ async fn a_registration_is_confirmed_by_the_mailed_link_once_and_the_account_fil
     );
 }
 
+/// What is wrong, the change to the good form, and the (field, code) errors expected.
+type Case = (&'static str, Value, Vec<(&'static str, &'static str)>);
+
 #[tokio::test]
 async fn every_registration_rule_is_named_on_its_field_and_nothing_is_written() {
     let app = spawn_with_contract().await;
     #[rustfmt::skip]
-    let cases: Vec<(&str, Value, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("the e-mail in another domain",
          json!({"email": "ichiro@gmail.com"}), vec![("email", "domain_mismatch")]),
         ("both sub-domains, and different",
