@@ -27,6 +27,9 @@ pub const RESENDS_PER_HOUR: u32 = 3;
 /// "Forgot user ID" mails per address per hour; further requests are answered the same
 /// and send nothing.
 const REMINDERS_PER_HOUR: u32 = 3;
+/// Registrations that pass the form's rules, per client address per hour: each costs a
+/// password hash and a mail, and each tells whether a user ID is taken.
+pub const REGISTRATIONS_PER_HOUR: u32 = 10;
 const HOUR: SignedDuration = SignedDuration::from_hours(1);
 
 /// The role a self-registered account gets: the least privileged (seed 004's 問合せメンバ),
@@ -36,8 +39,15 @@ pub const SELF_REGISTERED_ROLE: CustomerRole = CustomerRole::InquiryMember;
 
 /// Checks the form against the contract and the password policy and, if every rule
 /// passes, writes a pending account in the contract's company together with its
-/// confirmation token and mail (one transaction). Errors name their fields.
-pub async fn register(deps: &Deps, input: &RegistrationInput, lang: &str) -> Result<(), AppError> {
+/// confirmation token and mail (one transaction). Errors name their fields. More than
+/// `REGISTRATIONS_PER_HOUR` good forms from one `client` address in an hour are refused
+/// (429) before the user ID is looked up.
+pub async fn register(
+    deps: &Deps,
+    input: &RegistrationInput,
+    lang: &str,
+    client: &str,
+) -> Result<(), AppError> {
     let contract = match crate::domain::contract::parse_number(&input.contract_number) {
         Ok(number) => deps.store.get_contract(&number).await?,
         Err(_) => None,
@@ -56,6 +66,12 @@ pub async fn register(deps: &Deps, input: &RegistrationInput, lang: &str) -> Res
             Problem::ContractNotMatched,
         ));
     };
+    throttle(
+        deps,
+        &format!("register-from:{client}"),
+        REGISTRATIONS_PER_HOUR,
+    )
+    .await?;
     if deps
         .store
         .user_by_email(valid.user_id.as_str())
@@ -268,22 +284,9 @@ pub async fn confirm(deps: &Deps, token: &str) -> Result<UserRecord, AppError> {
 pub async fn resend(deps: &Deps, user_id: &str) -> Result<(), AppError> {
     let login = crate::domain::account::LoginId::parse(user_id)
         .map_err(|p| AppError::invalid("user_id", p))?;
+    let key = format!("register-resend:{}", login.as_str().to_lowercase());
+    throttle(deps, &key, RESENDS_PER_HOUR).await?;
     let now = deps.clock.now();
-    let count = deps
-        .store
-        .record_failure(
-            &format!("register-resend:{}", login.as_str().to_lowercase()),
-            now,
-            HOUR,
-        )
-        .await?;
-    if count.failures > RESENDS_PER_HOUR {
-        let until = count.first_at.saturating_add(HOUR).unwrap_or(now);
-        let secs = until.duration_since(now).as_secs().max(1) as u64;
-        return Err(AppError::Throttled {
-            retry_after_secs: secs,
-        });
-    }
     let Some(user) = deps.store.user_by_email(login.as_str()).await? else {
         return Ok(());
     };
@@ -311,6 +314,20 @@ pub async fn resend(deps: &Deps, user_id: &str) -> Result<(), AppError> {
     )?;
     deps.store.create_token(record, vec![mail]).await?;
     Ok(())
+}
+
+/// Counts one more request under `key`; more than `per_hour` in the hour since the first
+/// is `Throttled` until that hour ends.
+async fn throttle(deps: &Deps, key: &str, per_hour: u32) -> Result<(), AppError> {
+    let now = deps.clock.now();
+    let count = deps.store.record_failure(key, now, HOUR).await?;
+    if count.failures <= per_hour {
+        return Ok(());
+    }
+    let until = count.first_at.saturating_add(HOUR).unwrap_or(now);
+    Err(AppError::Throttled {
+        retry_after_secs: until.duration_since(now).as_secs().max(1) as u64,
+    })
 }
 
 /// "Forgot user ID" (seed 002): mails every user ID registered with `email` to that

@@ -14,7 +14,7 @@ use crate::domain::registration::RegistrationInput;
 use crate::http::ApiState;
 use crate::http::lang::Lang;
 use crate::http::problem::Problem as ProblemBody;
-use crate::http::session::Body;
+use crate::http::session::{Body, ClientAddr};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -48,13 +48,15 @@ pub struct RegisterRequest {
 
 /// Registers provisionally: every rule of seed 002 is checked (each wrong field named)
 /// and a confirmation link is mailed to `email`. The account opens when the link is
-/// followed.
+/// followed. Ten good forms an hour per client address, then 429.
 #[utoipa::path(post, path = "/register", tag = "registration", request_body = RegisterRequest,
     responses((status = 202, description = "Registered provisionally; the confirmation mail is queued"),
-        (status = 400, body = ProblemBody, content_type = "application/problem+json")))]
+        (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json")))]
 async fn register(
     State(state): State<ApiState>,
     lang: Lang,
+    ClientAddr(addr): ClientAddr,
     Body(req): Body<RegisterRequest>,
 ) -> Result<StatusCode, AppError> {
     let lang = match req.lang.as_deref() {
@@ -73,7 +75,7 @@ async fn register(
         contract_number: req.contract_number,
         consent: req.consent,
     };
-    registration::register(&state.deps, &input, lang).await?;
+    registration::register(&state.deps, &input, lang, &addr).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -496,3 +496,49 @@ async fn a_forgotten_user_id_is_mailed_to_a_known_address_and_unknown_ones_get_t
     let after = app.mails().await;
     assert_eq!(after.len(), mails.len() + 2, "two more, then throttled");
 }
+
+#[tokio::test]
+async fn registrations_from_one_address_are_throttled_after_ten_an_hour() {
+    let app = spawn_with_contract().await;
+    let mut c = app.client();
+    for i in 0..10 {
+        let (status, body) = c
+            .post(
+                "/api/v1/register",
+                form(&format!("user-{i}"), &format!("user{i}@acme.co.jp")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{i}: {body}");
+    }
+    // The eleventh is refused before its user ID is looked up or anything is written.
+    let (status, body) = c
+        .post("/api/v1/register", form("user-10", "user10@acme.co.jp"))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let (status, _) = c
+        .post(
+            "/api/v1/register",
+            form("taro@acme.example.jp", "taro@acme.co.jp"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        app.deps()
+            .store
+            .user_by_email("user-10")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A form with errors is still answered with them: it costs nothing.
+    let (status, _) = c
+        .post("/api/v1/register", form("user-10", "user10@gmail.com"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    app.advance(SignedDuration::from_mins(61));
+    let (status, _) = c
+        .post("/api/v1/register", form("user-10", "user10@acme.co.jp"))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(app.mails().await.len(), 11);
+}
