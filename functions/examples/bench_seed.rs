@@ -31,6 +31,8 @@ fn user(id: String, company: Option<String>, role: Role, hash: &str, at: Timesta
         mails_off: Vec::new(),
         password_hash: Some(hash.to_owned()),
         disabled: false,
+        mail_to: None,
+        pending: false,
         created_at: at,
         version: 1,
     }

@@ -425,6 +425,8 @@ async fn the_api_offers_direct_uploads_and_redirects_downloads_to_a_presigned_ge
             mails_off: Vec::new(),
             password_hash: Some(madoguchi::app::auth::hash_password(password).unwrap()),
             disabled: false,
+            mail_to: None,
+            pending: false,
             created_at: t0,
             version: 1,
         })

@@ -123,6 +123,8 @@ async fn world() -> World {
                 mails_off: Vec::new(),
                 password_hash: Some(hash.clone()),
                 disabled: false,
+                mail_to: None,
+                pending: false,
                 created_at: t0(),
                 version: 1,
             })

@@ -333,7 +333,7 @@ fn the_shipped_content_builds_without_errors() {
     assert!(summary.members_pages >= 6, "{summary}");
 }
 
-const PORTAL_SCREENS: [&str; 7] = [
+const PORTAL_SCREENS: [&str; 9] = [
     "",
     "login/",
     "new/",
@@ -341,6 +341,8 @@ const PORTAL_SCREENS: [&str; 7] = [
     "settings/",
     "forgot/",
     "reset/",
+    "register/",
+    "forgot-id/",
 ];
 
 #[test]
@@ -385,6 +387,12 @@ fn the_portal_screens_are_built_in_every_language_with_the_site_layout() {
             login.contains(&format!(r#"href="{lp}/portal/forgot/""#)),
             "forgotten password link"
         );
+        for link in ["/portal/register/", "/portal/forgot-id/"] {
+            assert!(
+                login.contains(&format!(r#"href="{lp}{link}""#)),
+                "the login page links {link}"
+            );
+        }
         assert!(login.contains(r#"autocomplete="current-password""#));
         let list = f.read(&format!(
             "{dir}{}portal/index.html",

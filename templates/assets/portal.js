@@ -13,6 +13,8 @@ const SCREENS = {
   login: "login",
   forgot: "password",
   reset: "password",
+  register: "register",
+  "forgot-id": "register",
 };
 
 /** The language switch keeps what the URL carries: the ticket number, ?next=, ?token=. */

@@ -152,6 +152,157 @@ async fn project_groups_narrow_what_each_customer_sees_in_the_portal() {
     }
 }
 
+/// A visitor registers against a demo contract from the login page (seed 002): the form
+/// names every wrong field and keeps what was typed, the confirmation mail's link opens
+/// the account, the completion mail follows, and the new user ID logs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_registers_against_a_contract_and_confirms_by_the_mailed_link() {
+    let mut portal = Portal::start().await;
+    let chromedriver = ChromeDriver::start().expect("chromedriver");
+    let d = chromedriver.session(1280, 1000).await.unwrap();
+    let result = registration_scenario(&d, &portal).await;
+    if result.is_err() {
+        let _ = shot(&d, "portal-register-failed.png").await;
+    }
+    d.quit().await.unwrap();
+    result.unwrap();
+    if let Some(running) = portal.running.take() {
+        running.stop().await.unwrap();
+    }
+}
+
+/// Polls the outbox folder for a mail to `to` whose text holds `needle`.
+async fn wait_mail(portal: &Portal, to: &str, needle: &str) -> Result<Mail> {
+    let start = Instant::now();
+    loop {
+        let found = mails(&portal.mail_dir())?
+            .into_iter()
+            .find(|m| m.to == [to] && (m.text.contains(needle) || m.subject.contains(needle)));
+        if let Some(m) = found {
+            return Ok(m);
+        }
+        ensure!(start.elapsed() < WAIT, "no mail to {to} with {needle}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn registration_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
+    const USER_ID: &str = "kimura.tohoku";
+    const EMAIL: &str = "kimura@tohoku-denki.example.jp";
+    const NAME: &str = "木村 誠";
+    const PASSWORD: &str = "東北電機の木村が決めたパスワード";
+    // The demo's mail-gateway contract of 東北電機工業 (its number carries the year).
+    let contract = portal
+        .running
+        .as_ref()
+        .context("running")?
+        .deps
+        .store
+        .list_contracts(Some("tohoku-denki"))
+        .await?
+        .into_iter()
+        .find(|c| c.number.ends_with("-0101"))
+        .context("the demo contract")?
+        .number;
+
+    d.goto(portal.url("/portal/login/")).await?;
+    wait_displayed(d, "a[href='/portal/register/']")
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "main h1", "新規アカウント登録").await?;
+    let privacy = d
+        .find(By::Css("[data-field=consent] a"))
+        .await?
+        .attr("href")
+        .await?;
+    ensure!(privacy.as_deref() == Some("/privacy/"), "{privacy:?}");
+    // Wrong on purpose: an address outside the contract's domain, a confirmation that
+    // differs, no consent.
+    for (id, text) in [
+        ("reg-company", "東北電機工業株式会社"),
+        ("reg-name", NAME),
+        ("reg-user-id", USER_ID),
+        ("reg-password", PASSWORD),
+        (
+            "reg-password-confirmation",
+            "違うパスワードを入れてしまった",
+        ),
+        ("reg-email", "kimura@gmail.com"),
+        ("reg-maintenance-email", "it-admin@tohoku-denki.example.jp"),
+        ("reg-contract", contract.as_str()),
+    ] {
+        d.find(By::Id(id)).await?.send_keys(text).await?;
+    }
+    d.find(By::Css("#register-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-field=email] .field-error", "ドメイン").await?;
+    wait_text(
+        d,
+        "[data-field=password_confirmation] .field-error",
+        "一致しません",
+    )
+    .await?;
+    wait_text(d, "[data-field=consent] .field-error", "同意").await?;
+    let summary = wait_text(d, "#register-form [data-form-alert]", "ドメイン").await?;
+    ensure!(
+        summary.contains("同意"),
+        "the summary names every field: {summary}"
+    );
+    shot(d, "portal-register-errors.png").await?;
+    // What was typed is still there.
+    ensure!(value(d, "reg-company").await? == "東北電機工業株式会社");
+    ensure!(value(d, "reg-contract").await? == contract);
+    ensure!(value(d, "reg-password").await? == PASSWORD);
+
+    let email = d.find(By::Id("reg-email")).await?;
+    email.clear().await?;
+    email.send_keys(EMAIL).await?;
+    let confirmation = d.find(By::Id("reg-password-confirmation")).await?;
+    confirmation.clear().await?;
+    confirmation.send_keys(PASSWORD).await?;
+    d.find(By::Id("reg-consent")).await?.click_surely().await?;
+    d.find(By::Css("#register-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_displayed(d, "[data-panel=sent]").await?;
+
+    // The confirmation mail's link opens the account.
+    let mail = wait_mail(portal, EMAIL, "/portal/register/?token=").await?;
+    ensure!(mail.subject.contains("仮登録"), "{}", mail.subject);
+    let at = mail
+        .text
+        .find("/portal/register/?token=")
+        .context("the link")?;
+    let token: String = mail.text[at + "/portal/register/?token=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    d.goto(portal.url(&format!("/portal/register/?token={token}")))
+        .await?;
+    wait_text(d, "[data-panel=confirmed]", USER_ID).await?;
+    shot(d, "portal-register-confirmed.png").await?;
+    wait_mail(portal, EMAIL, "本登録完了").await?;
+    // The link works once.
+    d.goto(portal.url(&format!("/portal/register/?token={token}")))
+        .await?;
+    wait_text(d, "[data-panel=bad_link]", "無効").await?;
+
+    d.goto(portal.url("/portal/login/")).await?;
+    login(d, (USER_ID, PASSWORD)).await?;
+    wait_text(d, "[data-account-name]", NAME).await?;
+    logout(d).await?;
+
+    // The English page speaks English.
+    d.goto(portal.url("/en/portal/register/")).await?;
+    wait_text(d, "main h1", "Register an account").await?;
+    no_raw_keys(d).await?;
+    Ok(())
+}
+
 async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
     const KATO: (&str, &str) = ("kato@sakura-logi.example.jp", "demo-customer-2026");
     const ITO: (&str, &str) = ("ito@sakura-logi.example.jp", "demo-customer-2026");
@@ -965,7 +1116,7 @@ async fn english_screens(d: &WebDriver, portal: &Portal, number: &str) -> Result
     wait_text(d, "main h1", "Customer login").await?;
     let form = d.find(By::Id("login-form")).await?.text().await?;
     ensure!(
-        form.contains("E-mail address") && form.contains("Password") && form.contains("Log in"),
+        form.contains("User ID") && form.contains("Password") && form.contains("Log in"),
         "the login form is in English: {form}"
     );
     d.find(By::Id("login-email"))

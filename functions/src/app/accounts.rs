@@ -25,8 +25,8 @@ use crate::ports::store::{
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// Settings a new user starts with (changed later on the settings screen).
-const PAGE_SIZE: u32 = 25;
-const REFRESH_SECS: u32 = 60;
+pub(crate) const PAGE_SIZE: u32 = 25;
+pub(crate) const REFRESH_SECS: u32 = 60;
 
 /// A company as typed.
 #[derive(Debug, Clone, Default)]
@@ -309,6 +309,8 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
         mails_off: Vec::new(),
         password_hash: valid.password_hash.clone(),
         disabled: false,
+        mail_to: None,
+        pending: false,
         created_at: now,
         version: 1,
     };

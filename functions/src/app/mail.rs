@@ -33,6 +33,12 @@ pub enum MailKind {
     Invitation,
     /// A "forgot password" link (not about a ticket).
     PasswordReset,
+    /// A self-registration's confirmation link (seed 002's 仮登録の確認メール).
+    RegistrationConfirm,
+    /// The account is open (seed 002's 本登録完了のメール).
+    RegistrationComplete,
+    /// "Forgot user ID": the user IDs registered with an address.
+    UserIdReminder,
 }
 
 impl MailKind {
@@ -81,6 +87,9 @@ impl MailKind {
             MailKind::Reminder => "reminder",
             MailKind::Invitation => "invitation",
             MailKind::PasswordReset => "password_reset",
+            MailKind::RegistrationConfirm => "registration_confirm",
+            MailKind::RegistrationComplete => "registration_complete",
+            MailKind::UserIdReminder => "user_id_reminder",
         }
     }
 }
@@ -108,6 +117,12 @@ const TEMPLATES: &[(&str, &str, &str)] = templates!(
     "en" / "invitation",
     "ja" / "password_reset",
     "en" / "password_reset",
+    "ja" / "registration_confirm",
+    "en" / "registration_confirm",
+    "ja" / "registration_complete",
+    "en" / "registration_complete",
+    "ja" / "user_id_reminder",
+    "en" / "user_id_reminder",
 );
 
 /// The label of a state in a language, as the portal shows it.

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod one_time;
 pub mod outbox;
 pub mod projects;
+pub mod registration;
 pub mod secrets;
 pub mod sessions;
 pub mod sweep;

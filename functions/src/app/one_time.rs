@@ -56,7 +56,14 @@ pub async fn set_password_with_token(
     for _ in 0..8 {
         let now = deps.clock.now();
         let record = match deps.store.get_token(&hash).await? {
-            Some(r) if r.used_at.is_none() && r.expires_at > now => r,
+            // A registration's link opens its account through `registration::confirm`.
+            Some(r)
+                if r.purpose != TokenPurpose::Register
+                    && r.used_at.is_none()
+                    && r.expires_at > now =>
+            {
+                r
+            }
             _ => {
                 return Err(AppError::invalid(
                     "token",
@@ -84,6 +91,7 @@ pub async fn set_password_with_token(
                 record.purpose,
                 now,
                 Some((next.clone(), user.version)),
+                vec![],
             )
             .await
         {
@@ -115,7 +123,7 @@ pub fn link_mail(
         .to_zoned(deps.config.time_zone.clone())
         .strftime("%Y-%m-%d %H:%M %Z")
         .to_string();
-    let to = crate::domain::Email::parse(&user.email)
+    let to = crate::domain::Email::parse(user.mail_address())
         .map_err(|e| AppError::invalid("email", crate::app::error::Problem::text(e.to_string())))?;
     let envelope = crate::app::mail::Envelope {
         id: format!("{}-{}", kind.name(), &token_hash[..16]),

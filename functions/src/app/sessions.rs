@@ -183,7 +183,9 @@ pub async fn login(
         .unwrap_or_else(|| dummy_hash().to_owned());
     let matches = verify_blocking(password.to_owned(), phc).await;
     match user {
-        Some(user) if matches && !user.disabled && user.password_hash.is_some() => {
+        Some(user)
+            if matches && !user.disabled && !user.pending && user.password_hash.is_some() =>
+        {
             deps.store.clear_failures(&keys[0].0).await?;
             tracing::info!(user = %user.id, "login");
             start_session(deps, auth, user, now).await
@@ -227,7 +229,7 @@ pub async fn refresh(deps: &Deps, auth: &Auth, token: &str) -> Result<Issued, Ap
         .store
         .get_user(&session.user_id)
         .await?
-        .filter(|u| !u.disabled)
+        .filter(|u| !u.disabled && !u.pending)
         .ok_or(AppError::Unauthenticated)?;
     let next_secret = random_token(32)?;
     match deps
@@ -337,7 +339,7 @@ pub async fn forgot_password(deps: &Deps, email: &str) -> Result<(), AppError> {
     let Some(user) = deps.store.user_by_email(&login_id).await? else {
         return Ok(());
     };
-    if user.disabled {
+    if user.disabled || user.pending {
         return Ok(());
     }
     let (token, record) =

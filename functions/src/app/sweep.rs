@@ -73,7 +73,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
         let mut mails = Vec::new();
         // The customer may have turned these mails off; the CC addresses still hear.
         if let Some(user) = &requester
-            && let Ok(to) = Email::parse(&user.email)
+            && let Ok(to) = Email::parse(user.mail_address())
             && let Some((to, cc)) = addressees(
                 kind,
                 user,

@@ -309,7 +309,7 @@ pub async fn open_ticket(
     if let Some((to, cc)) = addressees(
         MailKind::CreatedCustomer,
         &requester,
-        email(&requester.email)?,
+        email(requester.mail_address())?,
         cc,
     ) {
         mails.push(mail(
@@ -505,7 +505,7 @@ pub async fn reply(
                 if let Some((to, cc)) = addressees(
                     MailKind::ReplyCustomer,
                     &p.requester,
-                    email(&p.requester.email)?,
+                    email(p.requester.mail_address())?,
                     cc,
                 ) {
                     mails.push(mail(
@@ -525,7 +525,7 @@ pub async fn reply(
                 // list); the team's address when nobody owns it.
                 let to = match &p.owner {
                     Some(o) if MailKind::ReplyStaff.wanted_by(o) => {
-                        Some((o.name.clone(), email(&o.email)?, o.lang.clone()))
+                        Some((o.name.clone(), email(o.mail_address())?, o.lang.clone()))
                     }
                     Some(_) => None,
                     None => Some((
@@ -633,7 +633,7 @@ pub async fn change_state(
             if let Some((to, cc)) = addressees(
                 MailKind::StateChanged,
                 &p.requester,
-                email(&p.requester.email)?,
+                email(p.requester.mail_address())?,
                 cc,
             ) {
                 mails.push(mail(

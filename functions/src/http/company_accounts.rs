@@ -30,13 +30,16 @@ pub struct AccountDto {
     /// `user_admin`, `contract_manager`, `inquiry_admin` or `inquiry_member`.
     pub customer_role: Option<String>,
     pub lang: String,
-    /// `active`, `invited` (no password chosen yet) or `disabled`.
+    /// `active`, `invited` (no password chosen yet), `pending` (registered, link not
+    /// yet confirmed) or `disabled`.
     pub status: String,
 }
 
 impl From<UserRecord> for AccountDto {
     fn from(u: UserRecord) -> Self {
-        let status = if u.disabled {
+        let status = if u.pending {
+            "pending"
+        } else if u.disabled {
             "disabled"
         } else if u.password_hash.is_none() {
             "invited"

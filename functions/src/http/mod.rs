@@ -11,6 +11,7 @@ pub mod list_cache;
 mod members;
 mod names;
 pub mod problem;
+mod registration;
 pub mod session;
 mod site;
 mod tickets;
@@ -97,7 +98,7 @@ impl Deref for ApiState {
 #[openapi(
     info(title = "madoguchi API", description = "The support portal's API: tickets, articles, attachments and the caller's account. Errors are application/problem+json."),
     servers((url = "/api/v1")),
-    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"), (name = "contracts"), (name = "accounts"), (name = "companies"))
+    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"), (name = "contracts"), (name = "accounts"), (name = "companies"), (name = "registration"))
 )]
 struct ApiDoc;
 
@@ -109,6 +110,7 @@ pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(contracts::router())
         .merge(company_accounts::router())
         .merge(companies::router())
+        .merge(registration::router())
         .merge(uploads::router())
         .split_for_parts();
     (router.with_state(state), doc)

@@ -39,8 +39,21 @@ pub struct UserRecord {
     /// argon2id PHC string; `None` until an invitation is accepted.
     pub password_hash: Option<String>,
     pub disabled: bool,
+    /// Where the portal's mails go when it is not the login ID (seed 002: a user ID that
+    /// is not an e-mail address, or a mailing list); `None`: the login ID is the address.
+    pub mail_to: Option<String>,
+    /// A self-registration not yet confirmed by its mail link: it cannot log in (it is
+    /// also `disabled`), and only the confirmation link or its re-sending applies to it.
+    pub pending: bool,
     pub created_at: Timestamp,
     pub version: u64,
+}
+
+impl UserRecord {
+    /// The address the user's mails go to.
+    pub fn mail_address(&self) -> &str {
+        self.mail_to.as_deref().unwrap_or(&self.email)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -338,6 +351,11 @@ pub trait TicketStore: Send + Sync {
 
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
+    /// Queues mails that are about no stored change (the forgotten user ID), all or
+    /// nothing; `Duplicate` if a mail id is already queued (DynamoDB: TransactWriteItems
+    /// of `attribute_not_exists` puts).
+    async fn queue_mails(&self, mails: Vec<OutboxMail>) -> Result<(), StoreError>;
+
     /// Unsent mails whose next attempt is due, oldest first.
     async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
 
@@ -500,13 +518,16 @@ pub trait ContractStore: Send + Sync {
     ) -> Result<Vec<ContractRecord>, StoreError>;
 }
 
-/// What a one-time token lets its holder do: both end in choosing a password.
+/// What a one-time token lets its holder do: an invitation and a reset end in choosing a
+/// password, a registration's confirmation in opening the pending account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenPurpose {
     /// An invitation to a new account.
     Invite,
     /// "Forgot password".
     Reset,
+    /// The confirmation link of a self-registration (seed 002's 本登録 URL).
+    Register,
 }
 
 impl TokenPurpose {
@@ -514,13 +535,18 @@ impl TokenPurpose {
         match self {
             TokenPurpose::Invite => "invite",
             TokenPurpose::Reset => "reset",
+            TokenPurpose::Register => "register",
         }
     }
 
     pub fn parse(s: &str) -> Option<TokenPurpose> {
-        [TokenPurpose::Invite, TokenPurpose::Reset]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            TokenPurpose::Invite,
+            TokenPurpose::Reset,
+            TokenPurpose::Register,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 
@@ -573,13 +599,15 @@ pub trait OneTimeTokenStore: Send + Sync {
     /// `Ok(false)` and writes nothing; a stale user version gives `Conflict("user")`
     /// and leaves the token unused (DynamoDB: TransactWriteItems, an Update of the token
     /// with `attribute_not_exists(used_at) AND expires_at > :now` and a Put of the user
-    /// with `version = :expected`).
+    /// with `version = :expected`). `mails` (a registration's completion mail) are
+    /// written in the same transaction, only when the token is used.
     async fn consume_token(
         &self,
         hash: &str,
         purpose: TokenPurpose,
         now: Timestamp,
         user: Option<(UserRecord, u64)>,
+        mails: Vec<OutboxMail>,
     ) -> Result<bool, StoreError>;
 }
 

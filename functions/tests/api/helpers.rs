@@ -96,6 +96,8 @@ fn user(
                 .clone(),
         ),
         disabled: false,
+        mail_to: None,
+        pending: false,
         created_at: t0(),
         version: 1,
     }

@@ -4,6 +4,7 @@ mod accounts;
 mod contracts;
 mod groups;
 mod helpers;
+mod registration;
 
 use helpers::*;
 use jiff::SignedDuration;

@@ -9,7 +9,9 @@ use madoguchi::domain::ticket::{State, Timer, TimerConfig, TimerKind};
 use madoguchi::ports::store::*;
 
 mod groups;
+mod registration;
 pub use groups::*;
+pub use registration::*;
 
 pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -603,7 +605,10 @@ macro_rules! conformance_tests {
             a_companys_group_switch_is_stored_and_only_for_a_company_that_exists,
             projects_are_unique_and_listed_by_company,
             contracts_keep_their_projects_and_updates_are_versioned,
-            a_tickets_project_is_stored_and_changed_with_it);
+            a_tickets_project_is_stored_and_changed_with_it,
+            a_pending_account_keeps_its_mail_address_and_is_opened_with_its_completion_mail,
+            a_token_used_without_a_user_still_writes_its_mails_only_when_used,
+            mails_are_queued_alone_all_or_nothing);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -635,6 +640,8 @@ pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
         mails_off: vec!["reply_customer".into(), "reminder".into()],
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
+        mail_to: None,
+        pending: false,
         created_at: t("2026-11-01T00:00:00Z"),
         version: 1,
     }
@@ -1002,7 +1009,7 @@ pub async fn a_token_is_used_once_even_by_concurrent_callers(store: Arc<dyn Stor
                 u.password_hash = Some(format!("hash-{i}"));
                 u.version = read + 1;
                 store
-                    .consume_token("h1", TokenPurpose::Invite, now, Some((u, read)))
+                    .consume_token("h1", TokenPurpose::Invite, now, Some((u, read)), vec![])
                     .await
             })
         })
@@ -1023,7 +1030,7 @@ pub async fn a_token_is_used_once_even_by_concurrent_callers(store: Arc<dyn Stor
     assert!(u.password_hash.unwrap().starts_with("hash-"));
     assert!(
         !store
-            .consume_token("h1", TokenPurpose::Invite, now, None)
+            .consume_token("h1", TokenPurpose::Invite, now, None, vec![])
             .await
             .unwrap(),
         "a used token stays used"
@@ -1049,7 +1056,7 @@ pub async fn a_token_cannot_be_used_expired_or_for_another_purpose(store: Arc<dy
     for (hash, purpose, now, want) in table {
         assert_eq!(
             store
-                .consume_token(hash, *purpose, *now, None)
+                .consume_token(hash, *purpose, *now, None, vec![])
                 .await
                 .unwrap(),
             *want,
@@ -1074,7 +1081,7 @@ pub async fn a_stale_user_version_leaves_the_token_unused(store: Arc<dyn Store>)
     let now = t("2026-11-02T00:00:00Z");
     assert!(matches!(
         store
-            .consume_token("h1", TokenPurpose::Invite, now, Some((u, 1)))
+            .consume_token("h1", TokenPurpose::Invite, now, Some((u, 1)), vec![])
             .await,
         Err(StoreError::Conflict(_))
     ));

@@ -246,7 +246,13 @@ CREATE TABLE projects (
 ) WITHOUT ROWID;
 CREATE INDEX projects_by_company ON projects (company_id, id);
 "#,
-    // 8: the mails each user turned off (JSON array of mail kind names).
+    // Self-registration (seed 002): a mail address apart from the login ID, and
+    // accounts waiting for their confirmation link.
+    r#"
+ALTER TABLE users ADD COLUMN mail_to TEXT;
+ALTER TABLE users ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+"#,
+    // The mails each user turned off (JSON array of mail kind names).
     r#"
 ALTER TABLE users ADD COLUMN mails_off TEXT NOT NULL DEFAULT '[]';
 "#,
@@ -856,6 +862,15 @@ impl TicketStore for SqliteStore {
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
+    async fn queue_mails(&self, mails: Vec<OutboxMail>) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            write_side_effects(&tx, &[], &mails).map_err(duplicate_as("mail".into()))?;
+            tx.commit().map_err(StoreError::unexpected)
+        })
+        .await
+    }
+
     async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
@@ -925,7 +940,7 @@ fn mail_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMail> {
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version, \
-     customer_role, projects, mails_off";
+     customer_role, projects, mail_to, pending, mails_off";
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(3)?;
@@ -950,14 +965,17 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
             None => None,
         },
         projects: json(r.get(14)?)?,
-        mails_off: json(r.get(15)?)?,
+        mail_to: r.get(15)?,
+        pending: r.get(16)?,
+        mails_off: json(r.get(17)?)?,
     })
 }
 
 fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
     conn.execute(
                 "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
-                 password_hash, disabled, created_at, version, customer_role, projects, mails_off) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+                 password_hash, disabled, created_at, version, customer_role, projects, mail_to, pending, mails_off) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
                 params![
                     u.id,
                     u.email,
@@ -975,6 +993,8 @@ fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
                     u.version as i64,
                     u.customer_role.map(CustomerRole::as_str),
                     strings_json(&u.projects),
+                    u.mail_to,
+                    u.pending,
                     strings_json(&u.mails_off)
                 ],
             )
@@ -992,7 +1012,7 @@ fn update_user_row(
                 .execute(
                     "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
                      refresh_secs=?10, password_hash=?11, disabled=?12, version=?13, customer_role=?15, projects=?16, \
-                     mails_off=?17 WHERE id=?1 AND version=?14",
+                     mail_to=?17, pending=?18, mails_off=?19 WHERE id=?1 AND version=?14",
                     params![
                         u.id,
                         u.email,
@@ -1010,6 +1030,8 @@ fn update_user_row(
                         expected_version as i64,
                         u.customer_role.map(CustomerRole::as_str),
                         strings_json(&u.projects),
+                        u.mail_to,
+                        u.pending,
                         strings_json(&u.mails_off)
                     ],
                 )

@@ -217,7 +217,23 @@ impl OneTimeTokenStore for DynamoStore {
         purpose: TokenPurpose,
         now: Timestamp,
         user: Option<(UserRecord, u64)>,
+        mails: Vec<OutboxMail>,
     ) -> Result<bool, StoreError> {
+        let use_token = Write::Update {
+            key: token_key(hash),
+            update: USE_TOKEN.into(),
+            cond: Some(USABLE.into()),
+            values: use_token_values(purpose, now),
+        };
+        let mut first = vec![use_token];
+        first.extend(mail_writes(&mails));
+        if user.is_none() && !mails.is_empty() {
+            return match self.transact(first).await? {
+                Ok(()) => Ok(true),
+                Err(reasons) if reasons.first().is_some_and(super::Reason::failed) => Ok(false),
+                Err(reasons) => Err(cancelled_by("token use", &reasons)),
+            };
+        }
         let Some((u, expected)) = user else {
             let used = self
                 .update(
@@ -232,17 +248,8 @@ impl OneTimeTokenStore for DynamoStore {
         if u.version != expected + 1 {
             return Err(StoreError::Conflict("user"));
         }
-        let use_token = Write::Update {
-            key: token_key(hash),
-            update: USE_TOKEN.into(),
-            cond: Some(USABLE.into()),
-            values: use_token_values(purpose, now),
-        };
         // The token is checked first: one that cannot be used is `false`, whatever the user.
-        match self
-            .transact_with_user(vec![use_token], &u, expected)
-            .await?
-        {
+        match self.transact_with_user(first, &u, expected).await? {
             Ok(()) => Ok(true),
             Err(reasons) if reasons.first().is_some_and(super::Reason::failed) => Ok(false),
             Err(reasons) => Err(cancelled_by("token use", &reasons)),

@@ -23,13 +23,13 @@
 //! | history record | `TICKET#<no>` | `HIST#<at>#<index, 3 digits>#<random>` | | | | `history` (Query, `begins_with(SK, "HIST#")`) |
 //! | idempotency key | `IDEM#<key>` | `IDEM` | | | | `create_ticket`, `ticket_by_idempotency_key` |
 //! | ticket counts | `COUNT#ALL`, `COUNT#REQ#<requester>`, `COUNT#CO#<company>` | `COUNT` | | | | `count_tickets` (GetItem); `open`/`closed` and the scope's generation `gen` kept by ADD in every ticket transaction |
-//! | outbox mail | `MAIL#<id>` (also `mail_id`) | `MAIL` | | | `MAILDUE` / `<next attempt>#<id>` while unsent and scheduled | `due_mails`, `get_mail`, `mark_sent` (sets `sent_at`), `mark_failed`; the outbox Lambda reads INSERTs of `MAIL#` items from the stream |
-//! | user | `USER#<id>` | `USER` | `USERS-OF#<company>` / `<name>#<id>` (customers) | `USERS` / `<name>#<id>` | | `get_user`, `list_users`, `update_user` (`version`); `customer_role` (absent: a user admin, as before roles) and `projects` (their groups) |
+//! | outbox mail | `MAIL#<id>` (also `mail_id`) | `MAIL` | | | `MAILDUE` / `<next attempt>#<id>` while unsent and scheduled | `due_mails`, `get_mail`, `queue_mails` (mails about no stored change), `mark_sent` (sets `sent_at`), `mark_failed`; the outbox Lambda reads INSERTs of `MAIL#` items from the stream |
+//! | user | `USER#<id>` | `USER` | `USERS-OF#<company>` / `<name>#<id>` (customers) | `USERS` / `<name>#<id>` | | `get_user`, `list_users`, `update_user` (`version`); `customer_role` (absent: a user admin, as before roles), `projects` (their groups), `mail_to` (the mail address when it is not the login ID) and `pending` (a self-registration not yet confirmed; absent: false) |
 //! | e-mail guard | `EMAIL#<lower-case e-mail>` | `EMAIL` | | | | unique login IDs; `user_by_email` (then the user) |
 //! | company | `COMPANY#<id>` | `COMPANY` | `COMPANIES` / `<name>#<id>` | | | `get_company`, `list_companies`, `update_company`; `uses_groups` (absent: false) |
 //! | contract | `CONTRACT#<number>` | `CONTRACT` | `CONTRACTS-OF#<company>` / `<number>` | `CONTRACTS` / `<number>` | | `get_contract`, `list_contracts`, `update_contract` (`version`); `project_ids` a list |
 //! | project | `PROJECT#<id>` | `PROJECT` | `PROJECTS-OF#<company>` / `<id>` | | | `get_project`, `list_projects` |
-//! | one-time token | `TOKEN#<sha-256>` | `TOKEN` | | | | `get_token`, `consume_token`; `ttl` = `expires_at` |
+//! | one-time token | `TOKEN#<sha-256>` | `TOKEN` | | | | `get_token`, `consume_token` (with the user and mails in one transaction); `purpose` invite, reset or register; `ttl` = `expires_at` |
 //! | session | `SESSION#<id>` | `SESSION` | `SESSIONS-OF#<user>` / `<id>` while not revoked | | | `get_session`, `rotate_session`, `revoke_user_sessions`; `ttl` = `expires_at` |
 //! | failed logins | `THROTTLE#<key>` | `THROTTLE` | | | | `throttle`, `record_failure`; `ttl` a day after the window |
 //! | pending upload | `UPLOAD#<id>` | `UPLOAD` | `UPLOADS-OF#<owner>` / `<created>#<id>` | `UPLOADS` / `<created>#<id>` | | `uploads_of`, `uploads_created_before` |

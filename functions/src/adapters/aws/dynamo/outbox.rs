@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::attr::{Item, ItemBuilder, Read, bytes, key, n, order_key, s, strings, time, time_id};
 use super::tickets::just_after;
-use super::{DynamoStore, Query, SortKey};
+use super::{DynamoStore, Query, SortKey, Write};
 use crate::ports::store::{OutboxMail, OutboxStore, StoreError};
 
 const DUE_PARTITION: &str = "MAILDUE";
@@ -55,6 +55,20 @@ const UNSENT: &str = "attribute_exists(#PK) AND attribute_not_exists(#sent_at)";
 
 #[async_trait]
 impl OutboxStore for DynamoStore {
+    async fn queue_mails(&self, mails: Vec<OutboxMail>) -> Result<(), StoreError> {
+        if mails.is_empty() {
+            return Ok(());
+        }
+        let writes = mails.iter().map(|m| Write::put_new(mail_item(m))).collect();
+        match self.transact(writes).await? {
+            Ok(()) => Ok(()),
+            Err(reasons) if reasons.iter().any(super::Reason::failed) => {
+                Err(StoreError::Duplicate("mail".into()))
+            }
+            Err(reasons) => Err(super::tickets::cancelled_by("mails", &reasons)),
+        }
+    }
+
     async fn due_mails(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());

@@ -35,6 +35,8 @@ fn user_item(u: &UserRecord) -> Item {
         .set("refresh_secs", n(u.refresh_secs))
         .opt("password_hash", u.password_hash.as_deref().map(s))
         .set("disabled", boolean(u.disabled))
+        .opt("mail_to", u.mail_to.as_deref().map(s))
+        .set("pending", boolean(u.pending))
         .set("created_at", time(u.created_at))
         .set("version", n(u.version))
         .opt("customer_role", u.customer_role.map(|r| s(r.as_str())))
@@ -74,6 +76,9 @@ fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
         mails_off: r.strings("mails_off")?,
         password_hash: r.opt_s("password_hash")?,
         disabled: r.boolean("disabled")?,
+        mail_to: r.opt_s("mail_to")?,
+        // Users written before self-registration were never pending.
+        pending: r.opt_boolean("pending")?.unwrap_or(false),
         created_at: r.time("created_at")?,
         version: r.n("version")?,
     })

@@ -210,6 +210,7 @@ impl OneTimeTokenStore for SqliteStore {
         purpose: TokenPurpose,
         now: Timestamp,
         user: Option<(UserRecord, u64)>,
+        mails: Vec<OutboxMail>,
     ) -> Result<bool, StoreError> {
         if let Some((u, expected)) = &user
             && u.version != expected + 1
@@ -232,6 +233,7 @@ impl OneTimeTokenStore for SqliteStore {
                 // Dropping the transaction on a conflict rolls the token back to unused.
                 update_user_row(&tx, u, *expected)?;
             }
+            write_side_effects(&tx, &[], &mails).map_err(StoreError::unexpected)?;
             tx.commit().map_err(StoreError::unexpected)?;
             Ok(true)
         })
