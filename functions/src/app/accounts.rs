@@ -514,3 +514,108 @@ pub async fn update_settings(
     })
     .await
 }
+
+/// A change of one's own profile; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    /// The address mails go to (the login ID stays); empty means the login ID again.
+    pub email: Option<String>,
+}
+
+/// Names are at most this many characters.
+const NAME_MAX: usize = 100;
+
+/// Changes one's own name and mail address, with the rules of self-registration (seed
+/// 002): a customer's mail address must be in the domain of a maintenance e-mail
+/// registered on one of the company's contracts (a sub-domain on one side only is
+/// accepted, different sub-domains are not). Staff change their name only; their
+/// address is the admins' to change.
+pub async fn update_profile(
+    deps: &Deps,
+    user_id: &str,
+    change: ProfileChange,
+) -> Result<UserRecord, AppError> {
+    use crate::app::error::{FieldError as Wrong, Problem};
+    use crate::domain::registration::{DomainMatch, match_domains};
+    let user = deps
+        .store
+        .get_user(user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = Vec::new();
+    let name = match &change.name {
+        Some(n) => match parse_name(n, NAME_MAX) {
+            Ok(n) => Some(n),
+            Err(_) if n.trim().is_empty() => {
+                errors.push(Wrong::new("name", Problem::Required));
+                None
+            }
+            Err(_) => {
+                errors.push(Wrong::new("name", Problem::TooLong { max: NAME_MAX }));
+                None
+            }
+        },
+        None => None,
+    };
+    // Some(None): back to the login ID; Some(Some(a)): a separate address.
+    let mut mail_to: Option<Option<String>> = None;
+    if let Some(raw) = change.email.as_deref().map(str::trim) {
+        if user.role != Role::Customer {
+            errors.push(Wrong::new(
+                "mail_address",
+                Problem::Other {
+                    ja: "スタッフのメールアドレスは管理者が変更します".into(),
+                    en: "Staff addresses are changed by an admin".into(),
+                },
+            ));
+        } else if raw.is_empty() || raw.eq_ignore_ascii_case(&user.email) {
+            mail_to = Some(None);
+        } else {
+            match Email::parse(raw) {
+                Err(_) => errors.push(Wrong::new(
+                    "mail_address",
+                    Problem::InvalidEmail {
+                        value: raw.to_owned(),
+                    },
+                )),
+                Ok(address) => {
+                    let domain = address.domain();
+                    let company = user.company_id.as_deref().unwrap_or_default();
+                    let mut best = DomainMatch::Different;
+                    for contract in deps.store.list_contracts(Some(company)).await? {
+                        for m in &contract.maintenance_emails {
+                            let found =
+                                match_domains(domain, m.rsplit('@').next().unwrap_or_default());
+                            if found.is_accepted() || found == DomainMatch::DifferentSubdomains {
+                                best = found;
+                            }
+                            if best.is_accepted() {
+                                break;
+                            }
+                        }
+                        if best.is_accepted() {
+                            break;
+                        }
+                    }
+                    match best.into_result() {
+                        Ok(()) => mail_to = Some(Some(address.to_string())),
+                        Err(p) => errors.push(Wrong::new("mail_address", p)),
+                    }
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    modify_user(deps, user_id, |u| {
+        if let Some(n) = &name {
+            u.name = n.clone();
+        }
+        if let Some(m) = &mail_to {
+            u.mail_to = m.clone();
+        }
+    })
+    .await
+}

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(reset))
         .routes(routes!(me))
         .routes(routes!(update_settings))
+        .routes(routes!(update_profile))
         .routes(routes!(change_password))
 }
 
@@ -66,7 +67,10 @@ pub struct Settings {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     pub id: String,
+    /// The user ID (login).
     pub email: String,
+    /// Where the portal's mails go: the user ID unless the user gave another address.
+    pub mail_address: String,
     pub name: String,
     /// `customer`, `agent` or `admin`.
     pub role: String,
@@ -95,6 +99,7 @@ pub async fn me_of(state: &ApiState, user: &UserRecord) -> Result<Me, AppError> 
     Ok(Me {
         id: user.id.clone(),
         email: user.email.clone(),
+        mail_address: user.mail_address().to_owned(),
         name: user.name.clone(),
         role: user.role.as_str().to_owned(),
         can_see_company: user.role == crate::domain::access::Role::Customer
@@ -263,6 +268,35 @@ async fn update_settings(
             page_size: req.page_size,
             refresh_secs: req.refresh_secs,
             mails_off: req.mails_off,
+        },
+    )
+    .await?;
+    Ok(Json(me_of(&state, &user).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProfileUpdate {
+    pub name: Option<String>,
+    /// The address the portal's mails go to (customers; in the domain of a maintenance
+    /// e-mail of the company's contracts); empty for the user ID again.
+    pub mail_address: Option<String>,
+}
+
+/// Changes one's own name and mail address, with the rules of self-registration; every
+/// invalid value is named (`name`, `mail_address`).
+#[utoipa::path(patch, path = "/me/profile", tag = "me", request_body = ProfileUpdate,
+    responses((status = 200, body = Me), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn update_profile(
+    State(state): State<ApiState>,
+    session: Session,
+    Body(req): Body<ProfileUpdate>,
+) -> Result<Json<Me>, AppError> {
+    let user = accounts::update_profile(
+        &state.deps,
+        &session.actor.user_id,
+        accounts::ProfileChange {
+            name: req.name,
+            email: req.mail_address,
         },
     )
     .await?;

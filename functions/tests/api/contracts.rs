@@ -231,3 +231,73 @@ async fn admins_add_and_change_contracts_and_customers_see_theirs_with_expired_o
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_customer_edits_their_profile_with_the_registration_rules() {
+    let app = spawn_app().await;
+    let mut admin = app.login("admin@netlink.example.jp").await;
+    let mut c = contract("NL-2026-7001", "acme", "2099/12/31");
+    c["maintenance_emails"] = json!(["net@tokyo.example.jp"]);
+    let (status, body) = admin.post("/api/v1/contracts", c).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let mut taro = app.login("taro@acme.example.jp").await;
+    // Each refusal names its field; nothing is changed by a refused request.
+    for (profile, field, code) in [
+        (json!({"name": " "}), "name", "required"),
+        (
+            json!({"mail_address": "taro@gmail.example.com"}),
+            "mail_address",
+            "domain_mismatch",
+        ),
+        (
+            json!({"mail_address": "net@osaka.example.jp"}),
+            "mail_address",
+            "subdomain_mismatch",
+        ),
+        (
+            json!({"mail_address": "not an address"}),
+            "mail_address",
+            "invalid_email",
+        ),
+    ] {
+        let (status, body) = taro.patch("/api/v1/me/profile", profile.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{profile}: {body}");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+        assert_eq!(body["errors"][0]["code"], code, "{body}");
+    }
+    // The maintenance e-mail's registrable domain (a sub-domain on one side only).
+    let (status, me) = taro
+        .patch(
+            "/api/v1/me/profile",
+            json!({"name": "山田 太郎(情報システム部)", "mail_address": "it-list@example.jp"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["name"], "山田 太郎(情報システム部)");
+    assert_eq!(me["email"], "taro@acme.example.jp", "the user ID stays");
+    assert_eq!(me["mail_address"], "it-list@example.jp");
+    // Mails now go there.
+    taro.open("回線が不安定です", "午後に切れます").await;
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to.contains(&"it-list@example.jp".to_owned())),
+        "the thank-you mail goes to the new address"
+    );
+    // Empty: back to the user ID.
+    let (_, me) = taro
+        .patch("/api/v1/me/profile", json!({"mail_address": ""}))
+        .await;
+    assert_eq!(me["mail_address"], "taro@acme.example.jp");
+    // Staff change their name only.
+    let (status, body) = admin
+        .patch(
+            "/api/v1/me/profile",
+            json!({"mail_address": "x@netlink.example.jp"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["field"], "mail_address");
+}

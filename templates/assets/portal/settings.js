@@ -34,8 +34,11 @@ function zoneOptions(select, current) {
 
 function fill(user) {
   const v = (n) => document.querySelector(`[data-v="${n}"]`);
-  v("name").textContent = user.name;
   v("email").textContent = user.email;
+  const profile = document.getElementById("profile-form");
+  profile.elements.name.value = user.name;
+  profile.elements.mail_address.value = user.mail_address || user.email;
+  for (const e of document.querySelectorAll(`[data-if="${user.role === "customer" ? "customer" : "staff"}"]`)) e.hidden = false;
   v("company").textContent = user.company?.name || "—";
   if (user.customer_role) {
     v("customer_role").textContent = label("role", user.customer_role);
@@ -84,6 +87,30 @@ function setupSettings(user) {
         location.assign(there);
         return;
       }
+      Object.assign(user, updated);
+      status(form, t("settings.saved"));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+/** One's own name and mail address (PATCH /me/profile), with the registration rules. */
+function setupProfile(user) {
+  const form = document.getElementById("profile-form");
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const errors = missing(form);
+    if (errors.length) return markErrors(form, errors);
+    clearErrors(form);
+    busy(button, true);
+    const body = { name: form.elements.name.value };
+    if (user.role === "customer") body.mail_address = form.elements.mail_address.value;
+    try {
+      const updated = await api("/me/profile", { method: "PATCH", body });
       Object.assign(user, updated);
       status(form, t("settings.saved"));
     } catch (err) {
@@ -158,5 +185,6 @@ export async function start() {
   showPanel("settings");
   showContracts(user).catch(() => {});
   setupSettings(user);
+  setupProfile(user);
   setupPassword();
 }
