@@ -294,3 +294,21 @@ pub fn init_tracing() {
         fmt.init();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The bootstraps carry the time zone database: the portal's time zone must resolve
+    /// on a Lambda image without /usr/share/zoneinfo.
+    #[test]
+    fn the_time_zone_database_is_bundled() {
+        let db = jiff::tz::TimeZoneDatabase::bundled();
+        let tokyo = db
+            .get("Asia/Tokyo")
+            .expect("Asia/Tokyo in the bundled tzdb");
+        let noon = jiff::civil::date(2026, 11, 23)
+            .at(12, 0, 0, 0)
+            .to_zoned(tokyo)
+            .unwrap();
+        assert_eq!(noon.offset().seconds(), 9 * 3600);
+    }
+}
