@@ -492,6 +492,7 @@ impl Seeder {
                 }],
                 mails: vec![],
                 claimed_uploads: vec![],
+                previous_state: Some(current.state),
             };
             match store.update_ticket(update).await {
                 Ok(()) => return Ok(()),

@@ -138,6 +138,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 history,
                 mails,
                 claimed_uploads: vec![],
+                previous_state: Some(current.state),
             })
             .await
         {

@@ -13,7 +13,7 @@ use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Event, State};
-use crate::ports::store::UserRecord;
+use crate::ports::store::{BatchItems, BatchRead, UserRecord};
 use crate::ports::*;
 
 /// How often a write is retried when others changed the ticket in between.
@@ -112,33 +112,35 @@ struct People {
     owner: Option<UserRecord>,
 }
 
-/// The people a ticket's mails name. `known` is a user the use case has read already
-/// (the author of the change): the requester of a customer's own ticket, or the owner
-/// replying to theirs, is not read again (on DynamoDB each read is a round trip).
-async fn people(
-    deps: &Deps,
-    t: &TicketRecord,
-    known: Option<&UserRecord>,
-) -> Result<People, AppError> {
-    let user = async |id: &str| -> Result<Option<UserRecord>, AppError> {
-        match known {
-            Some(u) if u.id == id => Ok(Some(u.clone())),
-            _ => Ok(deps.store.get_user(id).await?),
+/// The people a ticket's mails name. `known` holds what the use case has read already
+/// (the author of the change, the company): the rest is read in one batch (on DynamoDB
+/// one BatchGetItem), so a customer's own ticket or the owner replying to theirs costs no
+/// second read of the same user.
+async fn people(deps: &Deps, t: &TicketRecord, known: &BatchItems) -> Result<People, AppError> {
+    let mut want = BatchRead::default();
+    for id in std::iter::once(&t.requester_id).chain(t.owner_id.as_ref()) {
+        if known.user(id).is_none() && !want.users.contains(id) {
+            want.users.push(id.clone());
         }
+    }
+    if known.company(&t.company_id).is_none() {
+        want.companies.push(t.company_id.clone());
+    }
+    let read = if want.users.is_empty() && want.companies.is_empty() {
+        BatchItems::default()
+    } else {
+        deps.store.read_batch(want).await?
     };
-    let requester = user(&t.requester_id).await?.ok_or_else(|| {
+    let user = |id: &str| known.user(id).or_else(|| read.user(id)).cloned();
+    let requester = user(&t.requester_id).ok_or_else(|| {
         anyhow::anyhow!("ticket {} has no requester {}", t.number, t.requester_id)
     })?;
-    let company_name = deps
-        .store
-        .get_company(&t.company_id)
-        .await?
-        .map(|c| c.name)
+    let company_name = known
+        .company(&t.company_id)
+        .or_else(|| read.company(&t.company_id))
+        .map(|c| c.name.clone())
         .unwrap_or_default();
-    let owner = match &t.owner_id {
-        Some(id) => user(id).await?,
-        None => None,
-    };
+    let owner = t.owner_id.as_deref().and_then(user);
     Ok(People {
         requester,
         company_name,
@@ -256,10 +258,18 @@ pub async fn open_ticket(
         attachments: claimed_uploads,
     } = checked;
 
-    let requester = deps
+    // The requester (who is acting) and their company, for the ticket and its mails.
+    let known = deps
         .store
-        .get_user(&actor.user_id)
-        .await?
+        .read_batch(BatchRead {
+            users: vec![actor.user_id.clone()],
+            companies: vec![company_id.clone()],
+            ..Default::default()
+        })
+        .await?;
+    let requester = known
+        .user(&actor.user_id)
+        .cloned()
         .ok_or(AppError::Forbidden)?;
     let now = deps.clock.now();
     let day = now.to_zoned(deps.config.time_zone.clone()).date();
@@ -303,7 +313,7 @@ pub async fn open_ticket(
         created_at: now,
         attachments,
     };
-    let p = people(deps, &ticket, Some(&requester)).await?;
+    let p = people(deps, &ticket, &known).await?;
     let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
     let mut mails = Vec::new();
     if let Some((to, cc)) = addressees(
@@ -382,6 +392,11 @@ pub async fn visible_ticket(
         .get_ticket(number)
         .await?
         .ok_or(AppError::NotFound)?;
+    visible(actor, t)
+}
+
+/// `t` if `actor` may see it; not found otherwise (another company's numbers stay secret).
+fn visible(actor: &Actor, t: TicketRecord) -> Result<TicketRecord, AppError> {
     if may_ticket(actor, Verb::View, &access(&t)) {
         Ok(t)
     } else {
@@ -413,13 +428,27 @@ pub async fn reply(
     let (body, ids) = form::check_reply(&deps.config.limits, &input.body, &input.attachments)
         .map_err(AppError::Invalid)?;
     let attachments = uploads::attachments_for(deps, actor, &ids).await?;
-    let author = deps
+    // What the reply needs before it decides, read at once: its author, the ticket, and
+    // a customer's company (which a ticket they may see is filed under).
+    let mut known = deps
         .store
-        .get_user(&actor.user_id)
-        .await?
+        .read_batch(BatchRead {
+            users: vec![actor.user_id.clone()],
+            tickets: vec![number.to_owned()],
+            companies: actor.company_id.iter().cloned().collect(),
+        })
+        .await?;
+    let author = known
+        .user(&actor.user_id)
+        .cloned()
         .ok_or(AppError::Forbidden)?;
+    let mut read = known.tickets.pop();
     for attempt in 0..MAX_ATTEMPTS {
-        let current = visible_ticket(deps, actor, number).await?;
+        // A retry after a conflict reads the ticket again.
+        let current = match read.take() {
+            Some(t) => visible(actor, t)?,
+            None => visible_ticket(deps, actor, number).await?,
+        };
         let verb = if input.internal {
             Verb::InternalNotes
         } else {
@@ -486,7 +515,7 @@ pub async fn reply(
                 },
             });
         }
-        let p = people(deps, &next, Some(&author)).await?;
+        let p = people(deps, &next, &known).await?;
         let mut mails = Vec::new();
         if !input.internal {
             let days = match change.to {
@@ -557,6 +586,7 @@ pub async fn reply(
             history,
             mails,
             claimed_uploads: ids.clone(),
+            previous_state: Some(current.state),
         };
         match deps.store.update_ticket(update).await {
             Ok(()) => return Ok(next),
@@ -621,7 +651,7 @@ pub async fn change_state(
         }];
         let mut mails = Vec::new();
         if actor.is_staff() && matches!(change.to, State::Closed | State::PendingClose) {
-            let p = people(deps, &next, None).await?;
+            let p = people(deps, &next, &BatchItems::default()).await?;
             let lang = p.requester.lang.clone();
             let vars = ticket_vars(deps, &next, &p, &lang);
             // The CC addresses hear of every change the customer hears of.
@@ -658,6 +688,7 @@ pub async fn change_state(
                 history,
                 mails,
                 claimed_uploads: vec![],
+                previous_state: Some(current.state),
             })
             .await
         {
@@ -928,6 +959,7 @@ pub async fn manage(
                 history,
                 mails: vec![],
                 claimed_uploads: vec![],
+                previous_state: Some(current.state),
             })
             .await
         {

@@ -223,6 +223,10 @@ pub struct TicketUpdate {
     /// As in `NewTicket`: the article's pending uploads, claimed in the same
     /// transaction (empty without an article).
     pub claimed_uploads: Vec<String>,
+    /// The state the caller read at `expected_version`, when it knows it: a store that
+    /// files tickets by open/closed (DynamoDB's list buckets and counters) then writes
+    /// them right the first time instead of learning the stored state from a refusal.
+    pub previous_state: Option<State>,
 }
 
 /// Whose tickets a list shows.
@@ -633,9 +637,65 @@ pub trait UploadStore: Send + Sync {
     ) -> Result<Vec<UploadRecord>, StoreError>;
 }
 
+/// Items a use case reads before it decides, named at once.
+#[derive(Debug, Clone, Default)]
+pub struct BatchRead {
+    pub users: Vec<String>,
+    pub tickets: Vec<String>,
+    pub companies: Vec<String>,
+}
+
+/// What a `BatchRead` found (absent items are left out).
+#[derive(Debug, Clone, Default)]
+pub struct BatchItems {
+    pub users: Vec<UserRecord>,
+    pub tickets: Vec<TicketRecord>,
+    pub companies: Vec<CompanyRecord>,
+}
+
+impl BatchItems {
+    pub fn user(&self, id: &str) -> Option<&UserRecord> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn ticket(&self, number: &str) -> Option<&TicketRecord> {
+        self.tickets.iter().find(|t| t.number == number)
+    }
+
+    pub fn company(&self, id: &str) -> Option<&CompanyRecord> {
+        self.companies.iter().find(|c| c.id == id)
+    }
+}
+
+/// Several independent reads at once: on DynamoDB one BatchGetItem (strongly
+/// consistent) instead of a GetItem each; elsewhere the reads one by one.
+#[async_trait]
+pub trait BatchStore: TicketStore + UserStore {
+    async fn read_batch(&self, want: BatchRead) -> Result<BatchItems, StoreError> {
+        let mut found = BatchItems::default();
+        for (i, id) in want.users.iter().enumerate() {
+            if !want.users[..i].contains(id) {
+                found.users.extend(self.get_user(id).await?);
+            }
+        }
+        for (i, number) in want.tickets.iter().enumerate() {
+            if !want.tickets[..i].contains(number) {
+                found.tickets.extend(self.get_ticket(number).await?);
+            }
+        }
+        for (i, id) in want.companies.iter().enumerate() {
+            if !want.companies[..i].contains(id) {
+                found.companies.extend(self.get_company(id).await?);
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// Everything the application stores.
 pub trait Store:
     SequenceStore
+    + BatchStore
     + TicketStore
     + OutboxStore
     + UserStore
@@ -649,6 +709,7 @@ pub trait Store:
 
 impl<
     T: SequenceStore
+        + BatchStore
         + TicketStore
         + OutboxStore
         + UserStore

@@ -158,6 +158,7 @@ pub async fn a_tickets_project_is_stored_and_changed_with_it(store: Arc<dyn Stor
             history: vec![],
             mails: vec![],
             claimed_uploads: vec![],
+            previous_state: None,
         })
         .await
         .unwrap();

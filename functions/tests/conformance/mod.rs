@@ -206,6 +206,7 @@ pub async fn an_update_with_a_stale_version_is_a_conflict_and_writes_nothing(
         history: vec![],
         mails: vec![mail("m2", "n1", at)],
         claimed_uploads: vec![],
+        previous_state: None,
     };
     store.update_ticket(update.clone()).await.unwrap();
     // The same update again: the version read (1) is stale now.
@@ -264,6 +265,7 @@ pub async fn concurrent_replies_are_all_kept_in_order(store: Arc<dyn Store>) {
                         history: vec![],
                         mails: vec![],
                         claimed_uploads: vec![],
+                        previous_state: None,
                     };
                     match s.update_ticket(update).await {
                         Ok(()) => return,
@@ -327,6 +329,7 @@ pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store:
             history: vec![],
             mails: vec![],
             claimed_uploads: vec![],
+            previous_state: None,
         })
         .await
         .unwrap();
@@ -345,6 +348,7 @@ pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store:
             history: vec![],
             mails: vec![],
             claimed_uploads: vec![],
+            previous_state: None,
         })
         .await
         .unwrap();
@@ -362,6 +366,7 @@ pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store:
                 history: vec![],
                 mails: vec![],
                 claimed_uploads: vec![],
+                previous_state: None,
             })
             .await
             .is_err()
@@ -399,6 +404,7 @@ pub async fn lists_are_scoped_filtered_and_paged_without_gaps(store: Arc<dyn Sto
                 history: vec![],
                 mails: vec![],
                 claimed_uploads: vec![],
+                previous_state: None,
             })
             .await
             .unwrap();
@@ -608,7 +614,8 @@ macro_rules! conformance_tests {
             a_tickets_project_is_stored_and_changed_with_it,
             a_pending_account_keeps_its_mail_address_and_is_opened_with_its_completion_mail,
             a_token_used_without_a_user_still_writes_its_mails_only_when_used,
-            mails_are_queued_alone_all_or_nothing);
+            mails_are_queued_alone_all_or_nothing,
+            a_batch_read_finds_what_exists_and_leaves_out_the_rest);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -696,6 +703,46 @@ pub async fn users_are_unique_by_email_in_any_case(store: Arc<dyn Store>) {
         store.list_companies().await.unwrap()[0].name,
         "アクメ株式会社"
     );
+}
+
+pub async fn a_batch_read_finds_what_exists_and_leaves_out_the_rest(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_company(CompanyRecord {
+            id: "acme".into(),
+            name: "株式会社アクメ".into(),
+            created_at: at,
+            uses_groups: false,
+        })
+        .await
+        .unwrap();
+    store
+        .create_user(user("u1", "u1@acme.example.jp", Some("acme")))
+        .await
+        .unwrap();
+    store
+        .create_ticket(new_ticket("b1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let found = store
+        .read_batch(madoguchi::ports::store::BatchRead {
+            users: vec!["u1".into(), "nobody".into(), "u1".into()],
+            tickets: vec!["b1".into(), "b404".into()],
+            companies: vec!["acme".into(), "globex".into()],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found.users,
+        vec![user("u1", "u1@acme.example.jp", Some("acme"))]
+    );
+    assert_eq!(found.tickets, vec![ticket("b1", "u1", "acme", at)]);
+    assert_eq!(found.companies.len(), 1);
+    assert_eq!(found.company("acme").unwrap().name, "株式会社アクメ");
+    assert!(found.user("nobody").is_none() && found.ticket("b404").is_none());
+    // Nothing asked, nothing read.
+    let none = store.read_batch(Default::default()).await.unwrap();
+    assert!(none.users.is_empty() && none.tickets.is_empty() && none.companies.is_empty());
 }
 
 pub async fn user_updates_are_versioned(store: Arc<dyn Store>) {
@@ -1228,6 +1275,7 @@ pub async fn a_reply_takes_its_uploads_in_the_same_transaction(store: Arc<dyn St
             history: vec![],
             mails: vec![],
             claimed_uploads: vec![claim.into()],
+            previous_state: None,
         }
     };
     assert!(matches!(

@@ -589,6 +589,9 @@ fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreEr
         .map_err(StoreError::unexpected)
 }
 
+/// Reads are local: the batch is the reads one by one.
+impl BatchStore for SqliteStore {}
+
 #[async_trait]
 impl SequenceStore for SqliteStore {
     async fn next_sequence(&self, key: &str) -> Result<u64, StoreError> {

@@ -49,6 +49,7 @@
 
 mod accounts;
 mod attr;
+mod batch;
 mod cursor;
 mod outbox;
 mod projects;

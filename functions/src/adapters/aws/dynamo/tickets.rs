@@ -14,7 +14,7 @@ use super::{DynamoStore, Query, Reason, Refused, SortKey, Write, expr, outbox, u
 use crate::domain::ticket::{State, Timer, TimerKind};
 use crate::ports::store::*;
 
-const META: &str = "META";
+pub(super) const META: &str = "META";
 const BUCKET: &str = "BUCKET";
 const DUE: &str = "DUE";
 const DUE_PARTITION: &str = "TICKETDUE";
@@ -121,7 +121,7 @@ fn ticket_items(t: &TicketRecord) -> (Item, Item, Option<Item>) {
     (meta, bucket, due)
 }
 
-fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
+pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
     let r = Read::new("ticket", item);
     let state = r.s("state")?;
     let timer = match r.opt_s("timer_kind")? {
@@ -466,6 +466,9 @@ impl TicketStore for DynamoStore {
         // First assume that what the counters depend on did not change (a reply, a
         // note, most state changes); the refused condition tells the stored values.
         let mut old = new.clone();
+        if let Some(state) = update.previous_state {
+            old.open = state.is_open();
+        }
         for _ in 0..2 {
             let (meta, bucket, due) = ticket_items(t);
             let mut writes = vec![

@@ -7,7 +7,7 @@ use super::{DynamoStore, Query, Reason, Write, expr};
 use crate::domain::access::{CustomerRole, Role};
 use crate::ports::store::{CompanyRecord, StoreError, UserRecord, UserStore};
 
-fn user_key(id: &str) -> Item {
+pub(super) fn user_key(id: &str) -> Item {
     key(format!("USER#{id}"), "USER")
 }
 
@@ -49,7 +49,7 @@ fn user_item(u: &UserRecord) -> Item {
     b.build()
 }
 
-fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
+pub(super) fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
     let r = Read::new("user", item);
     let role = r.s("role")?;
     let role = Role::parse(&role).ok_or_else(|| r.bad("role", format!("unknown role {role:?}")))?;
@@ -178,7 +178,7 @@ fn company_item(c: &CompanyRecord) -> Item {
         .build()
 }
 
-fn company_from(item: &Item) -> Result<CompanyRecord, StoreError> {
+pub(super) fn company_from(item: &Item) -> Result<CompanyRecord, StoreError> {
     let r = Read::new("company", item);
     Ok(CompanyRecord {
         id: r.s("id")?,
