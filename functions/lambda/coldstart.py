@@ -198,6 +198,9 @@ def run_once(bootstrap, event, endpoint):
         "MADOGUCHI_JWT_KEYS": "k1:0123456789abcdef0123456789abcdef0123456789abcdef",
         "RUST_LOG": "warn",
     }
+    # TZDIR=/nonexistent stands for an image without /usr/share/zoneinfo.
+    if "TZDIR" in os.environ:
+        env["TZDIR"] = os.environ["TZDIR"]
     start = time.perf_counter()
     proc = subprocess.Popen([bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.perf_counter() + 30
