@@ -459,6 +459,34 @@ async fn mail_settings_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
         .click_surely()
         .await?;
     wait_text(d, "#settings-form [data-submit-status]", "保存").await?;
+    // The profile form saves a name; the password form refuses a confirmation that
+    // differs before anything is sent.
+    let name = d.find(By::Id("pf-name")).await?;
+    let before = name.value().await?.unwrap_or_default();
+    name.clear().await?;
+    name.send_keys(format!("{before}(物流部)")).await?;
+    d.find(By::Css("#profile-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#profile-form [data-submit-status]", "保存").await?;
+    d.find(By::Id("pw-current"))
+        .await?
+        .send_keys("whatever")
+        .await?;
+    d.find(By::Id("pw-new"))
+        .await?
+        .send_keys("Kaigi-2026-xyz")
+        .await?;
+    d.find(By::Id("pw-confirm"))
+        .await?
+        .send_keys("Kaigi-2026-xya")
+        .await?;
+    d.find(By::Css("#password-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-field=new_password_confirm]", "一致しません").await?;
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use crate::app::mail::MailKind;
 use crate::app::one_time::{self, INVITE_TTL};
 use crate::app::{AppError, Deps};
 use crate::domain::Email;
-use crate::domain::access::{CustomerRole, Role};
+use crate::domain::access::{Actor, CustomerRole, Role};
 use crate::domain::account::{CompanyId, parse_lang, parse_name};
 use crate::ports::store::{
     CompanyRecord, NewUser, OutboxMail, StoreError, TokenPurpose, UserRecord,
@@ -427,7 +427,7 @@ pub struct SettingsChange {
 /// Checks every setting (all wrong ones at once) and stores them.
 pub async fn update_settings(
     deps: &Deps,
-    user_id: &str,
+    actor: &Actor,
     change: SettingsChange,
 ) -> Result<UserRecord, AppError> {
     use crate::app::error::{FieldError as Wrong, Problem};
@@ -472,16 +472,11 @@ pub async fn update_settings(
         );
     }
     if let Some(off) = &change.mails_off {
-        let role = deps
-            .store
-            .get_user(user_id)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .role;
-        let optional = crate::app::mail::MailKind::optional_for(role);
-        if let Some(k) = off.iter().find(|k| {
-            crate::app::mail::MailKind::parse(k).is_none_or(|kind| !optional.contains(&kind))
-        }) {
+        let optional = MailKind::optional_for(actor.role);
+        if let Some(k) = off
+            .iter()
+            .find(|k| MailKind::parse(k).is_none_or(|kind| !optional.contains(&kind)))
+        {
             bad(
                 "mails_off",
                 format!("「{k}」は止められるメールではありません"),
@@ -492,7 +487,7 @@ pub async fn update_settings(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    modify_user(deps, user_id, |u| {
+    modify_user(deps, &actor.user_id, |u| {
         if let Some(off) = &change.mails_off {
             let mut off = off.clone();
             off.sort();
@@ -580,24 +575,33 @@ pub async fn update_profile(
                     },
                 )),
                 Ok(address) => {
-                    let domain = address.domain();
+                    // Accepted by any maintenance e-mail of the company's contracts; else
+                    // the closest refusal (different sub-domains) or a different domain.
                     let company = user.company_id.as_deref().unwrap_or_default();
-                    let mut best = DomainMatch::Different;
-                    for contract in deps.store.list_contracts(Some(company)).await? {
-                        for m in &contract.maintenance_emails {
-                            let found =
-                                match_domains(domain, m.rsplit('@').next().unwrap_or_default());
-                            if found.is_accepted() || found == DomainMatch::DifferentSubdomains {
-                                best = found;
-                            }
-                            if best.is_accepted() {
-                                break;
-                            }
-                        }
-                        if best.is_accepted() {
-                            break;
-                        }
-                    }
+                    let matches: Vec<DomainMatch> = deps
+                        .store
+                        .list_contracts(Some(company))
+                        .await?
+                        .iter()
+                        .flat_map(|c| &c.maintenance_emails)
+                        .map(|m| {
+                            match_domains(
+                                address.domain(),
+                                m.rsplit('@').next().unwrap_or_default(),
+                            )
+                        })
+                        .collect();
+                    let best = matches
+                        .iter()
+                        .copied()
+                        .find(|m| m.is_accepted())
+                        .or_else(|| {
+                            matches
+                                .iter()
+                                .copied()
+                                .find(|m| *m == DomainMatch::DifferentSubdomains)
+                        })
+                        .unwrap_or(DomainMatch::Different);
                     match best.into_result() {
                         Ok(()) => mail_to = Some(Some(address.to_string())),
                         Err(p) => errors.push(Wrong::new("mail_address", p)),

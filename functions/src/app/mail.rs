@@ -57,19 +57,23 @@ impl MailKind {
         }
     }
 
+    /// Every kind, for reading a name back (`parse`).
+    const ALL: [MailKind; 11] = [
+        MailKind::CreatedCustomer,
+        MailKind::CreatedStaff,
+        MailKind::ReplyCustomer,
+        MailKind::ReplyStaff,
+        MailKind::StateChanged,
+        MailKind::Reminder,
+        MailKind::Invitation,
+        MailKind::PasswordReset,
+        MailKind::RegistrationConfirm,
+        MailKind::RegistrationComplete,
+        MailKind::UserIdReminder,
+    ];
+
     pub fn parse(s: &str) -> Option<MailKind> {
-        [
-            MailKind::CreatedCustomer,
-            MailKind::CreatedStaff,
-            MailKind::ReplyCustomer,
-            MailKind::ReplyStaff,
-            MailKind::StateChanged,
-            MailKind::Reminder,
-            MailKind::Invitation,
-            MailKind::PasswordReset,
-        ]
-        .into_iter()
-        .find(|k| k.name() == s)
+        MailKind::ALL.into_iter().find(|k| k.name() == s)
     }
 
     /// Whether `user` has this mail on (see `UserRecord::mails_off`).
@@ -302,6 +306,15 @@ pub fn addressees(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_mail_kind_reads_back_from_its_name() {
+        for kind in MailKind::ALL {
+            assert_eq!(MailKind::parse(kind.name()), Some(kind));
+        }
+        assert_eq!(MailKind::parse("no_such_mail"), None);
+    }
+
     use super::*;
     use minijinja::context;
 

@@ -261,7 +261,7 @@ async fn update_settings(
 ) -> Result<Json<Me>, AppError> {
     let user = accounts::update_settings(
         &state.deps,
-        &session.actor.user_id,
+        &session.actor,
         accounts::SettingsChange {
             lang: req.lang,
             time_zone: req.time_zone,

@@ -672,21 +672,23 @@ impl BatchItems {
 #[async_trait]
 pub trait BatchStore: TicketStore + UserStore {
     async fn read_batch(&self, want: BatchRead) -> Result<BatchItems, StoreError> {
+        // Each name once, as DynamoDB's batch reads it once.
+        fn once(names: &[String]) -> impl Iterator<Item = &String> {
+            names
+                .iter()
+                .enumerate()
+                .filter(|(i, n)| !names[..*i].contains(n))
+                .map(|(_, n)| n)
+        }
         let mut found = BatchItems::default();
-        for (i, id) in want.users.iter().enumerate() {
-            if !want.users[..i].contains(id) {
-                found.users.extend(self.get_user(id).await?);
-            }
+        for id in once(&want.users) {
+            found.users.extend(self.get_user(id).await?);
         }
-        for (i, number) in want.tickets.iter().enumerate() {
-            if !want.tickets[..i].contains(number) {
-                found.tickets.extend(self.get_ticket(number).await?);
-            }
+        for number in once(&want.tickets) {
+            found.tickets.extend(self.get_ticket(number).await?);
         }
-        for (i, id) in want.companies.iter().enumerate() {
-            if !want.companies[..i].contains(id) {
-                found.companies.extend(self.get_company(id).await?);
-            }
+        for id in once(&want.companies) {
+            found.companies.extend(self.get_company(id).await?);
         }
         Ok(found)
     }

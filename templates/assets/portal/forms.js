@@ -133,3 +133,27 @@ export function status(form, text, ok = true) {
   clearTimeout(s._timer);
   if (text && ok) s._timer = setTimeout(() => (s.textContent = ""), 6000);
 }
+
+/**
+ * Sends `form` through `send` (async) on submit: required fields first, then the form's
+ * own `check` (more errors, asked only when none are missing); the submit button is busy
+ * meanwhile and a refusal is shown on the form.
+ */
+export function onSubmit(form, send, check = () => []) {
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const errors = missing(form);
+    if (!errors.length) errors.push(...check(form));
+    if (errors.length) return markErrors(form, errors);
+    clearErrors(form);
+    busy(button, true);
+    try {
+      await send();
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      busy(button, false);
+    }
+  });
+}

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { label, page, pathIn, t } from "./i18n.js";
 import { flashNext, showPanel, showUnavailable, el } from "./dom.js";
-import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
+import { onSubmit, status } from "./forms.js";
 import { me } from "./session.js";
 
 /** Every IANA zone the browser knows, with its offset now: "Asia/Tokyo (GMT+9)". */
@@ -67,11 +67,7 @@ function mailsOff(form) {
 
 function setupSettings(user) {
   const form = document.getElementById("settings-form");
-  const button = form.querySelector("button[type=submit]");
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    busy(button, true);
+  onSubmit(form, async () => {
     const body = {
       lang: form.elements.lang.value,
       time_zone: form.elements.time_zone.value,
@@ -79,61 +75,39 @@ function setupSettings(user) {
       refresh_secs: Number(form.elements.refresh_secs.value),
       mails_off: mailsOff(form),
     };
-    try {
-      const updated = await api("/me/settings", { method: "PATCH", body });
-      const there = updated.settings?.lang !== page.lang && pathIn(updated.settings.lang);
-      if (there) {
-        flashNext("settings.saved");
-        location.assign(there);
-        return;
-      }
-      Object.assign(user, updated);
-      status(form, t("settings.saved"));
-    } catch (err) {
-      showError(form, err);
-    } finally {
-      busy(button, false);
+    const updated = await api("/me/settings", { method: "PATCH", body });
+    const there = updated.settings?.lang !== page.lang && pathIn(updated.settings.lang);
+    if (there) {
+      flashNext("settings.saved");
+      location.assign(there);
+      return;
     }
+    Object.assign(user, updated);
+    status(form, t("settings.saved"));
   });
 }
 
 /** One's own name and mail address (PATCH /me/profile), with the registration rules. */
 function setupProfile(user) {
   const form = document.getElementById("profile-form");
-  const button = form.querySelector("button[type=submit]");
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const errors = missing(form);
-    if (errors.length) return markErrors(form, errors);
-    clearErrors(form);
-    busy(button, true);
+  onSubmit(form, async () => {
     const body = { name: form.elements.name.value };
     if (user.role === "customer") body.mail_address = form.elements.mail_address.value;
-    try {
-      const updated = await api("/me/profile", { method: "PATCH", body });
-      Object.assign(user, updated);
-      status(form, t("settings.saved"));
-    } catch (err) {
-      showError(form, err);
-    } finally {
-      busy(button, false);
-    }
+    const updated = await api("/me/profile", { method: "PATCH", body });
+    Object.assign(user, updated);
+    status(form, t("settings.saved"));
   });
 }
 
 function setupPassword() {
   const form = document.getElementById("password-form");
-  const button = form.querySelector("button[type=submit]");
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const errors = missing(form);
-    if (!errors.length && form.elements.new_password.value !== form.elements.new_password_confirm.value) {
-      errors.push({ field: "new_password_confirm", message: t("password.mismatch") });
-    }
-    if (errors.length) return markErrors(form, errors);
-    clearErrors(form);
-    busy(button, true);
-    try {
+  const mismatch = () =>
+    form.elements.new_password.value !== form.elements.new_password_confirm.value
+      ? [{ field: "new_password_confirm", message: t("password.mismatch") }]
+      : [];
+  onSubmit(
+    form,
+    async () => {
       await api("/me/password", {
         method: "POST",
         body: { current_password: form.elements.current_password.value, new_password: form.elements.new_password.value },
@@ -141,12 +115,9 @@ function setupPassword() {
       form.reset();
       form.elements.username.value = document.querySelector('[data-v="email"]').textContent;
       status(form, t("password.changed"));
-    } catch (err) {
-      showError(form, err);
-    } finally {
-      busy(button, false);
-    }
-  });
+    },
+    mismatch,
+  );
 }
 
 /** The contracts of the account (seed 002's 契約情報一覧), expired ones marked; only for roles that see contracts. */
