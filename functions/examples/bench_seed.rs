@@ -135,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
                     mails: vec![],
                     idempotency_key: None,
                     claimed_uploads: vec![],
+                    number_from: None,
                 })
                 .await
         });

@@ -164,6 +164,7 @@ fn new_ticket(number: &str, at: jiff::Timestamp) -> NewTicket {
         mails: vec![conformance::mail(&format!("m-{number}"), number, at)],
         idempotency_key: Some(format!("key-{number}")),
         claimed_uploads: vec![],
+        number_from: None,
     }
 }
 
@@ -422,18 +423,38 @@ async fn use_cases_take_few_round_trips() {
     let (opened, used) = measure(&rt, tickets::open_ticket(&deps, &taro, form("送信エラー"))).await;
     let number = opened.unwrap().number;
     assert_eq!(
-        (used.get("UpdateItem"), used.get("TransactWriteItems")),
-        (Some(&1), Some(&1)),
-        "a new ticket: its number and one transaction ({used:?})"
-    );
-    assert!(writes(&used) <= 2, "{used:?}");
-    assert_eq!(
-        (used.get("BatchGetItem"), used.get("GetItem"), total(&used)),
-        (Some(&1), Some(&1), 4),
-        "a new ticket reads its requester and company in one batch, the contract it names \
-         (for its project) on its own ({used:?})"
+        (
+            used.get("BatchGetItem"),
+            used.get("TransactWriteItems"),
+            total(&used)
+        ),
+        (Some(&1), Some(&1), 2),
+        "a new ticket naming a contract: requester, company, contract and the day's \
+         counter in one batch; the ticket with its number's claim in one transaction \
+         ({used:?})"
     );
     report.push(("open_ticket", used));
+
+    // With an idempotency key and an attachment: the same two.
+    deps.store
+        .create_upload(conformance::upload("up1", "taro", t("2026-11-23T00:59:00Z")))
+        .await
+        .unwrap();
+    let mut with_all = form("ログを添付します");
+    with_all.idempotency_key = Some("k-1".into());
+    with_all.attachments = vec!["up1".into()];
+    let (opened, used) = measure(&rt, tickets::open_ticket(&deps, &taro, with_all.clone())).await;
+    let first = opened.unwrap();
+    assert_eq!(first.article_count, 1);
+    assert_eq!(
+        (writes(&used), total(&used)),
+        (1, 2),
+        "idempotency key and uploads are read in the same batch ({used:?})"
+    );
+    report.push(("open_ticket (key, attachment)", used));
+    // Its retry reads the key and answers with the same ticket.
+    let again = tickets::open_ticket(&deps, &taro, with_all).await.unwrap();
+    assert_eq!(again.number, first.number);
 
     let reply = |body: &str, next_state| Reply {
         body: body.into(),
@@ -514,7 +535,7 @@ async fn use_cases_take_few_round_trips() {
     let (page, used) = measure(&rt, tickets::list(&deps, &taro, request(None))).await;
     let (page, counts) = page.unwrap();
     assert_eq!(page.items.len(), 25);
-    assert_eq!((counts.open, counts.closed), (30, 1));
+    assert_eq!((counts.open, counts.closed), (31, 1));
     assert_eq!(
         (used.get("Query"), used.get("GetItem"), total(&used)),
         (Some(&1), Some(&1), 2),
@@ -522,7 +543,7 @@ async fn use_cases_take_few_round_trips() {
     );
     report.push(("list (page 1 + counts)", used));
     let (next, used) = measure(&rt, tickets::list(&deps, &taro, request(page.next))).await;
-    assert_eq!(next.unwrap().0.items.len(), 5);
+    assert_eq!(next.unwrap().0.items.len(), 6);
     assert_eq!(used.get("Query"), Some(&1), "{used:?}");
     report.push(("list (page 2 + counts)", used));
 
@@ -545,6 +566,39 @@ async fn use_cases_take_few_round_trips() {
     for (name, used) in &report {
         println!("  {name:28} {:2}  {used:?}", total(used));
     }
+}
+
+/// Simultaneous new tickets on DynamoDB through the use case: each claims the day's
+/// next number in its transaction, and the losers of a race take one from the counter's
+/// atomic increment, so the numbers are distinct and without gaps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_simultaneous_new_tickets_get_distinct_numbers() {
+    let (deps, _rt, _dir) = world().await;
+    let taro = actor("taro", Role::Customer, Some("acme"));
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let (deps, taro) = (deps.clone(), taro.clone());
+            tokio::spawn(async move {
+                tickets::open_ticket(&deps, &taro, form(&format!("同時 {i}")))
+                    .await
+                    .unwrap()
+                    .number
+            })
+        })
+        .collect();
+    let mut numbers = std::collections::BTreeSet::new();
+    for task in tasks {
+        assert!(numbers.insert(task.await.unwrap()));
+    }
+    let expected: std::collections::BTreeSet<String> =
+        (1..=100).map(|i| format!("20261123{i:05}")).collect();
+    assert_eq!(numbers, expected);
+    let counts = deps
+        .store
+        .count_tickets(&Scope::Company("acme".into()))
+        .await
+        .unwrap();
+    assert_eq!(counts.open, 100);
 }
 
 #[tokio::test]

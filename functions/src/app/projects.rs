@@ -11,7 +11,7 @@ use crate::domain::access::{
     Actor, ContractAccess, ContractVerb, CustomerRole, Role, may_contract,
 };
 use crate::domain::account::{CompanyId, parse_name};
-use crate::ports::store::{CompanyRecord, ProjectRecord, StoreError, UserRecord};
+use crate::ports::store::{BatchItems, CompanyRecord, ProjectRecord, StoreError, UserRecord};
 
 /// The longest project or group name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -226,21 +226,25 @@ pub async fn visible_projects(deps: &Deps, actor: &Actor) -> Result<Vec<ProjectR
 /// which must be one of `visible_projects`; else the first of the contract's projects
 /// the actor may use, when `contract_number` names a contract the actor may see; else
 /// none (the ticket is then visible to its requester and, in a company without
-/// groups, to the whole company).
-pub async fn project_for_ticket(
-    deps: &Deps,
+/// groups, to the whole company). `known` holds the chosen project and the contract,
+/// read with the rest of what a new ticket needs (`project_reads`).
+pub fn project_for_ticket(
     actor: &Actor,
     chosen: Option<&str>,
     contract_number: Option<&str>,
+    known: &BatchItems,
 ) -> Result<Option<String>, AppError> {
-    let chosen = chosen.map(str::trim).filter(|p| !p.is_empty());
-    let contract_number = contract_number.map(str::trim).filter(|c| !c.is_empty());
-    if chosen.is_none() && contract_number.is_none() {
-        return Ok(None);
-    }
+    let (chosen, contract_number) = project_reads(chosen, contract_number);
     if let Some(p) = chosen {
-        let mine = visible_projects(deps, actor).await?;
-        return if mine.iter().any(|m| m.id == p) {
+        // One of `visible_projects`: the customer's company's, and one of their
+        // groups' when the company uses groups.
+        let company = actor.company_id.as_deref().filter(|_| !actor.is_staff());
+        let visible = known.project(p).is_some_and(|project| {
+            actor.customer_role.is_some()
+                && company == Some(project.company_id.as_str())
+                && (!actor.company_uses_groups || actor.projects.contains(&project.id))
+        });
+        return if visible {
             Ok(Some(p.to_owned()))
         } else {
             Err(AppError::invalid("project", Problem::NotAnOption))
@@ -252,7 +256,7 @@ pub async fn project_for_ticket(
     if actor.is_staff() || actor.customer_role.is_none() {
         return Ok(None);
     }
-    let Some(contract) = deps.store.get_contract(number).await? else {
+    let Some(contract) = known.contract(number) else {
         return Ok(None);
     };
     // The contract must be the customer's company's (its role need not see contracts:
@@ -267,6 +271,19 @@ pub async fn project_for_ticket(
         .iter()
         .find(|p| !actor.company_uses_groups || actor.projects.contains(*p))
         .cloned())
+}
+
+/// What `project_for_ticket` needs read: the chosen project, or else the contract
+/// (blank values are none).
+pub fn project_reads<'a>(
+    chosen: Option<&'a str>,
+    contract_number: Option<&'a str>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    let chosen = chosen.map(str::trim).filter(|p| !p.is_empty());
+    let contract_number = contract_number
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && chosen.is_none());
+    (chosen, contract_number)
 }
 
 /// Whether `actor` may see `contract` (the domain rule with the contract's links).

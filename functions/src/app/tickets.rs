@@ -13,7 +13,7 @@ use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Event, State};
-use crate::ports::store::{BatchItems, BatchRead, UserRecord};
+use crate::ports::store::{BatchItems, BatchRead, SequenceClaim, UserRecord};
 use crate::ports::*;
 
 /// How often a write is retried when others changed the ticket in between.
@@ -222,13 +222,43 @@ pub async fn open_ticket(
     }
     let checked =
         form::check(&deps.config.form, &deps.config.limits, &input).map_err(AppError::Invalid)?;
-    if let Some(key) = &input.idempotency_key
-        && let Some(earlier) = deps.store.ticket_by_idempotency_key(key).await?
+    let now = deps.clock.now();
+    let day = now.to_zoned(deps.config.time_zone.clone()).date();
+    let counter = deps.config.numbers.counter_key(day);
+    let (chosen_project, contract_number) = if input.linked_to.is_some() {
+        (None, None)
+    } else {
+        projects::project_reads(
+            input.project.as_deref(),
+            checked.fields.get(CONTRACT_FIELD).map(String::as_str),
+        )
+    };
+    // Everything the ticket depends on, read at once (on DynamoDB one BatchGetItem):
+    // the requester (who is acting) and their company, for the ticket and its mails;
+    // the project or contract it is filed under; its uploads; the day's counter, whose
+    // next value the transaction claims; an earlier use of the idempotency key.
+    let known = deps
+        .store
+        .read_batch(BatchRead {
+            users: vec![actor.user_id.clone()],
+            companies: vec![company_id.clone()],
+            contracts: contract_number.map(str::to_owned).into_iter().collect(),
+            projects: chosen_project.map(str::to_owned).into_iter().collect(),
+            uploads: checked.attachments.clone(),
+            sequences: vec![counter.clone()],
+            idempotency_keys: input.idempotency_key.iter().cloned().collect(),
+            ..Default::default()
+        })
+        .await?;
+    if let Some(earlier) = input
+        .idempotency_key
+        .as_deref()
+        .and_then(|k| known.idempotent(k))
     {
         // A retry of an earlier request (whose uploads that one already took).
         return deps
             .store
-            .get_ticket(&earlier)
+            .get_ticket(earlier)
             .await?
             .ok_or(AppError::NotFound);
     }
@@ -236,15 +266,13 @@ pub async fn open_ticket(
         // A follow-up stays in the project of the ticket it continues.
         input.project.clone()
     } else {
-        projects::project_for_ticket(
-            deps,
-            actor,
-            input.project.as_deref(),
-            checked.fields.get(CONTRACT_FIELD).map(String::as_str),
-        )
-        .await?
+        projects::project_for_ticket(actor, chosen_project, contract_number, &known)?
     };
-    let attachments = uploads::attachments_for(deps, actor, &checked.attachments).await?;
+    let attachments = uploads::attachments_for(actor, &checked.attachments, &known)?;
+    let requester = known
+        .user(&actor.user_id)
+        .cloned()
+        .ok_or(AppError::Forbidden)?;
     let form::CheckedTicket {
         subject,
         body,
@@ -258,126 +286,125 @@ pub async fn open_ticket(
         attachments: claimed_uploads,
     } = checked;
 
-    // The requester (who is acting) and their company, for the ticket and its mails.
-    let known = deps
-        .store
-        .read_batch(BatchRead {
-            users: vec![actor.user_id.clone()],
-            companies: vec![company_id.clone()],
-            ..Default::default()
-        })
-        .await?;
-    let requester = known
-        .user(&actor.user_id)
-        .cloned()
-        .ok_or(AppError::Forbidden)?;
-    let now = deps.clock.now();
-    let day = now.to_zoned(deps.config.time_zone.clone()).date();
-    let seq = deps
-        .store
-        .next_sequence(&deps.config.numbers.counter_key(day))
-        .await?;
-    let number = deps.config.numbers.format(day, seq).to_string();
-
-    let ticket = TicketRecord {
-        number: number.clone(),
-        subject,
-        requester_id: requester.id.clone(),
-        company_id,
-        state: State::New,
-        priority,
-        owner_id: None,
-        service,
-        sla,
-        ticket_type,
-        product,
-        project_id,
-        fields,
-        cc: cc.iter().map(|e| e.to_string()).collect(),
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-        timer: None,
-        linked_to: input.linked_to,
-        preview: preview(&body),
-        article_count: 1,
-        version: 1,
-    };
-    let article = ArticleRecord {
-        ticket: number.clone(),
-        seq: 1,
-        author_id: requester.id.clone(),
-        author_name: requester.name.clone(),
-        internal: false,
-        body_md: body.clone(),
-        created_at: now,
-        attachments,
-    };
-    let p = people(deps, &ticket, &known).await?;
-    let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
-    let mut mails = Vec::new();
-    if let Some((to, cc)) = addressees(
-        MailKind::CreatedCustomer,
-        &requester,
-        email(requester.mail_address())?,
-        cc,
-    ) {
+    // The number is the counter's next value, claimed in the ticket's own transaction;
+    // if another ticket took it in between, the counter's atomic increment gives one.
+    let mut claim = Some(known.sequence(&counter) + 1);
+    loop {
+        let seq = match claim {
+            Some(value) => value,
+            None => deps.store.next_sequence(&counter).await?,
+        };
+        let number = deps.config.numbers.format(day, seq).to_string();
+        let ticket = TicketRecord {
+            number: number.clone(),
+            subject: subject.clone(),
+            requester_id: requester.id.clone(),
+            company_id: company_id.clone(),
+            state: State::New,
+            priority: priority.clone(),
+            owner_id: None,
+            service: service.clone(),
+            sla: sla.clone(),
+            ticket_type: ticket_type.clone(),
+            product: product.clone(),
+            project_id: project_id.clone(),
+            fields: fields.clone(),
+            cc: cc.iter().map(|e| e.to_string()).collect(),
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            timer: None,
+            linked_to: input.linked_to.clone(),
+            preview: preview(&body),
+            article_count: 1,
+            version: 1,
+        };
+        let article = ArticleRecord {
+            ticket: number.clone(),
+            seq: 1,
+            author_id: requester.id.clone(),
+            author_name: requester.name.clone(),
+            internal: false,
+            body_md: body.clone(),
+            created_at: now,
+            attachments: attachments.clone(),
+        };
+        let p = people(deps, &ticket, &known).await?;
+        let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
+        let mut mails = Vec::new();
+        if let Some((to, cc)) = addressees(
+            MailKind::CreatedCustomer,
+            &requester,
+            email(requester.mail_address())?,
+            cc.clone(),
+        ) {
+            mails.push(mail(
+                deps,
+                MailKind::CreatedCustomer,
+                format!("{number}-1-created"),
+                &requester.lang,
+                to,
+                cc,
+                &ticket,
+                vars(&requester.lang),
+                now,
+            )?);
+        }
         mails.push(mail(
             deps,
-            MailKind::CreatedCustomer,
-            format!("{number}-1-created"),
-            &requester.lang,
-            to,
-            cc,
+            MailKind::CreatedStaff,
+            format!("{number}-1-team"),
+            DEFAULT_LANGUAGE,
+            vec![(
+                deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
+                deps.config.support_address.clone(),
+            )],
+            vec![],
             &ticket,
-            vars(&requester.lang),
+            vars(DEFAULT_LANGUAGE),
             now,
         )?);
-    }
-    mails.push(mail(
-        deps,
-        MailKind::CreatedStaff,
-        format!("{number}-1-team"),
-        DEFAULT_LANGUAGE,
-        vec![(
-            deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
-            deps.config.support_address.clone(),
-        )],
-        vec![],
-        &ticket,
-        vars(DEFAULT_LANGUAGE),
-        now,
-    )?);
-    let history = vec![HistoryRecord {
-        ticket: number.clone(),
-        at: now,
-        actor_id: actor.user_id.clone(),
-        field: "state".into(),
-        from: None,
-        to: Some(State::New.as_str().into()),
-        reason: "opened".into(),
-    }];
-    let stored = deps
-        .store
-        .create_ticket(NewTicket {
-            ticket: ticket.clone(),
-            article,
-            history,
-            mails,
-            idempotency_key: input.idempotency_key,
-            claimed_uploads,
-        })
-        .await
-        .map_err(claim_failed)?;
-    if stored != number {
-        // A retry of an earlier request: that ticket is the answer.
-        return deps
+        let history = vec![HistoryRecord {
+            ticket: number.clone(),
+            at: now,
+            actor_id: actor.user_id.clone(),
+            field: "state".into(),
+            from: None,
+            to: Some(State::New.as_str().into()),
+            reason: "opened".into(),
+        }];
+        let stored = deps
             .store
-            .get_ticket(&stored)
-            .await?
-            .ok_or(AppError::NotFound);
+            .create_ticket(NewTicket {
+                ticket: ticket.clone(),
+                article,
+                history,
+                mails,
+                idempotency_key: input.idempotency_key.clone(),
+                claimed_uploads: claimed_uploads.clone(),
+                number_from: claim.map(|value| SequenceClaim {
+                    key: counter.clone(),
+                    value,
+                }),
+            })
+            .await;
+        let stored = match stored {
+            Err(StoreError::Conflict("sequence")) if claim.is_some() => {
+                claim = None;
+                continue;
+            }
+            stored => stored.map_err(claim_failed)?,
+        };
+        if stored != number {
+            // A retry of an earlier request: that ticket is the answer.
+            return deps
+                .store
+                .get_ticket(&stored)
+                .await?
+                .ok_or(AppError::NotFound);
+        }
+        return Ok(ticket);
     }
-    Ok(ticket)
 }
 
 /// A ticket the actor may see, or `NotFound` (never "forbidden": that would tell
@@ -427,17 +454,20 @@ pub async fn reply(
 ) -> Result<TicketRecord, AppError> {
     let (body, ids) = form::check_reply(&deps.config.limits, &input.body, &input.attachments)
         .map_err(AppError::Invalid)?;
-    let attachments = uploads::attachments_for(deps, actor, &ids).await?;
-    // What the reply needs before it decides, read at once: its author, the ticket, and
-    // a customer's company (which a ticket they may see is filed under).
+    // What the reply needs before it decides, read at once: its author, the ticket, a
+    // customer's company (which a ticket they may see is filed under) and the uploads
+    // it attaches.
     let mut known = deps
         .store
         .read_batch(BatchRead {
             users: vec![actor.user_id.clone()],
             tickets: vec![number.to_owned()],
             companies: actor.company_id.iter().cloned().collect(),
+            uploads: ids.clone(),
+            ..Default::default()
         })
         .await?;
+    let attachments = uploads::attachments_for(actor, &ids, &known)?;
     let author = known
         .user(&actor.user_id)
         .cloned()

@@ -22,6 +22,7 @@ use crate::domain::access::{
 };
 use crate::domain::attachment::{self, SNIFF_BYTES};
 use crate::ports::blobs::{DirectUpload, UploadPromise};
+use crate::ports::store::BatchItems;
 use crate::ports::*;
 
 /// How long an upload waits for a ticket or reply before the sweep removes it.
@@ -152,16 +153,17 @@ pub async fn discard(deps: &Deps, actor: &Actor, id: &str) -> Result<(), AppErro
 }
 
 /// The attachments a ticket or reply names, checked: each must be a pending upload of
-/// the actor. Every id that is not is reported on `attachments`.
-pub(crate) async fn attachments_for(
-    deps: &Deps,
+/// the actor (`known` holds them, read in the use case's batch). Every id that is not
+/// is reported on `attachments`.
+pub(crate) fn attachments_for(
     actor: &Actor,
     ids: &[String],
+    known: &BatchItems,
 ) -> Result<Vec<AttachmentRecord>, AppError> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for id in ids {
-        match deps.store.get_upload(id).await? {
+        match known.upload(id) {
             Some(u) if u.owner_id == actor.user_id => out.push(u.attachment()),
             _ => errors.push(FieldError::new("attachments", Problem::UnknownUpload)),
         }

@@ -208,6 +208,18 @@ pub struct NewTicket {
     /// transaction, which fails with `Conflict("upload")` if one is gone or is not the
     /// article author's.
     pub claimed_uploads: Vec<String>,
+    /// The counter value the ticket's number was made from, when the caller took it
+    /// from a read (`BatchRead::sequences`) instead of `next_sequence`: the transaction
+    /// also moves the counter from `value - 1` to `value`, and writes nothing, failing
+    /// with `Conflict("sequence")`, if another ticket took that value first.
+    pub number_from: Option<SequenceClaim>,
+}
+
+/// A counter value claimed in a ticket's own transaction (see `NewTicket::number_from`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequenceClaim {
+    pub key: String,
+    pub value: u64,
 }
 
 /// A change to a ticket: its new values (whose `version` is the one read plus one), an
@@ -306,6 +318,9 @@ impl StoreError {
 pub trait SequenceStore: Send + Sync {
     /// Increments the counter `key` and returns its new value (1 the first time).
     async fn next_sequence(&self, key: &str) -> Result<u64, StoreError>;
+
+    /// The counter's value now, without changing it (0 before the first increment).
+    async fn current_sequence(&self, key: &str) -> Result<u64, StoreError>;
 }
 
 #[async_trait]
@@ -643,6 +658,14 @@ pub struct BatchRead {
     pub users: Vec<String>,
     pub tickets: Vec<String>,
     pub companies: Vec<String>,
+    pub contracts: Vec<String>,
+    pub projects: Vec<String>,
+    /// Pending uploads, by id.
+    pub uploads: Vec<String>,
+    /// Counters whose current value is wanted (`SequenceStore::current_sequence`).
+    pub sequences: Vec<String>,
+    /// Idempotency keys whose ticket is wanted (`ticket_by_idempotency_key`).
+    pub idempotency_keys: Vec<String>,
 }
 
 /// What a `BatchRead` found (absent items are left out).
@@ -651,6 +674,13 @@ pub struct BatchItems {
     pub users: Vec<UserRecord>,
     pub tickets: Vec<TicketRecord>,
     pub companies: Vec<CompanyRecord>,
+    pub contracts: Vec<ContractRecord>,
+    pub projects: Vec<ProjectRecord>,
+    pub uploads: Vec<UploadRecord>,
+    /// Counter keys with their values (a counter never incremented is left out).
+    pub sequences: Vec<(String, u64)>,
+    /// Idempotency keys already used, with the ticket each made.
+    pub idempotent: Vec<(String, String)>,
 }
 
 impl BatchItems {
@@ -665,12 +695,42 @@ impl BatchItems {
     pub fn company(&self, id: &str) -> Option<&CompanyRecord> {
         self.companies.iter().find(|c| c.id == id)
     }
+
+    pub fn contract(&self, number: &str) -> Option<&ContractRecord> {
+        self.contracts.iter().find(|c| c.number == number)
+    }
+
+    pub fn project(&self, id: &str) -> Option<&ProjectRecord> {
+        self.projects.iter().find(|p| p.id == id)
+    }
+
+    pub fn upload(&self, id: &str) -> Option<&UploadRecord> {
+        self.uploads.iter().find(|u| u.id == id)
+    }
+
+    /// The counter's value when read (0 if it was never incremented).
+    pub fn sequence(&self, key: &str) -> u64 {
+        self.sequences
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(0, |(_, v)| *v)
+    }
+
+    /// The ticket an idempotency key made, if it was used.
+    pub fn idempotent(&self, key: &str) -> Option<&str> {
+        self.idempotent
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, t)| t.as_str())
+    }
 }
 
 /// Several independent reads at once: on DynamoDB one BatchGetItem (strongly
 /// consistent) instead of a GetItem each; elsewhere the reads one by one.
 #[async_trait]
-pub trait BatchStore: TicketStore + UserStore {
+pub trait BatchStore:
+    TicketStore + UserStore + ContractStore + ProjectStore + UploadStore + SequenceStore
+{
     async fn read_batch(&self, want: BatchRead) -> Result<BatchItems, StoreError> {
         // Each name once, as DynamoDB's batch reads it once.
         fn once(names: &[String]) -> impl Iterator<Item = &String> {
@@ -689,6 +749,26 @@ pub trait BatchStore: TicketStore + UserStore {
         }
         for id in once(&want.companies) {
             found.companies.extend(self.get_company(id).await?);
+        }
+        for number in once(&want.contracts) {
+            found.contracts.extend(self.get_contract(number).await?);
+        }
+        for id in once(&want.projects) {
+            found.projects.extend(self.get_project(id).await?);
+        }
+        for id in once(&want.uploads) {
+            found.uploads.extend(self.get_upload(id).await?);
+        }
+        for key in once(&want.sequences) {
+            let value = self.current_sequence(key).await?;
+            if value > 0 {
+                found.sequences.push((key.clone(), value));
+            }
+        }
+        for key in once(&want.idempotency_keys) {
+            if let Some(ticket) = self.ticket_by_idempotency_key(key).await? {
+                found.idempotent.push((key.clone(), ticket));
+            }
         }
         Ok(found)
     }

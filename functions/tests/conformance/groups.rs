@@ -8,7 +8,7 @@ use madoguchi::ports::store::*;
 
 use super::{company, contract, new_ticket, t, user};
 
-fn project(id: &str, company: &str) -> ProjectRecord {
+pub fn project(id: &str, company: &str) -> ProjectRecord {
     ProjectRecord {
         id: id.into(),
         company_id: company.into(),

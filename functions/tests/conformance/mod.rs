@@ -93,6 +93,7 @@ pub fn new_ticket(number: &str, requester: &str, company: &str, updated: Timesta
         mails: vec![mail(&format!("m-{number}"), number, updated)],
         idempotency_key: None,
         claimed_uploads: vec![],
+        number_from: None,
     }
 }
 
@@ -615,7 +616,8 @@ macro_rules! conformance_tests {
             a_pending_account_keeps_its_mail_address_and_is_opened_with_its_completion_mail,
             a_token_used_without_a_user_still_writes_its_mails_only_when_used,
             mails_are_queued_alone_all_or_nothing,
-            a_batch_read_finds_what_exists_and_leaves_out_the_rest);
+            a_batch_read_finds_what_exists_and_leaves_out_the_rest,
+            a_claimed_number_moves_its_counter_or_nothing_is_written);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -720,15 +722,30 @@ pub async fn a_batch_read_finds_what_exists_and_leaves_out_the_rest(store: Arc<d
         .create_user(user("u1", "u1@acme.example.jp", Some("acme")))
         .await
         .unwrap();
+    let mut first = new_ticket("b1", "u1", "acme", at);
+    first.idempotency_key = Some("key-b1".into());
+    store.create_ticket(first).await.unwrap();
     store
-        .create_ticket(new_ticket("b1", "u1", "acme", at))
+        .create_contract(contract("C-1", "acme"))
         .await
         .unwrap();
+    store
+        .create_project(project("acme-net", "acme"))
+        .await
+        .unwrap();
+    store.create_upload(upload("up1", "u1", at)).await.unwrap();
+    store.next_sequence("day-1").await.unwrap();
+    store.next_sequence("day-1").await.unwrap();
     let found = store
-        .read_batch(madoguchi::ports::store::BatchRead {
+        .read_batch(BatchRead {
             users: vec!["u1".into(), "nobody".into(), "u1".into()],
             tickets: vec!["b1".into(), "b404".into()],
             companies: vec!["acme".into(), "globex".into()],
+            contracts: vec!["C-1".into(), "C-404".into()],
+            projects: vec!["acme-net".into(), "nowhere".into()],
+            uploads: vec!["up1".into(), "up404".into()],
+            sequences: vec!["day-1".into(), "day-2".into()],
+            idempotency_keys: vec!["key-b1".into(), "key-404".into()],
         })
         .await
         .unwrap();
@@ -740,9 +757,74 @@ pub async fn a_batch_read_finds_what_exists_and_leaves_out_the_rest(store: Arc<d
     assert_eq!(found.companies.len(), 1);
     assert_eq!(found.company("acme").unwrap().name, "株式会社アクメ");
     assert!(found.user("nobody").is_none() && found.ticket("b404").is_none());
+    assert_eq!(found.contracts, vec![contract("C-1", "acme")]);
+    assert_eq!(found.projects, vec![project("acme-net", "acme")]);
+    assert_eq!(found.uploads, vec![upload("up1", "u1", at)]);
+    assert!(found.contract("C-404").is_none() && found.project("nowhere").is_none());
+    assert!(found.upload("up404").is_none());
+    // A counter never incremented reads as 0.
+    assert_eq!((found.sequence("day-1"), found.sequence("day-2")), (2, 0));
+    assert_eq!(found.sequences.len(), 1);
+    assert_eq!(found.idempotent("key-b1"), Some("b1"));
+    assert_eq!(found.idempotent("key-404"), None);
     // Nothing asked, nothing read.
     let none = store.read_batch(Default::default()).await.unwrap();
     assert!(none.users.is_empty() && none.tickets.is_empty() && none.companies.is_empty());
+    assert!(none.sequences.is_empty() && none.idempotent.is_empty());
+}
+
+/// A ticket numbered from a counter value read earlier: the transaction moves the
+/// counter one step, and refuses (writing nothing) when another ticket got there first.
+pub async fn a_claimed_number_moves_its_counter_or_nothing_is_written(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    let claimed = |number: &str, value: u64| {
+        let mut new = new_ticket(number, "u1", "acme", at);
+        new.number_from = Some(SequenceClaim {
+            key: "day".into(),
+            value,
+        });
+        new
+    };
+    assert_eq!(store.current_sequence("day").await.unwrap(), 0);
+    // The first value of a counter that does not exist yet.
+    store.create_ticket(claimed("n1", 1)).await.unwrap();
+    assert_eq!(store.current_sequence("day").await.unwrap(), 1);
+    // Someone else took 1 already (and 3 is not next): refused, nothing written.
+    for (number, value) in [("n1-again", 1), ("n3", 3)] {
+        assert!(
+            matches!(
+                store.create_ticket(claimed(number, value)).await,
+                Err(StoreError::Conflict("sequence"))
+            ),
+            "{number} claimed {value}"
+        );
+        assert_eq!(store.get_ticket(number).await.unwrap(), None);
+        assert!(store.articles(number).await.unwrap().is_empty());
+        assert!(store.get_mail(&format!("m-{number}")).await.unwrap().is_none());
+    }
+    assert_eq!(store.current_sequence("day").await.unwrap(), 1);
+    store.create_ticket(claimed("n2", 2)).await.unwrap();
+    // The atomic increment goes on from the claimed value.
+    assert_eq!(store.next_sequence("day").await.unwrap(), 3);
+    assert_eq!(store.current_sequence("day").await.unwrap(), 3);
+    // Many claims of the same value at once: exactly one wins.
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let s = store.clone();
+            let new = claimed(&format!("race-{i}"), 4);
+            tokio::spawn(async move { s.create_ticket(new).await })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::Conflict("sequence")) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(store.current_sequence("day").await.unwrap(), 4);
 }
 
 pub async fn user_updates_are_versioned(store: Arc<dyn Store>) {

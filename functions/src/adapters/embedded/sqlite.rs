@@ -607,6 +607,39 @@ impl SequenceStore for SqliteStore {
         })
         .await
     }
+
+    async fn current_sequence(&self, key: &str) -> Result<u64, StoreError> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.prepare_cached("SELECT value FROM counters WHERE key = ?1")?
+                .query_row(params![key], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|v| v.unwrap_or(0) as u64)
+        })
+        .await
+    }
+}
+
+/// Moves the counter from `claim.value - 1` to `claim.value`, or fails with
+/// `Conflict("sequence")` when another ticket moved it first.
+fn claim_sequence(tx: &rusqlite::Transaction<'_>, claim: &SequenceClaim) -> Result<(), StoreError> {
+    let moved = if claim.value <= 1 {
+        tx.execute(
+            "INSERT INTO counters (key, value) VALUES (?1, 1) ON CONFLICT (key) DO NOTHING",
+            params![claim.key],
+        )
+    } else {
+        tx.execute(
+            "UPDATE counters SET value = ?2 WHERE key = ?1 AND value = ?2 - 1",
+            params![claim.key, claim.value as i64],
+        )
+    }
+    .map_err(StoreError::unexpected)?;
+    if moved == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict("sequence"))
+    }
 }
 
 #[async_trait]
@@ -631,6 +664,9 @@ impl TicketStore for SqliteStore {
                     params![key, new.ticket.number],
                 )
                 .map_err(StoreError::unexpected)?;
+            }
+            if let Some(claim) = &new.number_from {
+                claim_sequence(&tx, claim)?;
             }
             write_ticket(&tx, &new.ticket, true)
                 .map_err(duplicate_as(format!("ticket {}", new.ticket.number)))?;

@@ -31,7 +31,7 @@ fn contract_item(c: &ContractRecord) -> Item {
         .build()
 }
 
-fn contract_from(item: &Item) -> Result<ContractRecord, StoreError> {
+pub(super) fn contract_from(item: &Item) -> Result<ContractRecord, StoreError> {
     let r = Read::new("contract", item);
     let date = |name: &str| {
         let v = r.s(name)?;

@@ -1,5 +1,6 @@
 //! Independent reads in one BatchGetItem: what a use case needs to know before it
-//! decides (the author, the ticket, the company), one round trip instead of one each.
+//! decides (the author, the ticket, the company, a contract, the uploads it attaches,
+//! the counter its number comes from...), one round trip instead of one each.
 
 use std::collections::HashSet;
 
@@ -7,8 +8,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 use super::DynamoStore;
-use super::attr::{Item, key};
-use super::tickets::{META, ticket_from, ticket_pk};
+use super::accounts::contract_from;
+use super::attr::{Item, Read, key};
+use super::projects::project_from;
+use super::tickets::{META, sequence_key, ticket_from, ticket_pk};
+use super::uploads::{upload_from, upload_key};
 use super::users::{company_from, user_from, user_key};
 use crate::ports::store::{BatchItems, BatchRead, BatchStore, StoreError};
 
@@ -26,7 +30,29 @@ impl BatchStore for DynamoStore {
             .companies
             .iter()
             .map(|id| key(format!("COMPANY#{id}"), "COMPANY"));
-        for k in users.chain(tickets).chain(companies) {
+        let contracts = want
+            .contracts
+            .iter()
+            .map(|n| key(format!("CONTRACT#{n}"), "CONTRACT"));
+        let projects = want
+            .projects
+            .iter()
+            .map(|id| key(format!("PROJECT#{id}"), "PROJECT"));
+        let uploads = want.uploads.iter().map(|id| upload_key(id));
+        let sequences = want.sequences.iter().map(|k| sequence_key(k));
+        let idempotency = want
+            .idempotency_keys
+            .iter()
+            .map(|k| key(format!("IDEM#{k}"), "IDEM"));
+        for k in users
+            .chain(tickets)
+            .chain(companies)
+            .chain(contracts)
+            .chain(projects)
+            .chain(uploads)
+            .chain(sequences)
+            .chain(idempotency)
+        {
             let pk = k.get("PK").and_then(|v| v.as_s().ok()).cloned();
             if seen.insert(pk) {
                 keys.push(k);
@@ -63,13 +89,25 @@ impl BatchStore for DynamoStore {
                     .get("PK")
                     .and_then(|v| v.as_s().ok())
                     .map(String::as_str);
-                match pk {
-                    Some(p) if p.starts_with("USER#") => found.users.push(user_from(&item)?),
-                    Some(p) if p.starts_with("COMPANY#") => {
-                        found.companies.push(company_from(&item)?)
+                let Some((kind, name)) = pk.and_then(|p| p.split_once('#')) else {
+                    continue;
+                };
+                match kind {
+                    "USER" => found.users.push(user_from(&item)?),
+                    "TICKET" => found.tickets.push(ticket_from(&item)?),
+                    "COMPANY" => found.companies.push(company_from(&item)?),
+                    "CONTRACT" => found.contracts.push(contract_from(&item)?),
+                    "PROJECT" => found.projects.push(project_from(&item)?),
+                    "UPLOAD" => found.uploads.push(upload_from(&item)?),
+                    "SEQ" => {
+                        let value = Read::new("sequence", &item).n("value")?;
+                        found.sequences.push((name.to_owned(), value));
                     }
-                    Some(_) => found.tickets.push(ticket_from(&item)?),
-                    None => {}
+                    "IDEM" => {
+                        let ticket = Read::new("idempotency key", &item).s("ticket")?;
+                        found.idempotent.push((name.to_owned(), ticket));
+                    }
+                    _ => {}
                 }
             }
             if let Some(mut left) = out.unprocessed_keys

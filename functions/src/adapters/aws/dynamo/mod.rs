@@ -15,7 +15,7 @@
 //!
 //! | Item | PK | SK | GSI1 PK / SK | GSI2 PK / SK | GSI3 PK / SK | Used by |
 //! |---|---|---|---|---|---|---|
-//! | sequence | `SEQ#<key>` | `SEQ` | | | | `next_sequence` (UpdateItem ADD `value`) |
+//! | sequence | `SEQ#<key>` | `SEQ` | | | | `next_sequence` (UpdateItem ADD `value`); `current_sequence` and batch reads (the value a new ticket claims); `create_ticket` with `number_from` (SET `value` on condition that it is the claimed value's predecessor) |
 //! | ticket | `TICKET#<no>` | `META` | `REQ#<requester>` / `<upd>#<no>` | `CO#<company>` / `<upd>#<no>` | `ALL` / `<upd>#<no>` | `get_ticket`; `list_tickets` with filter All; the `version` every update is conditional on |
 //! | ticket, open/closed copy | `TICKET#<no>` | `BUCKET` | `REQ-OPEN#<requester>` or `REQ-CLOSED#…` / `<upd>#<no>` | `CO-OPEN#<company>` or `CO-CLOSED#…` / `<upd>#<no>` | `ALL-OPEN` or `ALL-CLOSED` / `<upd>#<no>` | `list_tickets` with filter Open or Closed |
 //! | ticket, due copy (only while it has a timer) | `TICKET#<no>` | `DUE` | | | `TICKETDUE` / `<next due>#<no>` | `due_tickets` |
@@ -40,11 +40,14 @@
 //! whose `version` the conditions check.
 //!
 //! # Round trips
-//! A new ticket: UpdateItem (its number) + one TransactWriteItems. A reply or any
-//! ticket update: one TransactWriteItems, a second only when the ticket moves between
-//! open and closed or to another requester or company (the first attempt assumes it
-//! does not, to keep the counters right without a read, and learns the stored values
-//! from the refused condition). A list page: one Query; its counts: one GetItem.
+//! A new ticket: one BatchGetItem (what it depends on, the day's counter among them)
+//! and one TransactWriteItems that claims the counter's next value with the ticket; an
+//! UpdateItem (ADD) and a second transaction only for the loser of a race for that
+//! value. A reply or any ticket update: one TransactWriteItems, a second only when the
+//! ticket moves between open and closed or to another requester or company (the first
+//! attempt assumes it does not, to keep the counters right without a read, and learns
+//! the stored values from the refused condition). A list page: one Query; its counts:
+//! one GetItem.
 //! `RoundTrips` counts them.
 
 mod accounts;

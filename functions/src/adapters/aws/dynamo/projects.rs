@@ -21,7 +21,7 @@ fn project_item(p: &ProjectRecord) -> Item {
         .build()
 }
 
-fn project_from(item: &Item) -> Result<ProjectRecord, StoreError> {
+pub(super) fn project_from(item: &Item) -> Result<ProjectRecord, StoreError> {
     let r = Read::new("project", item);
     Ok(ProjectRecord {
         id: r.s("id")?,

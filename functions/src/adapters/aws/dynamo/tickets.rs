@@ -362,7 +362,7 @@ impl SequenceStore for DynamoStore {
     async fn next_sequence(&self, key: &str) -> Result<u64, StoreError> {
         let item = self
             .update(
-                attr::key(format!("SEQ#{key}"), "SEQ"),
+                sequence_key(key),
                 "ADD #value :one",
                 None,
                 Item::from([(":one".into(), n(1))]),
@@ -370,6 +370,36 @@ impl SequenceStore for DynamoStore {
             .await?
             .unwrap_or_default();
         Read::new("sequence", &item).n("value")
+    }
+
+    async fn current_sequence(&self, key: &str) -> Result<u64, StoreError> {
+        match self.get(sequence_key(key)).await? {
+            Some(item) => Read::new("sequence", &item).n("value"),
+            None => Ok(0),
+        }
+    }
+}
+
+pub(super) fn sequence_key(key: &str) -> Item {
+    attr::key(format!("SEQ#{key}"), "SEQ")
+}
+
+/// The counter's move from `value - 1` to `value` (see `NewTicket::number_from`).
+fn claim_sequence(claim: &SequenceClaim) -> Write {
+    let cond = if claim.value <= 1 {
+        "attribute_not_exists(#PK)"
+    } else {
+        "#value = :before"
+    };
+    let mut values = Item::from([(":value".into(), n(claim.value))]);
+    if claim.value > 1 {
+        values.insert(":before".into(), n(claim.value - 1));
+    }
+    Write::Update {
+        key: sequence_key(&claim.key),
+        update: "SET #value = :value".into(),
+        cond: Some(cond.into()),
+        values,
     }
 }
 
@@ -386,6 +416,10 @@ impl TicketStore for DynamoStore {
                 cond: Some(expr("attribute_not_exists(#PK)")),
                 old: true,
             });
+            writes.len() - 1
+        });
+        let claim_at = new.number_from.as_ref().map(|claim| {
+            writes.push(claim_sequence(claim));
             writes.len() - 1
         });
         let meta_at = writes.len();
@@ -423,6 +457,9 @@ impl TicketStore for DynamoStore {
                     .await?
                     .ok_or(StoreError::Conflict("ticket")),
             };
+        }
+        if claim_at.is_some_and(|i| failed_at(&reasons, i)) {
+            return Err(StoreError::Conflict("sequence"));
         }
         if failed_at(&reasons, meta_at) {
             return Err(StoreError::Duplicate(format!("ticket {}", t.number)));

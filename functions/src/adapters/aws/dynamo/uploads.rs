@@ -9,7 +9,7 @@ use crate::ports::store::{StoreError, UploadRecord, UploadStore};
 
 const ALL_PARTITION: &str = "UPLOADS";
 
-fn upload_key(id: &str) -> Item {
+pub(super) fn upload_key(id: &str) -> Item {
     key(format!("UPLOAD#{id}"), "UPLOAD")
 }
 
@@ -28,7 +28,7 @@ fn upload_item(u: &UploadRecord) -> Item {
         .build()
 }
 
-fn upload_from(item: &Item) -> Result<UploadRecord, StoreError> {
+pub(super) fn upload_from(item: &Item) -> Result<UploadRecord, StoreError> {
     let r = Read::new("upload", item);
     Ok(UploadRecord {
         id: r.s("id")?,
