@@ -116,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
                 preview: "昨日の夕方から社外宛てのメールが届くまでに30分ほどかかっています。".into(),
                 article_count: 1,
                 version: 1,
+                contacts: Default::default(),
             };
             let article = ArticleRecord {
                 ticket: number,

@@ -1084,3 +1084,59 @@ async fn a_retried_ticket_with_the_same_idempotency_key_keeps_its_attachments() 
     let b = tickets::open_ticket(&w.deps, &taro(), input).await.unwrap();
     assert_eq!(a.number, b.number);
 }
+
+/// The ticket keeps copies of its people for its mails (`Contacts`); a change made
+/// after the requester changed their address and language must not use the old copy.
+#[tokio::test]
+async fn a_reply_after_the_requester_changed_their_address_goes_to_the_new_one() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("宛先変更の確認"))
+        .await
+        .unwrap();
+    let copy = t
+        .contacts
+        .requester
+        .clone()
+        .expect("a copy of the requester");
+    assert_eq!(
+        (copy.address.as_str(), copy.version),
+        ("taro@acme.example.jp", 1)
+    );
+    assert_eq!(t.contacts.company_name.as_deref(), Some("アクメ株式会社"));
+
+    let mut u = w.deps.store.get_user("taro").await.unwrap().unwrap();
+    u.mail_to = Some("yamada.t@acme.example.jp".into());
+    u.lang = "en".into();
+    u.version = 2;
+    w.deps.store.update_user(u, 1).await.unwrap();
+
+    let reply = |body: &str| Reply {
+        body: body.into(),
+        ..Default::default()
+    };
+    let after = tickets::reply(&w.deps, &agent(), &t.number, reply("確認します。"))
+        .await
+        .unwrap();
+    let mails = outbox(&w).await;
+    let (to, _, body) = mails
+        .iter()
+        .find(|(_, _, body)| body.contains("確認します。"))
+        .expect("the reply's mail");
+    assert_eq!(
+        to[0], "yamada.t@acme.example.jp",
+        "the new address, then the CC: {to:?}"
+    );
+    assert!(body.contains("Dear 山田 太郎"), "in English now: {body}");
+    // The copy was renewed with the change, for the next one.
+    let renewed = after.contacts.requester.clone().unwrap();
+    assert_eq!(
+        (
+            renewed.address.as_str(),
+            renewed.lang.as_str(),
+            renewed.version
+        ),
+        ("yamada.t@acme.example.jp", "en", 2)
+    );
+    let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(stored.contacts, after.contacts);
+}

@@ -493,6 +493,7 @@ impl Seeder {
                 mails: vec![],
                 claimed_uploads: vec![],
                 previous_state: Some(current.state),
+                relies_on: vec![],
             };
             match store.update_ticket(update).await {
                 Ok(()) => return Ok(()),

@@ -12,7 +12,7 @@ use crate::domain::Email;
 use crate::domain::access::Role;
 use crate::domain::ticket::State;
 use crate::ports::OutboxMail;
-use crate::ports::store::UserRecord;
+use crate::ports::store::Contact;
 
 /// The mails madoguchi sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +76,10 @@ impl MailKind {
         MailKind::ALL.into_iter().find(|k| k.name() == s)
     }
 
-    /// Whether `user` has this mail on (see `UserRecord::mails_off`).
-    pub fn wanted_by(self, user: &UserRecord) -> bool {
-        !user.mails_off.iter().any(|k| k == self.name())
+    /// Whether someone who turned `mails_off` off has this mail on (see
+    /// `UserRecord::mails_off`).
+    pub fn wanted_by(self, mails_off: &[String]) -> bool {
+        !mails_off.iter().any(|k| k == self.name())
     }
 
     pub fn name(self) -> &'static str {
@@ -292,11 +293,11 @@ pub type Addressees = (Vec<(String, Email)>, Vec<Email>);
 /// everything); `None` when that leaves nobody, and no mail is queued.
 pub fn addressees(
     kind: MailKind,
-    requester: &UserRecord,
+    requester: &Contact,
     to: Email,
     cc: Vec<Email>,
 ) -> Option<Addressees> {
-    if kind.wanted_by(requester) {
+    if kind.wanted_by(&requester.mails_off) {
         return Some((vec![(requester.name.clone(), to)], cc));
     }
     let mut cc = cc.into_iter();

@@ -10,6 +10,7 @@ use crate::app::{AppError, Deps};
 use crate::domain::Email;
 use crate::domain::ticket::Event;
 use crate::domain::ticket::state::apply;
+use crate::ports::store::Contact;
 use crate::ports::*;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +29,11 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
     for current in deps.store.due_tickets(now, BATCH).await? {
         let Some(timer) = current.timer else { continue };
-        let requester = deps.store.get_user(&current.requester_id).await?;
+        let requester = deps
+            .store
+            .get_user(&current.requester_id)
+            .await?
+            .map(|u| Contact::of(&u));
         let company = deps
             .store
             .get_company(&current.company_id)
@@ -37,6 +42,11 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
             .unwrap_or_default();
         let mut next = current.clone();
         next.version = current.version + 1;
+        // Read afresh here, so the ticket's copies are brought up to date too.
+        if requester.is_some() {
+            next.contacts.requester = requester.clone();
+            next.contacts.company_name = Some(company.clone());
+        }
         let mut history = Vec::new();
         let mut kind = None;
         if timer.due <= now {
@@ -73,7 +83,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
         let mut mails = Vec::new();
         // The customer may have turned these mails off; the CC addresses still hear.
         if let Some(user) = &requester
-            && let Ok(to) = Email::parse(user.mail_address())
+            && let Ok(to) = Email::parse(&user.address)
             && let Some((to, cc)) = addressees(
                 kind,
                 user,
@@ -139,6 +149,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                 mails,
                 claimed_uploads: vec![],
                 previous_state: Some(current.state),
+                relies_on: vec![],
             })
             .await
         {

@@ -13,7 +13,7 @@ use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Event, State};
-use crate::ports::store::{BatchItems, BatchRead, SequenceClaim, UserRecord};
+use crate::ports::store::{BatchItems, BatchRead, Contact, Contacts, Reliance, SequenceClaim};
 use crate::ports::*;
 
 /// How often a write is retried when others changed the ticket in between.
@@ -105,25 +105,72 @@ fn preview(body: &str) -> String {
     out
 }
 
-/// The people a ticket's mails go to.
+/// The people a ticket's mails go to, and the copies on the ticket this relied on.
 struct People {
-    requester: UserRecord,
+    requester: Contact,
     company_name: String,
-    owner: Option<UserRecord>,
+    owner: Option<Contact>,
+    relies_on: Vec<Reliance>,
+}
+
+impl People {
+    /// The copies to keep on the ticket, for its next change.
+    fn contacts(&self) -> Contacts {
+        Contacts {
+            requester: Some(self.requester.clone()),
+            owner: self.owner.clone(),
+            company_name: Some(self.company_name.clone()),
+        }
+    }
 }
 
 /// The people a ticket's mails name. `known` holds what the use case has read already
-/// (the author of the change, the company): the rest is read in one batch (on DynamoDB
-/// one BatchGetItem), so a customer's own ticket or the owner replying to theirs costs no
-/// second read of the same user.
-async fn people(deps: &Deps, t: &TicketRecord, known: &BatchItems) -> Result<People, AppError> {
+/// (the author of the change, the company); the rest comes from the copies on the
+/// ticket (`Contacts`, which the change then relies on), unless `fresh` asks for reads
+/// because a copy turned out stale; what is still missing is read in one batch (on
+/// DynamoDB one BatchGetItem).
+async fn people(
+    deps: &Deps,
+    t: &TicketRecord,
+    known: &BatchItems,
+    fresh: bool,
+) -> Result<People, AppError> {
+    let copies = (!fresh).then_some(&t.contacts);
+    let copy = |c: Option<&Contact>, id: &str| c.filter(|c| c.user_id == id).cloned();
+    let mut relies_on = Vec::new();
     let mut want = BatchRead::default();
-    for id in std::iter::once(&t.requester_id).chain(t.owner_id.as_ref()) {
-        if known.user(id).is_none() && !want.users.contains(id) {
+    let mut person = |id: &String, copied: Option<&Contact>| {
+        if let Some(u) = known.user(id) {
+            return Some(Contact::of(u));
+        }
+        if let Some(c) = copy(copied, id) {
+            relies_on.push(Reliance::User {
+                id: id.clone(),
+                version: c.version,
+            });
+            return Some(c);
+        }
+        if !want.users.contains(id) {
             want.users.push(id.clone());
         }
+        None
+    };
+    let requester = person(&t.requester_id, copies.and_then(|c| c.requester.as_ref()));
+    let owner = t
+        .owner_id
+        .as_ref()
+        .map(|id| (id, person(id, copies.and_then(|c| c.owner.as_ref()))));
+    let mut company_name = known.company(&t.company_id).map(|c| c.name.clone());
+    if company_name.is_none()
+        && let Some(name) = copies.and_then(|c| c.company_name.clone())
+    {
+        relies_on.push(Reliance::CompanyName {
+            id: t.company_id.clone(),
+            name: name.clone(),
+        });
+        company_name = Some(name);
     }
-    if known.company(&t.company_id).is_none() {
+    if company_name.is_none() {
         want.companies.push(t.company_id.clone());
     }
     let read = if want.users.is_empty() && want.companies.is_empty() {
@@ -131,20 +178,20 @@ async fn people(deps: &Deps, t: &TicketRecord, known: &BatchItems) -> Result<Peo
     } else {
         deps.store.read_batch(want).await?
     };
-    let user = |id: &str| known.user(id).or_else(|| read.user(id)).cloned();
-    let requester = user(&t.requester_id).ok_or_else(|| {
-        anyhow::anyhow!("ticket {} has no requester {}", t.number, t.requester_id)
-    })?;
-    let company_name = known
-        .company(&t.company_id)
-        .or_else(|| read.company(&t.company_id))
-        .map(|c| c.name.clone())
+    let requester = requester
+        .or_else(|| read.user(&t.requester_id).map(Contact::of))
+        .ok_or_else(|| {
+            anyhow::anyhow!("ticket {} has no requester {}", t.number, t.requester_id)
+        })?;
+    let owner = owner.and_then(|(id, o)| o.or_else(|| read.user(id).map(Contact::of)));
+    let company_name = company_name
+        .or_else(|| read.company(&t.company_id).map(|c| c.name.clone()))
         .unwrap_or_default();
-    let owner = t.owner_id.as_deref().and_then(user);
     Ok(People {
         requester,
         company_name,
         owner,
+        relies_on,
     })
 }
 
@@ -295,7 +342,7 @@ pub async fn open_ticket(
             None => deps.store.next_sequence(&counter).await?,
         };
         let number = deps.config.numbers.format(day, seq).to_string();
-        let ticket = TicketRecord {
+        let mut ticket = TicketRecord {
             number: number.clone(),
             subject: subject.clone(),
             requester_id: requester.id.clone(),
@@ -318,6 +365,7 @@ pub async fn open_ticket(
             preview: preview(&body),
             article_count: 1,
             version: 1,
+            contacts: Contacts::default(),
         };
         let article = ArticleRecord {
             ticket: number.clone(),
@@ -329,12 +377,13 @@ pub async fn open_ticket(
             created_at: now,
             attachments: attachments.clone(),
         };
-        let p = people(deps, &ticket, &known).await?;
+        let p = people(deps, &ticket, &known, false).await?;
+        ticket.contacts = p.contacts();
         let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
         let mut mails = Vec::new();
         if let Some((to, cc)) = addressees(
             MailKind::CreatedCustomer,
-            &requester,
+            &p.requester,
             email(requester.mail_address())?,
             cc.clone(),
         ) {
@@ -473,6 +522,8 @@ pub async fn reply(
         .cloned()
         .ok_or(AppError::Forbidden)?;
     let mut read = known.tickets.pop();
+    // Whether a copy on the ticket was found stale: the people are then read.
+    let mut fresh = false;
     for attempt in 0..MAX_ATTEMPTS {
         // A retry after a conflict reads the ticket again.
         let current = match read.take() {
@@ -545,7 +596,8 @@ pub async fn reply(
                 },
             });
         }
-        let p = people(deps, &next, &known).await?;
+        let p = people(deps, &next, &known, fresh).await?;
+        next.contacts = p.contacts();
         let mut mails = Vec::new();
         if !input.internal {
             let days = match change.to {
@@ -564,7 +616,7 @@ pub async fn reply(
                 if let Some((to, cc)) = addressees(
                     MailKind::ReplyCustomer,
                     &p.requester,
-                    email(p.requester.mail_address())?,
+                    email(&p.requester.address)?,
                     cc,
                 ) {
                     mails.push(mail(
@@ -583,8 +635,8 @@ pub async fn reply(
                 // The owner, unless they turned these off (they see the ticket in their
                 // list); the team's address when nobody owns it.
                 let to = match &p.owner {
-                    Some(o) if MailKind::ReplyStaff.wanted_by(o) => {
-                        Some((o.name.clone(), email(o.mail_address())?, o.lang.clone()))
+                    Some(o) if MailKind::ReplyStaff.wanted_by(&o.mails_off) => {
+                        Some((o.name.clone(), email(&o.address)?, o.lang.clone()))
                     }
                     Some(_) => None,
                     None => Some((
@@ -614,6 +666,12 @@ pub async fn reply(
             expected_version: current.version,
             article: Some(article),
             history,
+            // Only mails depend on the copies (a note sends none).
+            relies_on: if mails.is_empty() {
+                vec![]
+            } else {
+                p.relies_on
+            },
             mails,
             claimed_uploads: ids.clone(),
             previous_state: Some(current.state),
@@ -621,6 +679,7 @@ pub async fn reply(
         match deps.store.update_ticket(update).await {
             Ok(()) => return Ok(next),
             Err(StoreError::Conflict("ticket")) => contention_pause(attempt).await,
+            Err(StoreError::Conflict("contact")) => fresh = true,
             Err(e) => return Err(claim_failed(e)),
         }
     }
@@ -635,6 +694,8 @@ pub async fn change_state(
     number: &str,
     to: State,
 ) -> Result<TicketRecord, AppError> {
+    // Whether a copy on the ticket was found stale: the people are then read.
+    let mut fresh = false;
     for attempt in 0..MAX_ATTEMPTS {
         let current = visible_ticket(deps, actor, number).await?;
         let event = if actor.is_staff() {
@@ -680,8 +741,11 @@ pub async fn change_state(
             },
         }];
         let mut mails = Vec::new();
+        let mut relies_on = Vec::new();
         if actor.is_staff() && matches!(change.to, State::Closed | State::PendingClose) {
-            let p = people(deps, &next, &BatchItems::default()).await?;
+            let p = people(deps, &next, &BatchItems::default(), fresh).await?;
+            next.contacts = p.contacts();
+            relies_on = p.relies_on.clone();
             let lang = p.requester.lang.clone();
             let vars = ticket_vars(deps, &next, &p, &lang);
             // The CC addresses hear of every change the customer hears of.
@@ -693,7 +757,7 @@ pub async fn change_state(
             if let Some((to, cc)) = addressees(
                 MailKind::StateChanged,
                 &p.requester,
-                email(p.requester.mail_address())?,
+                email(&p.requester.address)?,
                 cc,
             ) {
                 mails.push(mail(
@@ -719,10 +783,12 @@ pub async fn change_state(
                 mails,
                 claimed_uploads: vec![],
                 previous_state: Some(current.state),
+                relies_on,
             })
             .await
         {
             Ok(()) => return Ok(next),
+            Err(StoreError::Conflict("contact")) => fresh = true,
             Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
             Err(e) => return Err(e.into()),
         }
@@ -930,7 +996,7 @@ pub async fn manage(
             let user = deps.store.get_user(id).await?;
             match user {
                 Some(u) if u.role != crate::domain::access::Role::Customer && !u.disabled => {
-                    Some(Some(u.id))
+                    Some(Some(u))
                 }
                 _ => {
                     return Err(AppError::invalid(
@@ -972,8 +1038,11 @@ pub async fn manage(
             next.priority = p.to_owned();
         }
         if let Some(o) = &owner {
-            record("owner", current.owner_id.clone(), o.clone());
-            next.owner_id = o.clone();
+            let id = o.as_ref().map(|u| u.id.clone());
+            record("owner", current.owner_id.clone(), id.clone());
+            next.owner_id = id;
+            // The new owner was just read: the copy for the mails of the next changes.
+            next.contacts.owner = o.as_ref().map(Contact::of);
         }
         if history.is_empty() {
             return Ok(current);
@@ -990,6 +1059,7 @@ pub async fn manage(
                 mails: vec![],
                 claimed_uploads: vec![],
                 previous_state: Some(current.state),
+                relies_on: vec![],
             })
             .await
         {

@@ -112,6 +112,61 @@ pub struct TicketRecord {
     pub article_count: u32,
     /// Starts at 1; every update must name the version it read.
     pub version: u64,
+    /// Copies of what the ticket's mails need of the people it names (see `Contacts`).
+    pub contacts: Contacts,
+}
+
+/// What a ticket's mails need of its requester, its owner and their company, copied on
+/// the ticket when they are read, so that a later change to the ticket can address its
+/// mails without reading them again (on DynamoDB, one round trip fewer: the people are
+/// other items, whose keys are known only once the ticket is read). A change that uses
+/// a copy names it in `TicketUpdate::relies_on`; the store then refuses the change if
+/// the original has changed since, and the use case reads it afresh. Empty on tickets
+/// stored before copies were kept.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Contacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+}
+
+/// A copy of a user's mail details, taken at the user's `version`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Contact {
+    pub user_id: String,
+    pub name: String,
+    /// Where their mails go (`UserRecord::mail_address`).
+    pub address: String,
+    pub lang: String,
+    #[serde(default)]
+    pub mails_off: Vec<String>,
+    pub version: u64,
+}
+
+impl Contact {
+    pub fn of(u: &UserRecord) -> Contact {
+        Contact {
+            user_id: u.id.clone(),
+            name: u.name.clone(),
+            address: u.mail_address().to_owned(),
+            lang: u.lang.clone(),
+            mails_off: u.mails_off.clone(),
+            version: u.version,
+        }
+    }
+}
+
+/// A copy a ticket change relied on (see `Contacts`): the store checks it in the
+/// change's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reliance {
+    /// The user is still at this version.
+    User { id: String, version: u64 },
+    /// The company still has this name.
+    CompanyName { id: String, name: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -239,6 +294,9 @@ pub struct TicketUpdate {
     /// files tickets by open/closed (DynamoDB's list buckets and counters) then writes
     /// them right the first time instead of learning the stored state from a refusal.
     pub previous_state: Option<State>,
+    /// The copies of `ticket.contacts` the change's mails were addressed from: if one
+    /// is stale, the store writes nothing and fails with `Conflict("contact")`.
+    pub relies_on: Vec<Reliance>,
 }
 
 /// Whose tickets a list shows.

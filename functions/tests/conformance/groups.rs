@@ -159,6 +159,7 @@ pub async fn a_tickets_project_is_stored_and_changed_with_it(store: Arc<dyn Stor
             mails: vec![],
             claimed_uploads: vec![],
             previous_state: None,
+            relies_on: vec![],
         })
         .await
         .unwrap();

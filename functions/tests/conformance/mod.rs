@@ -41,6 +41,18 @@ pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) 
         preview: "メールが送信できません".into(),
         article_count: 1,
         version: 1,
+        contacts: Contacts {
+            requester: Some(Contact {
+                user_id: requester.into(),
+                name: format!("利用者 {requester}"),
+                address: format!("{requester}@example.jp"),
+                lang: "ja".into(),
+                mails_off: vec!["reminder".into()],
+                version: 1,
+            }),
+            owner: None,
+            company_name: Some(format!("会社 {company}")),
+        },
     }
 }
 
@@ -208,6 +220,7 @@ pub async fn an_update_with_a_stale_version_is_a_conflict_and_writes_nothing(
         mails: vec![mail("m2", "n1", at)],
         claimed_uploads: vec![],
         previous_state: None,
+        relies_on: vec![],
     };
     store.update_ticket(update.clone()).await.unwrap();
     // The same update again: the version read (1) is stale now.
@@ -267,6 +280,7 @@ pub async fn concurrent_replies_are_all_kept_in_order(store: Arc<dyn Store>) {
                         mails: vec![],
                         claimed_uploads: vec![],
                         previous_state: None,
+                        relies_on: vec![],
                     };
                     match s.update_ticket(update).await {
                         Ok(()) => return,
@@ -331,6 +345,7 @@ pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store:
             mails: vec![],
             claimed_uploads: vec![],
             previous_state: None,
+            relies_on: vec![],
         })
         .await
         .unwrap();
@@ -350,6 +365,7 @@ pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store:
             mails: vec![],
             claimed_uploads: vec![],
             previous_state: None,
+            relies_on: vec![],
         })
         .await
         .unwrap();
@@ -368,6 +384,7 @@ pub async fn a_scopes_generation_changes_with_every_change_to_its_tickets(store:
                 mails: vec![],
                 claimed_uploads: vec![],
                 previous_state: None,
+                relies_on: vec![],
             })
             .await
             .is_err()
@@ -406,6 +423,7 @@ pub async fn lists_are_scoped_filtered_and_paged_without_gaps(store: Arc<dyn Sto
                 mails: vec![],
                 claimed_uploads: vec![],
                 previous_state: None,
+                relies_on: vec![],
             })
             .await
             .unwrap();
@@ -617,7 +635,8 @@ macro_rules! conformance_tests {
             a_token_used_without_a_user_still_writes_its_mails_only_when_used,
             mails_are_queued_alone_all_or_nothing,
             a_batch_read_finds_what_exists_and_leaves_out_the_rest,
-            a_claimed_number_moves_its_counter_or_nothing_is_written);
+            a_claimed_number_moves_its_counter_or_nothing_is_written,
+            a_change_relying_on_a_stale_copy_writes_nothing);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -800,7 +819,13 @@ pub async fn a_claimed_number_moves_its_counter_or_nothing_is_written(store: Arc
         );
         assert_eq!(store.get_ticket(number).await.unwrap(), None);
         assert!(store.articles(number).await.unwrap().is_empty());
-        assert!(store.get_mail(&format!("m-{number}")).await.unwrap().is_none());
+        assert!(
+            store
+                .get_mail(&format!("m-{number}"))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
     assert_eq!(store.current_sequence("day").await.unwrap(), 1);
     store.create_ticket(claimed("n2", 2)).await.unwrap();
@@ -825,6 +850,92 @@ pub async fn a_claimed_number_moves_its_counter_or_nothing_is_written(store: Arc
     }
     assert_eq!(won, 1);
     assert_eq!(store.current_sequence("day").await.unwrap(), 4);
+}
+
+/// A ticket change whose mails were addressed from the copies on the ticket is written
+/// only while the copies are right (`Contacts`, `Reliance`).
+pub async fn a_change_relying_on_a_stale_copy_writes_nothing(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    store
+        .create_company(CompanyRecord {
+            id: "acme".into(),
+            name: "株式会社アクメ".into(),
+            created_at: at,
+            uses_groups: false,
+        })
+        .await
+        .unwrap();
+    store
+        .create_user(user("u1", "u1@acme.example.jp", Some("acme")))
+        .await
+        .unwrap();
+    store
+        .create_ticket(new_ticket("r1", "u1", "acme", at))
+        .await
+        .unwrap();
+    let change = |version: u64, relies_on: Vec<Reliance>| {
+        let mut next = ticket(
+            "r1",
+            "u1",
+            "acme",
+            at + SignedDuration::from_mins(version as i64),
+        );
+        next.version = version + 1;
+        next.state = State::Open;
+        TicketUpdate {
+            ticket: next,
+            expected_version: version,
+            article: None,
+            history: vec![],
+            mails: vec![mail(&format!("m-r1-{version}"), "r1", at)],
+            claimed_uploads: vec![],
+            previous_state: None,
+            relies_on,
+        }
+    };
+    let user_at = |version| Reliance::User {
+        id: "u1".into(),
+        version,
+    };
+    let named = |name: &str| Reliance::CompanyName {
+        id: "acme".into(),
+        name: name.into(),
+    };
+    store
+        .update_ticket(change(1, vec![user_at(1), named("株式会社アクメ")]))
+        .await
+        .unwrap();
+    let mut u = store.get_user("u1").await.unwrap().unwrap();
+    u.mail_to = Some("new-address@acme.example.jp".into());
+    u.version = 2;
+    store.update_user(u, 1).await.unwrap();
+    let stale = [
+        vec![user_at(1)],
+        vec![user_at(2), named("アクメ")],
+        vec![Reliance::User {
+            id: "nobody".into(),
+            version: 1,
+        }],
+    ];
+    for relies_on in stale {
+        let what = format!("{relies_on:?}");
+        assert!(
+            matches!(
+                store.update_ticket(change(2, relies_on)).await,
+                Err(StoreError::Conflict("contact"))
+            ),
+            "{what}"
+        );
+        assert_eq!(store.get_ticket("r1").await.unwrap().unwrap().version, 2);
+        assert!(store.get_mail("m-r1-2").await.unwrap().is_none(), "{what}");
+    }
+    store
+        .update_ticket(change(2, vec![user_at(2), named("株式会社アクメ")]))
+        .await
+        .unwrap();
+    let stored = store.get_ticket("r1").await.unwrap().unwrap();
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.contacts, ticket("r1", "u1", "acme", at).contacts);
 }
 
 pub async fn user_updates_are_versioned(store: Arc<dyn Store>) {
@@ -1358,6 +1469,7 @@ pub async fn a_reply_takes_its_uploads_in_the_same_transaction(store: Arc<dyn St
             mails: vec![],
             claimed_uploads: vec![claim.into()],
             previous_state: None,
+            relies_on: vec![],
         }
     };
     assert!(matches!(

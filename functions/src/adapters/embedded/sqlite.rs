@@ -256,6 +256,10 @@ ALTER TABLE users ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
     r#"
 ALTER TABLE users ADD COLUMN mails_off TEXT NOT NULL DEFAULT '[]';
 "#,
+    // Copies of the people a ticket's mails name (`Contacts`, JSON).
+    r#"
+ALTER TABLE tickets ADD COLUMN contacts TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 mod sessions;
@@ -321,7 +325,7 @@ fn json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
 
 const TICKET_COLUMNS: &str = "number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
      product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-     article_count, version, project_id";
+     article_count, version, project_id, contacts";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
     let state: String = r.get(4)?;
@@ -357,6 +361,7 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
         article_count: r.get(21)?,
         version: r.get::<_, i64>(22)? as u64,
         project_id: r.get(23)?,
+        contacts: json::<Contacts>(r.get(24)?)?,
     })
 }
 
@@ -374,12 +379,12 @@ fn write_ticket(
     let sql = if insert {
         "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
          product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-         article_count, version, is_open, next_due, project_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)"
+         article_count, version, is_open, next_due, project_id, contacts) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)"
     } else {
         "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
          ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
          timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25, \
-         project_id=?26 WHERE number=?1 AND version=?27"
+         project_id=?26, contacts=?27 WHERE number=?1 AND version=?28"
     };
     let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
     let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
@@ -410,6 +415,7 @@ fn write_ticket(
         Box::new(t.state.is_open()),
         Box::new(next_due(t)),
         Box::new(t.project_id.clone()),
+        Box::new(serde_json::to_string(&t.contacts).unwrap_or_else(|_| "{}".into())),
     ];
     if !insert {
         values.push(Box::new(t.version as i64 - 1));
@@ -620,6 +626,32 @@ impl SequenceStore for SqliteStore {
     }
 }
 
+/// Fails with `Conflict("contact")` if the copy a ticket change relied on is stale.
+fn check_reliance(tx: &rusqlite::Transaction<'_>, reliance: &Reliance) -> Result<(), StoreError> {
+    let current = match reliance {
+        Reliance::User { id, version } => tx
+            .query_row(
+                "SELECT version FROM users WHERE id = ?1",
+                params![id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|v| v == Some(*version as i64)),
+        Reliance::CompanyName { id, name } => tx
+            .query_row(
+                "SELECT name FROM companies WHERE id = ?1",
+                params![id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map(|n| n.as_ref() == Some(name)),
+    };
+    match current.map_err(StoreError::unexpected)? {
+        true => Ok(()),
+        false => Err(StoreError::Conflict("contact")),
+    }
+}
+
 /// Moves the counter from `claim.value - 1` to `claim.value`, or fails with
 /// `Conflict("sequence")` when another ticket moved it first.
 fn claim_sequence(tx: &rusqlite::Transaction<'_>, claim: &SequenceClaim) -> Result<(), StoreError> {
@@ -707,6 +739,9 @@ impl TicketStore for SqliteStore {
         }
         self.write(move |conn| {
             let tx = immediate(conn)?;
+            for reliance in &update.relies_on {
+                check_reliance(&tx, reliance)?;
+            }
             let changed =
                 write_ticket(&tx, &update.ticket, false).map_err(StoreError::unexpected)?;
             if changed != 1 {

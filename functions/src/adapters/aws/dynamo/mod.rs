@@ -16,7 +16,7 @@
 //! | Item | PK | SK | GSI1 PK / SK | GSI2 PK / SK | GSI3 PK / SK | Used by |
 //! |---|---|---|---|---|---|---|
 //! | sequence | `SEQ#<key>` | `SEQ` | | | | `next_sequence` (UpdateItem ADD `value`); `current_sequence` and batch reads (the value a new ticket claims); `create_ticket` with `number_from` (SET `value` on condition that it is the claimed value's predecessor) |
-//! | ticket | `TICKET#<no>` | `META` | `REQ#<requester>` / `<upd>#<no>` | `CO#<company>` / `<upd>#<no>` | `ALL` / `<upd>#<no>` | `get_ticket`; `list_tickets` with filter All; the `version` every update is conditional on |
+//! | ticket | `TICKET#<no>` | `META` | `REQ#<requester>` / `<upd>#<no>` | `CO#<company>` / `<upd>#<no>` | `ALL` / `<upd>#<no>` | `get_ticket`; `list_tickets` with filter All; the `version` every update is conditional on; `contacts` (JSON: copies of the people its mails name, `Contacts`) |
 //! | ticket, open/closed copy | `TICKET#<no>` | `BUCKET` | `REQ-OPEN#<requester>` or `REQ-CLOSED#…` / `<upd>#<no>` | `CO-OPEN#<company>` or `CO-CLOSED#…` / `<upd>#<no>` | `ALL-OPEN` or `ALL-CLOSED` / `<upd>#<no>` | `list_tickets` with filter Open or Closed |
 //! | ticket, due copy (only while it has a timer) | `TICKET#<no>` | `DUE` | | | `TICKETDUE` / `<next due>#<no>` | `due_tickets` |
 //! | article | `TICKET#<no>` | `ART#<seq, 10 digits>` | | | | `articles` (Query, `begins_with(SK, "ART#")`); attachments are a list of maps inside |
@@ -43,7 +43,8 @@
 //! A new ticket: one BatchGetItem (what it depends on, the day's counter among them)
 //! and one TransactWriteItems that claims the counter's next value with the ticket; an
 //! UpdateItem (ADD) and a second transaction only for the loser of a race for that
-//! value. A reply or any ticket update: one TransactWriteItems, a second only when the
+//! value. A reply or any ticket update: one TransactWriteItems (with a ConditionCheck
+//! on each user or company whose copy on the ticket its mails used), a second only when the
 //! ticket moves between open and closed or to another requester or company (the first
 //! attempt assumes it does not, to keep the counters right without a read, and learns
 //! the stored values from the refused condition). A list page: one Query; its counts:

@@ -10,6 +10,7 @@ use super::attr::{
     self, Item, ItemBuilder, Read, boolean, key, n, order_key, s, string_map, strings, time,
     time_id,
 };
+use super::users::user_key;
 use super::{DynamoStore, Query, Reason, Refused, SortKey, Write, expr, outbox, uploads};
 use crate::domain::ticket::{State, Timer, TimerKind};
 use crate::ports::store::*;
@@ -86,6 +87,12 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
         .set("preview", s(&t.preview))
         .set("article_count", n(t.article_count))
         .set("version", n(t.version))
+        .opt(
+            "contacts",
+            (t.contacts != Contacts::default())
+                .then(|| serde_json::to_string(&t.contacts).ok().map(s))
+                .flatten(),
+        )
 }
 
 /// The `META` item, its open/closed copy, and its due copy while it has a timer.
@@ -157,6 +164,12 @@ pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
         preview: r.s("preview")?,
         article_count: r.n("article_count")?,
         version: r.n("version")?,
+        contacts: match r.opt_s("contacts")? {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| r.bad("contacts", e.to_string()))?
+            }
+            None => Contacts::default(),
+        },
     })
 }
 
@@ -380,6 +393,20 @@ impl SequenceStore for DynamoStore {
     }
 }
 
+/// The check that a copy on the ticket is still right (see `Contacts`).
+fn reliance_check(reliance: &Reliance) -> Write {
+    match reliance {
+        Reliance::User { id, version } => Write::Check {
+            key: user_key(id),
+            cond: expr("#version = :version").val(":version", n(version)),
+        },
+        Reliance::CompanyName { id, name } => Write::Check {
+            key: key(format!("COMPANY#{id}"), "COMPANY"),
+            cond: expr("#name = :name").val(":name", s(name)),
+        },
+    }
+}
+
 pub(super) fn sequence_key(key: &str) -> Item {
     attr::key(format!("SEQ#{key}"), "SEQ")
 }
@@ -544,6 +571,8 @@ impl TicketStore for DynamoStore {
                     .map(|id| uploads::claim(id, author)),
             );
             let uploads_to = writes.len();
+            writes.extend(update.relies_on.iter().map(reliance_check));
+            let relied_to = writes.len();
             writes.extend(side_effects(&update.history, &update.mails));
             writes.extend(counter_writes(Some(&old), Some(&new)));
 
@@ -567,6 +596,9 @@ impl TicketStore for DynamoStore {
             }
             if failed_in(&reasons, uploads_from..uploads_to) {
                 return Err(StoreError::Conflict("upload"));
+            }
+            if failed_in(&reasons, uploads_to..relied_to) {
+                return Err(StoreError::Conflict("contact"));
             }
             return Err(cancelled_by("ticket update", &reasons));
         }
