@@ -666,8 +666,9 @@ pub async fn reply(
             expected_version: current.version,
             article: Some(article),
             history,
-            // Only mails depend on the copies (a note sends none).
-            relies_on: if mails.is_empty() {
+            // Whom the mails go to, and whether at all (the mails a person turned off),
+            // came from the copies; a note sends none.
+            relies_on: if input.internal {
                 vec![]
             } else {
                 p.relies_on
