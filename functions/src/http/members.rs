@@ -47,16 +47,20 @@ pub enum MemberPages {
 /// Locally it is read at start and again only when the build rewrites the file (one
 /// `stat` per request); on AWS it is read from the store once, at the first request that
 /// needs it, and kept for the life of the process (a Lambda container lives for many
-/// requests; a new deployment of the pages starts new containers). A missing or broken
-/// manifest fails closed: no members' page is served until it is there.
+/// requests; syncing pages whose projects changed is followed by starting fresh
+/// containers, see `infra/README.md`). A missing or broken manifest fails closed: no
+/// members' page is served until it is there.
 #[derive(Clone)]
 pub struct DocumentIndex(Arc<IndexInner>);
 
 struct IndexInner {
     pages: MemberPages,
-    /// The manifest, and (locally) the modification time of the file it came from.
-    cached: RwLock<Option<(Option<SystemTime>, Arc<Manifest>)>>,
+    /// The manifest, and (locally) the modification time and size of its file.
+    cached: RwLock<Option<(Option<Stamp>, Arc<Manifest>)>>,
 }
+
+/// What tells that the build rewrote the local manifest.
+type Stamp = (SystemTime, u64);
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -84,11 +88,11 @@ impl DocumentIndex {
         index
     }
 
-    fn cached(&self) -> Option<(Option<SystemTime>, Arc<Manifest>)> {
+    fn cached(&self) -> Option<(Option<Stamp>, Arc<Manifest>)> {
         self.0.cached.read().ok().and_then(|c| c.clone())
     }
 
-    fn keep(&self, stamp: Option<SystemTime>, manifest: Arc<Manifest>) {
+    fn keep(&self, stamp: Option<Stamp>, manifest: Arc<Manifest>) {
         if let Ok(mut c) = self.0.cached.write() {
             *c = Some((stamp, manifest));
         }
@@ -132,7 +136,7 @@ impl DocumentIndex {
         };
         let file = dir.join(MANIFEST);
         let stamp = match std::fs::metadata(&file) {
-            Ok(meta) => meta.modified().ok(),
+            Ok(meta) => meta.modified().ok().map(|t| (t, meta.len())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(IndexError::Missing),
             Err(e) => return Err(IndexError::Read(Box::new(e))),
         };
@@ -327,5 +331,44 @@ fn content_type(key: &str) -> &'static str {
         Some("ico") => "image/x-icon",
         Some("woff2") => "font/woff2",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(paths: &[&str]) -> String {
+        let docs: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                format!(
+                    r#"{{"path": "{p}", "lang": "ja", "key": "k", "title": "t", "section": "manuals", "date": null, "updated": null, "projects": ["p1"]}}"#
+                )
+            })
+            .collect();
+        format!(r#"{{"version": 1, "documents": [{}]}}"#, docs.join(","))
+    }
+
+    #[tokio::test]
+    async fn the_local_manifest_is_read_again_when_the_build_rewrites_it_and_its_absence_fails_closed()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let index = DocumentIndex::new(MemberPages::Dir(dir.path().to_path_buf()));
+        assert!(matches!(index.manifest().await, Err(IndexError::Missing)));
+
+        let file = dir.path().join(MANIFEST);
+        std::fs::write(&file, manifest(&["/manuals/a/"])).unwrap();
+        assert_eq!(index.manifest().await.unwrap().documents().count(), 1);
+        std::fs::write(&file, manifest(&["/manuals/a/", "/manuals/b/"])).unwrap();
+        assert_eq!(index.manifest().await.unwrap().documents().count(), 2);
+
+        std::fs::write(&file, "{").unwrap();
+        assert!(matches!(
+            index.manifest().await,
+            Err(IndexError::Invalid(_))
+        ));
+        std::fs::remove_file(&file).unwrap();
+        assert!(matches!(index.manifest().await, Err(IndexError::Missing)));
     }
 }
