@@ -471,10 +471,17 @@ async fn up_key(w: &World, number: &str) -> String {
 #[tokio::test]
 async fn members_pages_come_from_the_private_store_after_the_session_check() {
     let w = world().await;
-    let pages = BlobDir::open(&w.dir.path().join("members")).unwrap();
+    let pages = Arc::new(BlobDir::open(&w.dir.path().join("members")).unwrap());
     for (key, text) in [
         ("index.html", "<h1>会員ページ</h1>"),
         ("manuals/setup/index.html", "<h1>設定手順</h1>"),
+        ("manuals/plan/index.html", "<h1>案件計画書</h1>"),
+        (
+            "_documents.json",
+            r#"{"version": 1, "documents": [{"path": "/manuals/plan/", "lang": "ja",
+                "key": "manuals/plan", "title": "案件計画書", "section": "manuals",
+                "date": null, "updated": null, "projects": ["acme-net"]}]}"#,
+        ),
     ] {
         pages
             .put(
@@ -485,7 +492,18 @@ async fn members_pages_come_from_the_private_store_after_the_session_check() {
             .await
             .unwrap();
     }
-    let router = router(&w, MemberPages::Blobs(Arc::new(pages)));
+    madoguchi::app::projects::add_project(
+        &w.deps,
+        &madoguchi::app::projects::ProjectInput {
+            id: "acme-net".into(),
+            company: "acme".into(),
+            name: "社内ネットワーク案件".into(),
+            group_name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let router = router(&w, MemberPages::Blobs(pages.clone()));
 
     let res = router
         .clone()
@@ -531,6 +549,64 @@ async fn members_pages_come_from_the_private_store_after_the_session_check() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The project document: taro's company's project; not globex's; the manifest never.
+    let get = |path: &'static str, cookies: Vec<String>| {
+        let router = router.clone();
+        async move {
+            router
+                .oneshot(apigw("GET", path, None, &cookies))
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        get("/members/manuals/plan/", cookies.clone()).await,
+        StatusCode::OK
+    );
+    let other = login(&router, "jiro@globex.example.com").await;
+    assert_eq!(
+        get("/members/manuals/plan/", other.clone()).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get("/members/manuals/setup/", other).await, StatusCode::OK);
+    assert_eq!(
+        get("/members/_documents.json", cookies.clone()).await,
+        StatusCode::NOT_FOUND
+    );
+    // Read once per process: gone from the store, it still guards the page.
+    pages
+        .delete(&BlobKey::parse("_documents.json").unwrap())
+        .await
+        .unwrap();
+    let other = login(&router, "jiro@globex.example.com").await;
+    assert_eq!(
+        get("/members/manuals/plan/", other).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get("/members/manuals/plan/", cookies).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_manifest_no_members_page_is_served() {
+    let w = world().await;
+    let pages = BlobDir::open(&w.dir.path().join("members")).unwrap();
+    pages
+        .put(
+            &BlobKey::parse("index.html").unwrap(),
+            uploads::stream_of("<h1>会員ページ</h1>"),
+            1024,
+        )
+        .await
+        .unwrap();
+    let router = router(&w, MemberPages::Blobs(Arc::new(pages)));
+    let cookies = login(&router, "taro@acme.example.jp").await;
+    let res = router
+        .oneshot(apigw("GET", "/members/", None, &cookies))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
 #[test]

@@ -341,7 +341,20 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
         !subjects.iter().any(|s| s.contains("バックアップ")),
         "not the archive project's: {subjects:?}"
     );
+    // Below the tickets, his project's document (案件の資料), not the archive project's;
+    // its link opens the members' page.
+    let docs = wait_text(d, "[data-documents]", "社内ネットワーク構成図").await?;
+    ensure!(
+        !docs.contains("文書アーカイブ") && docs.contains("社内ネットワーク案件"),
+        "加藤 sees only his project's documents: {docs}"
+    );
     shot(d, "portal-groups-list.png").await?;
+    d.find(By::Css("[data-documents] a"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_url(d, "/members/manuals/sakura-network-design/").await?;
+    wait_text(d, "h1", "社内ネットワーク構成図").await?;
 
     d.goto(portal.url("/portal/new/")).await?;
     wait_displayed(d, "#new-ticket").await?;
@@ -367,6 +380,11 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
     logout(d).await?;
 
     login(d, ITO).await?;
+    let docs = wait_text(d, "[data-documents]", "文書アーカイブ").await?;
+    ensure!(
+        docs.contains("社内ネットワーク構成図"),
+        "伊藤 is in both groups and sees both documents: {docs}"
+    );
     d.goto(portal.url("/portal/new/")).await?;
     wait_displayed(d, "#nt-project").await?;
     let projects = SelectElement::new(&d.find(By::Id("nt-project")).await?).await?;

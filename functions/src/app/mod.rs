@@ -8,6 +8,7 @@ pub mod company_accounts;
 pub mod config;
 pub mod contracts;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod fields;
 pub mod form;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod contracts;
+mod documents;
 mod groups;
 mod helpers;
 mod registration;
