@@ -642,6 +642,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     logout(d).await?;
     login(d, AGENT).await?;
     staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
+    staff_exports(d, portal, &number, stamp).await?;
 
     // 5. The customer, in a new session, sees the reply but not the note.
     logout(d).await?;
@@ -1028,6 +1029,94 @@ async fn staff_note_and_reply(
         "the staff view shows both the note and the reply"
     );
     shot(d, "portal-staff.png").await?;
+    Ok(())
+}
+
+/// Where the browser saves downloads: set through the DevTools protocol, so that the
+/// test can open what the export buttons saved.
+async fn downloads_to(d: &WebDriver) -> Result<PathBuf> {
+    let dir = tempfile::tempdir()?.keep();
+    let params = serde_json::json!({"behavior": "allow", "downloadPath": dir.to_string_lossy()});
+    if d.cdp()
+        .send_raw("Browser.setDownloadBehavior", params.clone())
+        .await
+        .is_err()
+    {
+        d.cdp()
+            .send_raw("Page.setDownloadBehavior", params)
+            .await
+            .context("cannot set where downloads go")?;
+    }
+    Ok(dir)
+}
+
+/// A file the browser finished saving in `dir` whose name starts with `prefix`.
+async fn downloaded(dir: &Path, prefix: &str) -> Result<(String, Vec<u8>)> {
+    let start = Instant::now();
+    loop {
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if name.starts_with(prefix) && !name.ends_with(".crdownload") {
+                return Ok((name.clone(), std::fs::read(dir.join(&name))?));
+            }
+        }
+        if start.elapsed() > WAIT {
+            bail!("no download starting with {prefix} in {}", dir.display());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// 4b. The agent downloads the ticket's report, then searches the list for the ticket
+/// and exports the result as CSV (seed 003): progress, then the saved file.
+async fn staff_exports(d: &WebDriver, portal: &Portal, number: &str, stamp: u128) -> Result<()> {
+    let dir = downloads_to(d).await?;
+    // The ticket page is still open: its report.
+    d.find(By::Css("[data-report]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-report-status]", "を保存しました").await?;
+    let (name, xlsx) = downloaded(&dir, &format!("ticket-{number}")).await?;
+    ensure!(name.ends_with(".xlsx"), "{name}");
+    ensure!(xlsx.starts_with(b"PK"), "an Excel file is a zip package");
+
+    d.goto(portal.url("/portal/")).await?;
+    wait_displayed(d, "[data-export]").await?;
+    d.find(By::Css("[data-filter=all]"))
+        .await?
+        .click_surely()
+        .await?;
+    let search = d.find(By::Id("list-q")).await?;
+    search.send_keys(format!("ブラウザ試験 {stamp}")).await?;
+    d.find(By::Css("[data-list-search] button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, ".ticket-list [data-rows]", number).await?;
+    d.find(By::Css("[data-export] [data-format=csv]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-export-status]", "を保存しました").await?;
+    shot(d, "portal-staff-export.png").await?;
+    let (name, csv) = downloaded(&dir, "tickets-").await?;
+    ensure!(name.ends_with(".csv"), "{name}");
+    ensure!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 with a byte-order mark"
+    );
+    let text = String::from_utf8(csv[3..].to_vec())?;
+    let lines: Vec<&str> = text.lines().collect();
+    ensure!(
+        lines.len() == 2 && lines[1].starts_with(number),
+        "the search's one ticket: {text}"
+    );
+    ensure!(lines[0].starts_with("チケット番号,件名,状態"), "{text}");
+    // Back on the ticket for what follows.
+    d.goto(portal.url(&format!("/portal/tickets/{number}")))
+        .await?;
+    wait_text(d, "[data-v=number]", number).await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod export;
 pub mod fields;
 pub mod form;
 pub mod mail;

@@ -6,6 +6,7 @@ mod companies;
 mod company_accounts;
 mod contracts;
 mod documents;
+mod export;
 mod headers;
 pub mod lang;
 pub mod list_cache;
@@ -109,6 +110,7 @@ pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openap
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(export::router())
         .merge(contracts::router())
         .merge(documents::router())
         .merge(company_accounts::router())

@@ -82,7 +82,7 @@ pub struct TicketList {
     pub next: Option<String>,
 }
 
-fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
+pub(super) fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
     AppError::invalid(
         field,
         Problem::Other {
@@ -90,6 +90,32 @@ fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
             en: format!("Must be one of {}", choices.join(", ")),
         },
     )
+}
+
+/// The list's `of`, `filter` and `order` parameters, checked (the list and its exports).
+pub(super) fn list_choices(
+    of: &Option<String>,
+    filter: &Option<String>,
+    order: &Option<String>,
+) -> Result<(ListOf, ListFilter, bool), AppError> {
+    let of = match of.as_deref().unwrap_or("mine") {
+        "mine" => ListOf::Mine,
+        "company" => ListOf::Company,
+        "all" => ListOf::All,
+        _ => return Err(invalid_choice("of", &["mine", "company", "all"])),
+    };
+    let filter = match filter.as_deref().unwrap_or("all") {
+        "all" => ListFilter::All,
+        "open" => ListFilter::Open,
+        "closed" => ListFilter::Closed,
+        _ => return Err(invalid_choice("filter", &["all", "open", "closed"])),
+    };
+    let oldest_first = match order.as_deref().unwrap_or("newest") {
+        "newest" => false,
+        "oldest" => true,
+        _ => return Err(invalid_choice("order", &["newest", "oldest"])),
+    };
+    Ok((of, filter, oldest_first))
 }
 
 /// One page of tickets with the All / Open / Closed counts.
@@ -101,23 +127,7 @@ async fn list(
     AcceptsGzip(gzip_ok): AcceptsGzip,
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let of = match p.of.as_deref().unwrap_or("mine") {
-        "mine" => ListOf::Mine,
-        "company" => ListOf::Company,
-        "all" => ListOf::All,
-        _ => return Err(invalid_choice("of", &["mine", "company", "all"])),
-    };
-    let filter = match p.filter.as_deref().unwrap_or("all") {
-        "all" => ListFilter::All,
-        "open" => ListFilter::Open,
-        "closed" => ListFilter::Closed,
-        _ => return Err(invalid_choice("filter", &["all", "open", "closed"])),
-    };
-    let oldest_first = match p.order.as_deref().unwrap_or("newest") {
-        "newest" => false,
-        "oldest" => true,
-        _ => return Err(invalid_choice("order", &["newest", "oldest"])),
-    };
+    let (of, filter, oldest_first) = list_choices(&p.of, &p.filter, &p.order)?;
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
         Some(_) => {
@@ -703,6 +713,15 @@ impl Names {
     }
     fn company(&self, id: &str) -> String {
         self.companies.get(id).cloned().unwrap_or_default()
+    }
+}
+
+impl crate::app::export::NameOf for Names {
+    fn user(&self, id: &str) -> String {
+        Names::user(self, id)
+    }
+    fn company(&self, id: &str) -> String {
+        Names::company(self, id)
     }
 }
 

@@ -3,6 +3,7 @@
 mod accounts;
 mod contracts;
 mod documents;
+mod export;
 mod groups;
 mod helpers;
 mod registration;

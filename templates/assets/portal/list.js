@@ -8,6 +8,7 @@ import { el, showPanel, showUnavailable } from "./dom.js";
 import { isStaff, me } from "./session.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
 import { showDocuments } from "./documents.js";
+import { setupListExport } from "./export.js";
 
 const view = { of: "mine", filter: "open", q: "", order: "newest" };
 let user = null;
@@ -185,6 +186,7 @@ export async function start() {
   syncControls();
   document.querySelector("[data-list-controls]").hidden = false;
   showDocuments().catch(() => {});
+  if (isStaff(user)) setupListExport(() => ({ ...view }));
   for (const b of document.querySelectorAll("[data-of]")) b.addEventListener("click", () => change("of", b.dataset.of));
   for (const b of document.querySelectorAll("[data-filter]")) b.addEventListener("click", () => change("filter", b.dataset.filter));
   document.getElementById("list-order").addEventListener("change", (ev) => change("order", ev.target.value));

@@ -8,6 +8,7 @@ import { fileSize, formatTime, label, page, relative, t, timeElement } from "./i
 import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
 import { isStaff, me } from "./session.js";
+import { setupReport } from "./export.js";
 import { setupEditor, showWrite } from "./editor.js";
 import { setupUploads } from "./uploads.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
@@ -345,6 +346,9 @@ export async function start() {
   render(d);
   setupReply();
   setupClose();
-  if (isStaff(user)) await setupStaff();
+  if (isStaff(user)) {
+    await setupStaff();
+    setupReport(number);
+  }
   renderStaff(d.ticket);
 }
