@@ -985,6 +985,11 @@ async fn staff_note_and_reply(
         .await?
         .send_keys(format!("回線事業者に確認中。{note}"))
         .await?;
+    // Seed 003's time spent, for staff only.
+    d.find(By::Id("reply-minutes"))
+        .await?
+        .send_keys("15")
+        .await?;
     d.find(By::Css("#reply-form [data-submit]"))
         .await?
         .click_surely()
@@ -997,8 +1002,13 @@ async fn staff_note_and_reply(
     .await?;
     let last = wait_text(d, ".articles > li:last-child", note).await?;
     ensure!(
-        last.contains("社内メモ"),
-        "the note is marked internal: {last}"
+        last.contains("社内メモ") && last.contains("作業 15 分"),
+        "the note is marked internal, with its minutes: {last}"
+    );
+    wait_text(d, "[data-minutes-total]", "作業時間の合計: 15 分").await?;
+    ensure!(
+        value(d, "reply-minutes").await?.is_empty(),
+        "the minutes box is emptied after sending"
     );
 
     d.find(By::Css("input[name=kind][value=public]"))

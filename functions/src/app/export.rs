@@ -304,9 +304,17 @@ pub fn ticket_report(
     summary.write_string_with_format(r, 0, "CC", &bold)?;
     summary.write_string(r, 1, t.cc.join(", "))?;
     r += 1;
-    let minutes = articles.len();
     summary.write_string_with_format(r, 0, pick("対応件数", "Responses"), &bold)?;
-    summary.write_number(r, 1, minutes as f64)?;
+    summary.write_number(r, 1, articles.len() as f64)?;
+    r += 1;
+    let minutes: u32 = articles.iter().filter_map(|a| a.minutes).sum();
+    summary.write_string_with_format(
+        r,
+        0,
+        pick("作業時間合計（分）", "Time spent (minutes)"),
+        &bold,
+    )?;
+    summary.write_number(r, 1, f64::from(minutes))?;
 
     let log = workbook.add_worksheet();
     log.set_name(pick("対応履歴", "Responses"))?;
@@ -317,6 +325,7 @@ pub fn ticket_report(
         pick("種別", "Kind"),
         pick("本文", "Text"),
         pick("添付ファイル", "Attachments"),
+        pick("作業時間（分）", "Minutes"),
     ];
     for (c, h) in columns.iter().enumerate() {
         log.write_string_with_format(0, col(c), *h, &bold)?;
@@ -343,6 +352,9 @@ pub fn ticket_report(
         log.write_string_with_format(r, 4, &a.body_md, &wrap)?;
         let files: Vec<&str> = a.attachments.iter().map(|x| x.name.as_str()).collect();
         log.write_string_with_format(r, 5, files.join("\n"), &wrap)?;
+        if let Some(m) = a.minutes {
+            log.write_number_with_format(r, 6, f64::from(m), &top)?;
+        }
     }
     workbook.save_to_buffer()
 }

@@ -352,6 +352,9 @@ pub struct ArticleDto {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     pub attachments: Vec<AttachmentDto>,
+    /// Minutes spent on it (staff only; absent for customers and when none were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -359,6 +362,9 @@ pub struct TicketDetail {
     pub ticket: TicketDto,
     /// Oldest first; internal notes only for staff.
     pub articles: Vec<ArticleDto>,
+    /// The minutes spent on the ticket, summed over its responses (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes_total: Option<u32>,
     /// The states the reader may choose in the reply form.
     pub next_states: Vec<String>,
     pub can_reply: bool,
@@ -377,6 +383,9 @@ async fn detail(
     let staff_ids = state
         .staff_among(view.articles.iter().map(|a| &a.author_id))
         .await?;
+    let minutes_total = actor
+        .is_staff()
+        .then(|| view.articles.iter().filter_map(|a| a.minutes).sum());
     let timers = &state.deps.config.timers;
     let reopen_until = t.closed_at.map(|c| timers.reopen_until(c));
     let needs_follow_up = t.state == TicketState::Closed && !timers.reopens(t.closed_at, now);
@@ -407,6 +416,7 @@ async fn detail(
                 internal: a.internal,
                 body_html: crate::app::markdown::render(&a.body_md),
                 created_at: a.created_at,
+                minutes: a.minutes.filter(|_| actor.is_staff()),
                 attachments: a
                     .attachments
                     .into_iter()
@@ -421,6 +431,7 @@ async fn detail(
             })
             .collect(),
         next_states,
+        minutes_total,
         can_reply: !needs_follow_up,
         needs_follow_up,
         ticket: TicketDto {
@@ -532,6 +543,8 @@ pub struct ReplyRequest {
     pub next_state: Option<String>,
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// Minutes spent (staff only, 1–9999): seed 003's 作業時間.
+    pub minutes: Option<u32>,
 }
 
 fn parse_state(field: &'static str, s: &str) -> Result<TicketState, AppError> {
@@ -571,6 +584,7 @@ async fn reply(
             internal: req.internal,
             next_state,
             attachments,
+            minutes: req.minutes,
         },
     )
     .await?;

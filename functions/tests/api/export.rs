@@ -353,3 +353,70 @@ async fn a_long_list_exports_every_ticket_once_in_order() {
     opened.reverse();
     assert_eq!(numbers, opened, "newest first");
 }
+
+/// Seed 003's time spent per response: staff record it, see it per response and summed,
+/// and find it in the report; customers can neither record nor see it.
+#[tokio::test]
+async fn minutes_spent_are_recorded_by_staff_summed_and_never_shown_to_customers() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    let number = taro.open("VPN が切れます", "毎朝切断されます").await;
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    let path = format!("/api/v1/tickets/{number}/articles");
+    for (body, internal, minutes) in [
+        ("ログを確認", true, 25),
+        ("設定を変更しました。", false, 40),
+    ] {
+        let (status, d) = agent
+            .post(
+                &path,
+                json!({"body": body, "internal": internal, "minutes": minutes}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+    }
+    for (minutes, why) in [(0, "zero"), (10_000, "too many")] {
+        let (status, body) = agent
+            .post(&path, json!({"body": "x", "minutes": minutes}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {body}");
+        assert_eq!(body["errors"][0]["field"], "minutes");
+    }
+    let (status, body) = taro
+        .post(&path, json!({"body": "まだ切れます", "minutes": 5}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["field"], "minutes");
+
+    let (_, d) = agent.get(&format!("/api/v1/tickets/{number}")).await;
+    assert_eq!(d["minutes_total"], 65);
+    let minutes: Vec<_> = d["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["minutes"].clone())
+        .collect();
+    assert_eq!(minutes, [json!(null), json!(25), json!(40)]);
+    let (_, d) = taro.get(&format!("/api/v1/tickets/{number}")).await;
+    let text = d.to_string();
+    assert!(d.get("minutes_total").is_none(), "{text}");
+    assert!(
+        !text.contains("\"minutes\""),
+        "customers see no minutes: {text}"
+    );
+
+    let (_, _, bytes) = download(&agent, &format!("/api/v1/tickets/{number}/report")).await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let log = book.worksheet_range("対応履歴").unwrap();
+    assert_eq!(
+        log.get((0, 6)),
+        Some(&Data::String("作業時間（分）".into()))
+    );
+    assert_eq!(log.get((2, 6)), Some(&Data::Float(25.0)));
+    assert_eq!(log.get((3, 6)), Some(&Data::Float(40.0)));
+    let summary = book.worksheet_range("概要").unwrap();
+    let total = (0..summary.height())
+        .find(|r| summary.get((*r, 0)) == Some(&Data::String("作業時間合計（分）".into())))
+        .and_then(|r| summary.get((r, 1)).cloned());
+    assert_eq!(total, Some(Data::Float(65.0)));
+}

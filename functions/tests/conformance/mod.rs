@@ -72,6 +72,7 @@ pub fn article(number: &str, seq: u32, internal: bool) -> ArticleRecord {
             content_type: "text/plain".into(),
             blob_key: format!("blobs/a{seq}"),
         }],
+        minutes: internal.then_some(15 * seq),
     }
 }
 
