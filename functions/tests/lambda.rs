@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use madoguchi::adapters::embedded::{BlobDir, SqliteStore};
 use madoguchi::app::auth::{hash_password, parse_signing_keys};
@@ -338,6 +339,8 @@ fn apigw(
     cookies: &[String],
 ) -> lambda_http::Request {
     let mut v: Value = serde_json::from_str(include_str!("lambda/apigw_v2_request.json")).unwrap();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    v["rawQueryString"] = json!(query);
     v["rawPath"] = json!(path);
     v["requestContext"]["http"]["path"] = json!(path);
     v["requestContext"]["http"]["method"] = json!(method);
@@ -460,6 +463,68 @@ async fn a_download_redirects_to_the_stores_link_only_for_those_who_may_see_it()
     assert!(!headers.contains_key(header::LOCATION));
     let (status, _, _) = call(&router, apigw("GET", &path, None, &[])).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// On AWS an export is put in the private store and the browser sent to a short link:
+/// a Lambda answer is buffered and at most 6 MB.
+#[tokio::test]
+async fn an_export_is_stored_and_answered_with_a_short_link() {
+    let w = world().await;
+    let taro = customer("taro", "acme");
+    for subject in ["=1+2", "メール遅延"] {
+        tickets::open_ticket(&w.deps, &taro, form(subject, vec![]))
+            .await
+            .unwrap();
+    }
+    let router = router(&w, MemberPages::None);
+    let staff = login(&router, "ichiro@netlink.example.jp").await;
+    for format in ["csv", "xlsx"] {
+        let path = format!("/api/v1/tickets/export?format={format}");
+        let (status, headers, _) = call(&router, apigw("GET", &path, None, &staff)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{format}");
+        assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+        let location = headers[header::LOCATION].to_str().unwrap();
+        let key = location
+            .strip_prefix("https://blobs.example/")
+            .and_then(|k| k.strip_suffix("?expires=300"))
+            .unwrap_or_else(|| panic!("a link to the store: {location}"));
+        assert!(
+            key.starts_with("exports/agent/") && key.ends_with(&format!(".{format}")),
+            "{key}"
+        );
+        let blob = w
+            .deps
+            .blobs
+            .get(&BlobKey::parse(key).unwrap())
+            .await
+            .unwrap()
+            .expect("the export is in the store");
+        let bytes: Vec<u8> = blob
+            .body
+            .map(|c| c.unwrap().to_vec())
+            .collect::<Vec<_>>()
+            .await
+            .concat();
+        assert_eq!(bytes.len() as u64, blob.size);
+        if format == "csv" {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.starts_with("\u{feff}チケット番号,件名"), "{text}");
+            assert!(
+                text.contains(",'=1+2,") && text.contains("メール遅延"),
+                "{text}"
+            );
+        } else {
+            assert!(bytes.starts_with(b"PK"), "an Excel package");
+        }
+    }
+    let customer = login(&router, "taro@acme.example.jp").await;
+    let (status, headers, _) = call(
+        &router,
+        apigw("GET", "/api/v1/tickets/export", None, &customer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!headers.contains_key(header::LOCATION));
 }
 
 async fn up_key(w: &World, number: &str) -> String {

@@ -5,6 +5,11 @@
 //! (`X-Total-Count` tells the browser how many rows to expect, for its progress bar);
 //! Excel rows go to a worksheet in constant-memory mode, which keeps them in a
 //! temporary file, and the finished file is streamed from disk with its length.
+//!
+//! Where the blob store hands out download links (S3, in the AWS mode) the finished file
+//! is put there (`exports/<user>/<random>/<name>`, removed by a lifecycle rule after a
+//! day) and the answer is a 303 to a link valid for five minutes: a Lambda's answer is
+//! buffered and at most 6 MB, an export of a busy desk is not.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -18,9 +23,12 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use std::time::Duration;
+
 use crate::app::AppError;
 use crate::app::export::{self, XlsxList};
 use crate::app::tickets::{self, ListOf, ListRequest};
+use crate::app::uploads::new_id;
 use crate::domain::attachment;
 use crate::http::ApiState;
 use crate::http::problem::Problem as ProblemBody;
@@ -28,6 +36,7 @@ use crate::http::session::Session;
 use crate::http::tickets::{invalid_choice, list_choices};
 use crate::ports::TicketRecord;
 use crate::ports::store::{ListFilter, Scope};
+use crate::ports::{BlobKey, ByteStream};
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -37,6 +46,12 @@ pub fn router() -> OpenApiRouter<ApiState> {
 
 /// Tickets read from the store per step of an export.
 const PAGE: u32 = 200;
+
+/// How long the link to a finished export (on a store with links) is valid.
+const LINK_FOR: Duration = Duration::from_secs(5 * 60);
+
+const CSV_TYPE: &str = "text/csv; charset=utf-8";
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -160,11 +175,99 @@ async fn export_list(
         .to_zoned(state.deps.config.time_zone.clone())
         .strftime("%Y%m%d-%H%M")
         .to_string();
-    match p.format.as_deref().unwrap_or("csv") {
-        "csv" => Ok(csv_response(state, pages, lang, total, &stamp)),
-        "xlsx" => xlsx_response(state, pages, lang, &stamp).await,
-        _ => Err(invalid_choice("format", &["csv", "xlsx"])),
+    let (format, content_type) = match p.format.as_deref().unwrap_or("csv") {
+        "csv" => ("csv", CSV_TYPE),
+        "xlsx" => ("xlsx", XLSX_TYPE),
+        _ => return Err(invalid_choice("format", &["csv", "xlsx"])),
+    };
+    let name = format!("tickets-{stamp}.{format}");
+    let key = BlobKey::parse(&format!(
+        "exports/{}/{}/{name}",
+        session.actor.user_id,
+        new_id()?
+    ))
+    .ok_or_else(|| anyhow::anyhow!("no blob key for an export of {}", session.actor.user_id))?;
+    let link = state
+        .deps
+        .blobs
+        .presign_download(&key, &name, content_type, LINK_FOR)
+        .await
+        .map_err(anyhow::Error::new)?;
+    match (link, format) {
+        (None, "csv") => Ok(csv_response(state, pages, lang, total, &name)),
+        (None, _) => {
+            let (file, size) = xlsx_file(&state, pages, lang).await?;
+            let mut res = Body::from_stream(file_chunks(file)).into_response();
+            download_headers(&mut res, XLSX_TYPE, &name);
+            res.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            Ok(res)
+        }
+        (Some(url), _) => {
+            let (file, size) = if format == "csv" {
+                csv_file(&state, pages, lang).await?
+            } else {
+                xlsx_file(&state, pages, lang).await?
+            };
+            state
+                .deps
+                .blobs
+                .put(&key, file_chunks(file), size)
+                .await
+                .map_err(anyhow::Error::new)?;
+            let mut res =
+                (axum::http::StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response();
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            Ok(res)
+        }
     }
+}
+
+/// The bytes of an open file, 64 KB at a time.
+fn file_chunks(file: tokio::fs::File) -> ByteStream {
+    Box::pin(stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    }))
+}
+
+/// The whole CSV in a temporary file (already unlinked: it goes with its last handle),
+/// read back from its start, with its size.
+async fn csv_file(
+    state: &ApiState,
+    mut pages: Pages,
+    lang: &'static str,
+) -> Result<(tokio::fs::File, u64), AppError> {
+    use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+    let config = state.deps.config.clone();
+    let mut file = tokio::fs::File::from_std(blocking(|| Ok(tempfile::tempfile()?)).await?);
+    let io = |e: std::io::Error| AppError::Unexpected(e.into());
+    let start = export::csv_start(&config, &export::list_headers(&config, lang));
+    file.write_all(&start).await.map_err(io)?;
+    while let Some((items, names)) = pages.next().await? {
+        let rows: Vec<_> = items
+            .iter()
+            .map(|t| export::list_row(&config, lang, t, &names))
+            .collect();
+        file.write_all(&export::csv_rows(&config, &rows))
+            .await
+            .map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    let size = file.stream_position().await.map_err(io)?;
+    file.rewind().await.map_err(io)?;
+    Ok((file, size))
 }
 
 fn download_headers(res: &mut Response, content_type: &'static str, file_name: &str) {
@@ -186,7 +289,7 @@ fn csv_response(
     pages: Pages,
     lang: &'static str,
     total: Option<u64>,
-    stamp: &str,
+    name: &str,
 ) -> Response {
     let config = state.deps.config.clone();
     let start = Bytes::from(export::csv_start(
@@ -218,11 +321,7 @@ fn csv_response(
     });
     let body = stream::StreamExt::chain(stream::iter([Ok(start)]), rows);
     let mut res = Body::from_stream(body).into_response();
-    download_headers(
-        &mut res,
-        "text/csv; charset=utf-8",
-        &format!("tickets-{stamp}.csv"),
-    );
+    download_headers(&mut res, CSV_TYPE, name);
     if let Some(n) = total {
         res.headers_mut()
             .insert("x-total-count", HeaderValue::from(n));
@@ -230,12 +329,12 @@ fn csv_response(
     res
 }
 
-async fn xlsx_response(
-    state: ApiState,
+/// The whole Excel file in a temporary file, with its size.
+async fn xlsx_file(
+    state: &ApiState,
     mut pages: Pages,
     lang: &'static str,
-    stamp: &str,
-) -> Result<Response, AppError> {
+) -> Result<(tokio::fs::File, u64), AppError> {
     let config = state.deps.config.clone();
     let headers = export::list_headers(&config, lang);
     let sheet = if lang == "ja" {
@@ -258,33 +357,13 @@ async fn xlsx_response(
     let file = blocking(move || {
         let out = tempfile::NamedTempFile::new()?;
         list.finish(out.path())?;
-        // Open, then let the name go: the open file lives as long as the response.
+        // Open, then let the name go: the open file lives as long as the answer.
         Ok(out.reopen()?)
     })
     .await?;
     let file = tokio::fs::File::from_std(file);
     let size = file.metadata().await.map_err(anyhow::Error::new)?.len();
-    let chunks = stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(Bytes::from(buf)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    });
-    let mut res = Body::from_stream(chunks).into_response();
-    download_headers(
-        &mut res,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("tickets-{stamp}.xlsx"),
-    );
-    res.headers_mut()
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    Ok(res)
+    Ok((file, size))
 }
 
 /// Runs file-writing work on the blocking pool.
@@ -326,10 +405,6 @@ async fn report(
     })
     .await?;
     let mut res = Body::from(bytes).into_response();
-    download_headers(
-        &mut res,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("ticket-{number}.xlsx"),
-    );
+    download_headers(&mut res, XLSX_TYPE, &format!("ticket-{number}.xlsx"));
     Ok(res)
 }
