@@ -50,18 +50,11 @@ async fn acme_projects(app: &TestApp) {
 
 /// Status and body of a members' page, as a browser would get it.
 async fn page(c: &Client, path: &str) -> (StatusCode, Option<String>, String) {
-    let res = c
-        .http
-        .get(format!("{}{path}", c.base))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let kind = res
-        .headers()
+    let (status, headers, body) = fetch(c, path).await;
+    let kind = headers
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned());
-    (status, kind, res.text().await.unwrap())
+    (status, kind, String::from_utf8(body).unwrap())
 }
 
 /// The URLs of the caller's project documents.

@@ -10,19 +10,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-/// A file as downloaded: status, headers, bytes.
-async fn download(c: &Client, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
-    let res = c
-        .http
-        .get(format!("{}{path}", c.base))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    (status, headers, res.bytes().await.unwrap().to_vec())
-}
-
 /// The tickets the tests export: one whose subject and fields a spreadsheet would
 /// evaluate, one in plain Japanese with a select field and "unknown".
 async fn tickets(taro: &mut Client) -> (String, String) {
@@ -57,7 +44,7 @@ async fn the_ticket_list_exports_as_csv_with_bom_and_neutralized_cells() {
     let (evil, plain) = tickets(&mut taro).await;
     let agent = app.login("agent@netlink.example.jp").await;
 
-    let (status, headers, bytes) = download(&agent, "/api/v1/tickets/export?format=csv").await;
+    let (status, headers, bytes) = fetch(&agent, "/api/v1/tickets/export?format=csv").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
     let disposition = headers["content-disposition"].to_str().unwrap();
@@ -126,7 +113,7 @@ async fn the_ticket_list_exports_as_csv_with_bom_and_neutralized_cells() {
     );
 
     // In English, only the open ones, oldest first.
-    let (status, _, bytes) = download(
+    let (status, _, bytes) = fetch(
         &agent,
         "/api/v1/tickets/export?format=csv&lang=en&filter=open&order=oldest",
     )
@@ -152,7 +139,7 @@ async fn the_ticket_list_exports_as_excel_with_text_cells_and_dates() {
     let (evil, plain) = tickets(&mut taro).await;
     let agent = app.login("agent@netlink.example.jp").await;
 
-    let (status, headers, bytes) = download(&agent, "/api/v1/tickets/export?format=xlsx").await;
+    let (status, headers, bytes) = fetch(&agent, "/api/v1/tickets/export?format=xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         headers["content-type"],
@@ -218,8 +205,7 @@ async fn a_tickets_report_has_its_fields_and_every_response() {
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let (status, headers, bytes) =
-        download(&agent, &format!("/api/v1/tickets/{number}/report")).await;
+    let (status, headers, bytes) = fetch(&agent, &format!("/api/v1/tickets/{number}/report")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers["content-disposition"]
@@ -264,7 +250,7 @@ async fn a_tickets_report_has_its_fields_and_every_response() {
     );
 
     // English labels on request.
-    let (_, _, bytes) = download(&agent, &format!("/api/v1/tickets/{number}/report?lang=en")).await;
+    let (_, _, bytes) = fetch(&agent, &format!("/api/v1/tickets/{number}/report?lang=en")).await;
     let book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     assert_eq!(
         book.sheet_names(),
@@ -282,12 +268,12 @@ async fn exports_are_for_staff_and_check_their_parameters() {
         "/api/v1/tickets/export?format=xlsx&of=mine".to_owned(),
         format!("/api/v1/tickets/{number}/report"),
     ] {
-        let (status, _, body) = download(&taro, &path).await;
+        let (status, _, body) = fetch(&taro, &path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert!(!String::from_utf8_lossy(&body).contains("遅延"), "{path}");
     }
     let anonymous = app.client();
-    let (status, _, _) = download(&anonymous, "/api/v1/tickets/export").await;
+    let (status, _, _) = fetch(&anonymous, "/api/v1/tickets/export").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let mut agent = app.login("agent@netlink.example.jp").await;
     for (query, field) in [
@@ -335,8 +321,7 @@ async fn a_long_list_exports_every_ticket_once_in_order() {
         app.advance(jiff::SignedDuration::from_secs(1));
     }
     let agent = app.login("agent@netlink.example.jp").await;
-    let (_, headers, bytes) =
-        download(&agent, "/api/v1/tickets/export?format=csv&order=oldest").await;
+    let (_, headers, bytes) = fetch(&agent, "/api/v1/tickets/export?format=csv&order=oldest").await;
     assert_eq!(headers["x-total-count"], "450");
     let numbers: Vec<String> = csv::ReaderBuilder::new()
         .from_reader(&bytes[3..])
@@ -344,7 +329,7 @@ async fn a_long_list_exports_every_ticket_once_in_order() {
         .map(|r| r.unwrap()[0].to_owned())
         .collect();
     assert_eq!(numbers, opened);
-    let (_, _, bytes) = download(&agent, "/api/v1/tickets/export?format=xlsx").await;
+    let (_, _, bytes) = fetch(&agent, "/api/v1/tickets/export?format=xlsx").await;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheet = book.worksheet_range("チケット").unwrap();
     let numbers: Vec<String> = (1..sheet.height())
@@ -405,7 +390,7 @@ async fn minutes_spent_are_recorded_by_staff_summed_and_never_shown_to_customers
         "customers see no minutes: {text}"
     );
 
-    let (_, _, bytes) = download(&agent, &format!("/api/v1/tickets/{number}/report")).await;
+    let (_, _, bytes) = fetch(&agent, &format!("/api/v1/tickets/{number}/report")).await;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let log = book.worksheet_range("対応履歴").unwrap();
     assert_eq!(
