@@ -668,11 +668,7 @@ pub async fn reply(
             history,
             // Whom the mails go to, and whether at all (the mails a person turned off),
             // came from the copies; a note sends none.
-            relies_on: if input.internal {
-                vec![]
-            } else {
-                p.relies_on
-            },
+            relies_on: if input.internal { vec![] } else { p.relies_on },
             mails,
             claimed_uploads: ids.clone(),
             previous_state: Some(current.state),
