@@ -1283,3 +1283,22 @@ async fn a_new_priority_counts_the_targets_again_from_the_tickets_creation() {
     let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
     assert_eq!(stored.next_due(), Some(jst("2026-11-20T16:48")));
 }
+
+#[tokio::test]
+async fn without_an_sla_section_a_tickets_pending_warnings_pass_without_mails() {
+    let mut w = world().await;
+    w.clock.set(jst("2026-11-20T16:00"));
+    let t = tickets::open_ticket(&w.deps, &taro(), form("対応目標の廃止"))
+        .await
+        .unwrap();
+    // The vendor removes `sla:` from the file; the ticket keeps its clock.
+    let mut config = (*w.deps.config).clone();
+    config.sla = None;
+    w.deps.config = Arc::new(config);
+    w.clock.set(jst("2026-12-01T12:00"));
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 0);
+    assert!(sla_mails(&w).await.is_empty());
+    let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(stored.next_due(), None, "it left the due-time index");
+    assert!(stored.sla_clock.is_some());
+}

@@ -40,7 +40,17 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
         let timer_due = current
             .timer
             .is_some_and(|t| t.due <= now || t.reminder_due(now));
-        if warnings.is_empty() && !timer_due {
+        // Without `sla:` (the section was removed), points still pending are marked
+        // as passed without mails, so that they leave the due-time index and cannot
+        // crowd out the timers of the batch.
+        let silenced = deps.config.sla.is_none()
+            && current.state.is_open()
+            && current
+                .sla_clock
+                .as_ref()
+                .and_then(|c| c.next_point())
+                .is_some_and(|p| p <= now);
+        if warnings.is_empty() && !timer_due && !silenced {
             continue;
         }
         let requester = deps
@@ -156,6 +166,9 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                     );
                 }
             }
+        }
+        if silenced && let Some(clock) = next.sla_clock.as_mut() {
+            clock.warnings_due(now);
         }
         // The warnings are recorded on the ticket written with their mails.
         let escalated = if warnings.is_empty() {
