@@ -128,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
                 body_md: "昨日の夕方から社外宛てのメールが届くまでに30分ほどかかっています。\n\n- 対象: 全ユーザー\n- 発生: 11/22 17:00 頃から".into(),
                 created_at: at,
                 attachments: vec![],
+                minutes: None,
             };
             store
                 .create_ticket(NewTicket {

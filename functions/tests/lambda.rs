@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use madoguchi::adapters::embedded::{BlobDir, SqliteStore};
 use madoguchi::app::auth::{hash_password, parse_signing_keys};
@@ -338,6 +339,8 @@ fn apigw(
     cookies: &[String],
 ) -> lambda_http::Request {
     let mut v: Value = serde_json::from_str(include_str!("lambda/apigw_v2_request.json")).unwrap();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    v["rawQueryString"] = json!(query);
     v["rawPath"] = json!(path);
     v["requestContext"]["http"]["path"] = json!(path);
     v["requestContext"]["http"]["method"] = json!(method);
@@ -462,6 +465,68 @@ async fn a_download_redirects_to_the_stores_link_only_for_those_who_may_see_it()
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// On AWS an export is put in the private store and the browser sent to a short link:
+/// a Lambda answer is buffered and at most 6 MB.
+#[tokio::test]
+async fn an_export_is_stored_and_answered_with_a_short_link() {
+    let w = world().await;
+    let taro = customer("taro", "acme");
+    for subject in ["=1+2", "メール遅延"] {
+        tickets::open_ticket(&w.deps, &taro, form(subject, vec![]))
+            .await
+            .unwrap();
+    }
+    let router = router(&w, MemberPages::None);
+    let staff = login(&router, "ichiro@netlink.example.jp").await;
+    for format in ["csv", "xlsx"] {
+        let path = format!("/api/v1/tickets/export?format={format}");
+        let (status, headers, _) = call(&router, apigw("GET", &path, None, &staff)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{format}");
+        assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+        let location = headers[header::LOCATION].to_str().unwrap();
+        let key = location
+            .strip_prefix("https://blobs.example/")
+            .and_then(|k| k.strip_suffix("?expires=300"))
+            .unwrap_or_else(|| panic!("a link to the store: {location}"));
+        assert!(
+            key.starts_with("exports/agent/") && key.ends_with(&format!(".{format}")),
+            "{key}"
+        );
+        let blob = w
+            .deps
+            .blobs
+            .get(&BlobKey::parse(key).unwrap())
+            .await
+            .unwrap()
+            .expect("the export is in the store");
+        let bytes: Vec<u8> = blob
+            .body
+            .map(|c| c.unwrap().to_vec())
+            .collect::<Vec<_>>()
+            .await
+            .concat();
+        assert_eq!(bytes.len() as u64, blob.size);
+        if format == "csv" {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.starts_with("\u{feff}チケット番号,件名"), "{text}");
+            assert!(
+                text.contains(",'=1+2,") && text.contains("メール遅延"),
+                "{text}"
+            );
+        } else {
+            assert!(bytes.starts_with(b"PK"), "an Excel package");
+        }
+    }
+    let customer = login(&router, "taro@acme.example.jp").await;
+    let (status, headers, _) = call(
+        &router,
+        apigw("GET", "/api/v1/tickets/export", None, &customer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!headers.contains_key(header::LOCATION));
+}
+
 async fn up_key(w: &World, number: &str) -> String {
     w.deps.store.articles(number).await.unwrap()[0].attachments[0]
         .blob_key
@@ -471,10 +536,17 @@ async fn up_key(w: &World, number: &str) -> String {
 #[tokio::test]
 async fn members_pages_come_from_the_private_store_after_the_session_check() {
     let w = world().await;
-    let pages = BlobDir::open(&w.dir.path().join("members")).unwrap();
+    let pages = Arc::new(BlobDir::open(&w.dir.path().join("members")).unwrap());
     for (key, text) in [
         ("index.html", "<h1>会員ページ</h1>"),
         ("manuals/setup/index.html", "<h1>設定手順</h1>"),
+        ("manuals/plan/index.html", "<h1>案件計画書</h1>"),
+        (
+            "_documents.json",
+            r#"{"version": 1, "documents": [{"path": "/manuals/plan/", "lang": "ja",
+                "key": "manuals/plan", "title": "案件計画書", "section": "manuals",
+                "date": null, "updated": null, "projects": ["acme-net"]}]}"#,
+        ),
     ] {
         pages
             .put(
@@ -485,7 +557,18 @@ async fn members_pages_come_from_the_private_store_after_the_session_check() {
             .await
             .unwrap();
     }
-    let router = router(&w, MemberPages::Blobs(Arc::new(pages)));
+    madoguchi::app::projects::add_project(
+        &w.deps,
+        &madoguchi::app::projects::ProjectInput {
+            id: "acme-net".into(),
+            company: "acme".into(),
+            name: "社内ネットワーク案件".into(),
+            group_name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let router = router(&w, MemberPages::Blobs(pages.clone()));
 
     let res = router
         .clone()
@@ -531,6 +614,64 @@ async fn members_pages_come_from_the_private_store_after_the_session_check() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The project document: taro's company's project; not globex's; the manifest never.
+    let get = |path: &'static str, cookies: Vec<String>| {
+        let router = router.clone();
+        async move {
+            router
+                .oneshot(apigw("GET", path, None, &cookies))
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        get("/members/manuals/plan/", cookies.clone()).await,
+        StatusCode::OK
+    );
+    let other = login(&router, "jiro@globex.example.com").await;
+    assert_eq!(
+        get("/members/manuals/plan/", other.clone()).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get("/members/manuals/setup/", other).await, StatusCode::OK);
+    assert_eq!(
+        get("/members/_documents.json", cookies.clone()).await,
+        StatusCode::NOT_FOUND
+    );
+    // Read once per process: gone from the store, it still guards the page.
+    pages
+        .delete(&BlobKey::parse("_documents.json").unwrap())
+        .await
+        .unwrap();
+    let other = login(&router, "jiro@globex.example.com").await;
+    assert_eq!(
+        get("/members/manuals/plan/", other).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get("/members/manuals/plan/", cookies).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_manifest_no_members_page_is_served() {
+    let w = world().await;
+    let pages = BlobDir::open(&w.dir.path().join("members")).unwrap();
+    pages
+        .put(
+            &BlobKey::parse("index.html").unwrap(),
+            uploads::stream_of("<h1>会員ページ</h1>"),
+            1024,
+        )
+        .await
+        .unwrap();
+    let router = router(&w, MemberPages::Blobs(Arc::new(pages)));
+    let cookies = login(&router, "taro@acme.example.jp").await;
+    let res = router
+        .oneshot(apigw("GET", "/members/", None, &cookies))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
 #[test]

@@ -262,6 +262,7 @@ fn build_content(
     let (public_index, members_index) =
         write_search(&model, &prepared, &labels, &public, &members)?;
     write_sitemap(&model, &public)?;
+    write_documents(&model, &members)?;
     for rel in &assets {
         public.copy(
             &opts.templates.join("assets").join(rel),
@@ -556,6 +557,7 @@ fn write_search(
                 .pages()
                 .filter(|(i, p)| {
                     !p.is_section()
+                        && !p.is_project_document()
                         && &p.lang == lang
                         && prepared[*i].is_some()
                         && Audience::of(p.visibility) == Some(aud)
@@ -675,6 +677,66 @@ fn write_sitemap(model: &Model<'_>, out: &Output) -> Result<()> {
     xml.push_str("</urlset>\n");
     out.write(Path::new("sitemap.xml"), xml.as_bytes())
 }
+
+/// The manifest of the project documents, `members/_documents.json`: the members'
+/// router serves such a page only to the customers of its projects, and the portal
+/// lists them. Written on every build (an empty list too), sorted by path, so that the
+/// server can tell "no project documents" from "an output built before they existed".
+fn write_documents(model: &Model<'_>, members: &Output) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        /// The URL path below `/members` (the page's folder; its attachments are below it).
+        path: &'a str,
+        lang: &'a str,
+        /// Shared by a page and its translation.
+        key: &'a str,
+        title: &'a str,
+        section: &'static str,
+        date: Option<String>,
+        updated: Option<String>,
+        projects: &'a [String],
+    }
+    #[derive(serde::Serialize)]
+    struct Manifest<'a> {
+        version: u32,
+        documents: Vec<Document<'a>>,
+    }
+    let mut documents: Vec<Document<'_>> = model
+        .pages()
+        .filter(|(_, p)| p.is_project_document())
+        .filter_map(|(i, p)| {
+            let url = model.url(i)?;
+            Some(Document {
+                path: url.strip_prefix(Audience::Members.prefix())?,
+                lang: &p.lang,
+                key: &p.key,
+                title: &p.title,
+                section: match p.area {
+                    Area::Faq => "faq",
+                    Area::Notices => "notices",
+                    Area::Manuals => "manuals",
+                    Area::Pages => "pages",
+                },
+                date: p.date.map(|t| t.to_string()),
+                updated: p.last_modified().map(|t| t.to_string()),
+                projects: &p.projects,
+            })
+        })
+        .collect();
+    documents.sort_by(|a, b| a.path.cmp(b.path));
+    let json = serde_json::to_string_pretty(&Manifest {
+        version: 1,
+        documents,
+    })
+    .context("cannot write the project documents' manifest")?;
+    members.write(
+        Path::new(DOCUMENTS_MANIFEST),
+        format!("{json}\n").as_bytes(),
+    )
+}
+
+/// The manifest of the project documents, below the members output.
+pub const DOCUMENTS_MANIFEST: &str = "_documents.json";
 
 /// The content errors inside a build error, if that is what it is.
 pub fn content_errors(e: &anyhow::Error) -> Option<&[ContentError]> {

@@ -133,6 +133,9 @@ impl<'a> Model<'a> {
             .into_iter()
             .flatten()
             .filter(|&&j| j != i)
+            // A project document is the translation only of a page of the same projects:
+            // a language switch must not point anyone at it, or it at a shared page.
+            .filter(|&&j| self.content.pages[j].projects == p.projects)
             .filter_map(|&j| Some((self.content.pages[j].lang.as_str(), self.urls[j].clone()?)))
             .collect()
     }
@@ -239,6 +242,13 @@ impl<'a> Model<'a> {
                     target.display()
                 ));
             };
+            let other = &self.content.pages[j];
+            if other.is_project_document() && other.projects != page.projects {
+                return Err(format!(
+                    "links to '{path}', which only the customers of its projects ({}) may read: link it only from pages of the same projects",
+                    other.projects.join(", ")
+                ));
+            }
             return match &self.urls[j] {
                 Some(u) => Ok(Link::Url(format!("{u}{fragment}"))),
                 None => Err(format!(

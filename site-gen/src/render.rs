@@ -596,7 +596,9 @@ impl<'a> Renderer<'a> {
         let items: Vec<usize> = self
             .model
             .pages()
-            .filter(|(i, p)| p.faq_id().is_some() && self.model.url(*i).is_some())
+            .filter(|(i, p)| {
+                p.faq_id().is_some() && !p.is_project_document() && self.model.url(*i).is_some()
+            })
             .map(|(i, _)| i)
             .collect();
         for &i in &items {
@@ -928,7 +930,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// The members' home: every customer-only page of a language, by area.
+    /// The members' home: every customer-only page of a language, by area, except the
+    /// project documents (the portal lists those to whoever may read them).
     pub fn members_index(&self, lang: &str) -> (&'static str, Value) {
         let lp = self.model.content.config.lang_prefix(lang);
         let mine = |area: Area| -> Vec<usize> {
@@ -939,6 +942,7 @@ impl<'a> Renderer<'a> {
                         && !p.is_section()
                         && p.lang == lang
                         && p.visibility == Visibility::Customer
+                        && !p.is_project_document()
                         && self.model.url(*i).is_some()
                 })
                 .map(|(i, _)| i)

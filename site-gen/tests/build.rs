@@ -548,3 +548,208 @@ fn every_string_the_portal_scripts_use_exists() {
         );
     }
 }
+
+/// The sample site plus project documents (customer pages limited to projects): an FAQ
+/// item sharing a keyword and a category with the customer-only item, a manual in two
+/// languages, and a notice of two projects.
+fn with_project_documents() -> common::Fixture {
+    let f = sample();
+    f.write(
+        "faq/mail/trouble/net-patch.md",
+        "---\ntitle: 案件限定パッチ\nid: 1005\nkeywords: [遅延]\nvisibility: customer\nprojects: [acme-net]\ndate: 2026-11-01\nattachments: [net-plan.pdf]\n---\nPROJECTONLYTOKEN の手順です。\n",
+    )
+    .write(
+        "manuals/net-design.md",
+        "---\ntitle: ネットワーク設計書\nproduct: NL Edge Router\nvisibility: customer\nprojects: acme-net\ndate: 2026-10-01\nupdated: 2026-11-05\n---\nPROJECTDESIGNTOKEN\n",
+    )
+    .write(
+        "manuals/net-design.en.md",
+        "---\ntitle: Network design\nproduct: NL Edge Router\nvisibility: customer\nprojects: [acme-net]\ndate: 2026-10-01\n---\nPROJECTDESIGNTOKEN\n",
+    )
+    .write(
+        "notices/project-window.md",
+        "---\ntitle: 案件向け作業のお知らせ\nkind: announcement\nvisibility: customer\nprojects: [acme-web, acme-net]\ndate: 2026-11-18\n---\nPROJECTNOTICETOKEN\n",
+    );
+    std::fs::write(
+        f.content().join("faq/mail/trouble/net-plan.pdf"),
+        b"%PDF-1.4 plan",
+    )
+    .unwrap();
+    f
+}
+
+#[test]
+fn project_documents_are_built_for_members_but_left_out_of_everything_shared() {
+    let f = with_project_documents();
+    build(&f.options()).unwrap();
+    let titles = [
+        "案件限定パッチ",
+        "ネットワーク設計書",
+        "Network design",
+        "案件向け作業のお知らせ",
+    ];
+    let tokens = [
+        "PROJECTONLYTOKEN",
+        "PROJECTDESIGNTOKEN",
+        "PROJECTNOTICETOKEN",
+    ];
+
+    // The pages themselves are in the members output, with their attachments.
+    let page = std::fs::read_to_string(f.members("faq/mail/trouble/net-patch/index.html")).unwrap();
+    assert!(page.contains("PROJECTONLYTOKEN"));
+    assert!(
+        f.members("faq/mail/trouble/net-patch/net-plan.pdf")
+            .is_file()
+    );
+    assert!(f.members("manuals/net-design/index.html").is_file());
+    assert!(f.members("en/manuals/net-design/index.html").is_file());
+    assert!(f.members("notices/project-window/index.html").is_file());
+
+    // Nothing of them in the public site (pages, feeds, sitemap, search, lists).
+    let public = f.all_public_text();
+    for t in titles.iter().chain(&tokens) {
+        assert!(!public.contains(t), "{t} leaked into the public site");
+    }
+
+    // The members' home lists the shared customer pages but no project document.
+    for rel in ["index.html", "en/index.html"] {
+        let index = std::fs::read_to_string(f.members(rel)).unwrap();
+        for t in titles {
+            assert!(!index.contains(t), "{t} is listed on the members' {rel}");
+        }
+        assert!(
+            !index.contains("net-design") && !index.contains("net-patch"),
+            "{rel}"
+        );
+    }
+    let shared = std::fs::read_to_string(f.members("index.html")).unwrap();
+    assert!(shared.contains("顧客限定パッチ手順"));
+
+    // The members' search index (shared by every company) has none of their terms.
+    let mut terms: Vec<String> = Vec::new();
+    for dir in [f.members("search"), f.members("en/search")] {
+        terms.extend(
+            std::fs::read_dir(dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".bin"))
+                .flat_map(|e| {
+                    site_gen::search::read_shard(&std::fs::read(e.path()).unwrap()).into_keys()
+                }),
+        );
+    }
+    assert!(
+        terms.iter().any(|t| t == "customeronlytoken"),
+        "the index was read"
+    );
+    for t in tokens {
+        assert!(
+            !terms.contains(&t.to_lowercase()),
+            "{t} is in the members' search index"
+        );
+    }
+    for dir in [f.members("search"), f.members("en/search")] {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+            for t in titles {
+                assert!(!text.contains(t), "{t} in {}", e.path().display());
+            }
+        }
+    }
+
+    // Related items: the customer-only item of the same category and keyword does not
+    // point at the project document, and the public one neither.
+    for html in [
+        std::fs::read_to_string(f.members("faq/mail/trouble/secret-fix/index.html")).unwrap(),
+        f.read("faq/mail/trouble/delay/index.html"),
+    ] {
+        assert!(!html.contains("案件限定パッチ") && !html.contains("net-patch"));
+    }
+    // The project manual's language switch points at its translation of the same projects.
+    let ja = std::fs::read_to_string(f.members("manuals/net-design/index.html")).unwrap();
+    assert!(
+        ja.contains("/members/en/manuals/net-design/"),
+        "no alternate"
+    );
+}
+
+#[test]
+fn the_documents_manifest_lists_each_project_document_with_its_projects_sorted_by_path() {
+    let f = with_project_documents();
+    build(&f.options()).unwrap();
+    let first = std::fs::read(f.members("_documents.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(
+        manifest,
+        serde_json::json!({
+            "version": 1,
+            "documents": [
+                {
+                    "path": "/en/manuals/net-design/", "lang": "en", "key": "manuals/net-design",
+                    "title": "Network design", "section": "manuals",
+                    "date": "2026-09-30T15:00:00Z", "updated": "2026-09-30T15:00:00Z",
+                    "projects": ["acme-net"]
+                },
+                {
+                    "path": "/faq/mail/trouble/net-patch/", "lang": "ja",
+                    "key": "faq/mail/trouble/net-patch", "title": "案件限定パッチ", "section": "faq",
+                    "date": "2026-10-31T15:00:00Z", "updated": "2026-10-31T15:00:00Z",
+                    "projects": ["acme-net"]
+                },
+                {
+                    "path": "/manuals/net-design/", "lang": "ja", "key": "manuals/net-design",
+                    "title": "ネットワーク設計書", "section": "manuals",
+                    "date": "2026-09-30T15:00:00Z", "updated": "2026-11-04T15:00:00Z",
+                    "projects": ["acme-net"]
+                },
+                {
+                    "path": "/notices/project-window/", "lang": "ja", "key": "notices/project-window",
+                    "title": "案件向け作業のお知らせ", "section": "notices",
+                    "date": "2026-11-17T15:00:00Z", "updated": "2026-11-17T15:00:00Z",
+                    "projects": ["acme-web", "acme-net"]
+                }
+            ]
+        })
+    );
+    // Deterministic: a second build writes the same bytes.
+    build(&f.options()).unwrap();
+    assert_eq!(std::fs::read(f.members("_documents.json")).unwrap(), first);
+
+    // A site without project documents still has the manifest, empty.
+    let plain = sample();
+    build(&plain.options()).unwrap();
+    let empty: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.members("_documents.json")).unwrap()).unwrap();
+    assert_eq!(empty, serde_json::json!({"version": 1, "documents": []}));
+}
+
+#[test]
+fn a_project_document_is_linked_only_from_pages_of_the_same_projects() {
+    let f = with_project_documents();
+    f.write(
+        "pages/contact.md",
+        "---\ntitle: お問い合わせ\n---\n[設計書](../manuals/net-design.md)\n",
+    );
+    let e = errors_of(&f);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("pages/contact.md:")
+            && e[0].contains("links to '../manuals/net-design.md', which only the customers of its projects (acme-net) may read"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn projects_on_a_public_page_stop_the_build_naming_the_file_and_line() {
+    let f = sample();
+    f.write(
+        "manuals/open.md",
+        "---\ntitle: 公開資料\nproduct: X\nprojects: [acme-net]\n---\n本文\n",
+    );
+    assert_eq!(
+        errors_of(&f),
+        [
+            "manuals/open.md:4: projects: only a page with 'visibility: customer' can be limited to projects (this one is public)"
+        ]
+    );
+}

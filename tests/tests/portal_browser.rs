@@ -341,7 +341,20 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
         !subjects.iter().any(|s| s.contains("バックアップ")),
         "not the archive project's: {subjects:?}"
     );
+    // Below the tickets, his project's document (案件の資料), not the archive project's;
+    // its link opens the members' page.
+    let docs = wait_text(d, "[data-documents]", "社内ネットワーク構成図").await?;
+    ensure!(
+        !docs.contains("文書アーカイブ") && docs.contains("社内ネットワーク案件"),
+        "加藤 sees only his project's documents: {docs}"
+    );
     shot(d, "portal-groups-list.png").await?;
+    d.find(By::Css("[data-documents] a"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_url(d, "/members/manuals/sakura-network-design/").await?;
+    wait_text(d, "h1", "社内ネットワーク構成図").await?;
 
     d.goto(portal.url("/portal/new/")).await?;
     wait_displayed(d, "#new-ticket").await?;
@@ -367,6 +380,11 @@ async fn groups_scenario(d: &WebDriver, portal: &Portal) -> Result<()> {
     logout(d).await?;
 
     login(d, ITO).await?;
+    let docs = wait_text(d, "[data-documents]", "文書アーカイブ").await?;
+    ensure!(
+        docs.contains("社内ネットワーク構成図"),
+        "伊藤 is in both groups and sees both documents: {docs}"
+    );
     d.goto(portal.url("/portal/new/")).await?;
     wait_displayed(d, "#nt-project").await?;
     let projects = SelectElement::new(&d.find(By::Id("nt-project")).await?).await?;
@@ -624,6 +642,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     logout(d).await?;
     login(d, AGENT).await?;
     staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
+    staff_exports(d, portal, &number, stamp).await?;
 
     // 5. The customer, in a new session, sees the reply but not the note.
     logout(d).await?;
@@ -966,6 +985,11 @@ async fn staff_note_and_reply(
         .await?
         .send_keys(format!("回線事業者に確認中。{note}"))
         .await?;
+    // Seed 003's time spent, for staff only.
+    d.find(By::Id("reply-minutes"))
+        .await?
+        .send_keys("15")
+        .await?;
     d.find(By::Css("#reply-form [data-submit]"))
         .await?
         .click_surely()
@@ -978,8 +1002,13 @@ async fn staff_note_and_reply(
     .await?;
     let last = wait_text(d, ".articles > li:last-child", note).await?;
     ensure!(
-        last.contains("社内メモ"),
-        "the note is marked internal: {last}"
+        last.contains("社内メモ") && last.contains("作業 15 分"),
+        "the note is marked internal, with its minutes: {last}"
+    );
+    wait_text(d, "[data-minutes-total]", "作業時間の合計: 15 分").await?;
+    ensure!(
+        value(d, "reply-minutes").await?.is_empty(),
+        "the minutes box is emptied after sending"
     );
 
     d.find(By::Css("input[name=kind][value=public]"))
@@ -1012,6 +1041,94 @@ async fn staff_note_and_reply(
         "the staff view shows both the note and the reply"
     );
     shot(d, "portal-staff.png").await?;
+    Ok(())
+}
+
+/// Where the browser saves downloads: set through the DevTools protocol, so that the
+/// test can open what the export buttons saved.
+async fn downloads_to(d: &WebDriver) -> Result<PathBuf> {
+    let dir = tempfile::tempdir()?.keep();
+    let params = serde_json::json!({"behavior": "allow", "downloadPath": dir.to_string_lossy()});
+    if d.cdp()
+        .send_raw("Browser.setDownloadBehavior", params.clone())
+        .await
+        .is_err()
+    {
+        d.cdp()
+            .send_raw("Page.setDownloadBehavior", params)
+            .await
+            .context("cannot set where downloads go")?;
+    }
+    Ok(dir)
+}
+
+/// A file the browser finished saving in `dir` whose name starts with `prefix`.
+async fn downloaded(dir: &Path, prefix: &str) -> Result<(String, Vec<u8>)> {
+    let start = Instant::now();
+    loop {
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if name.starts_with(prefix) && !name.ends_with(".crdownload") {
+                return Ok((name.clone(), std::fs::read(dir.join(&name))?));
+            }
+        }
+        if start.elapsed() > WAIT {
+            bail!("no download starting with {prefix} in {}", dir.display());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// 4b. The agent downloads the ticket's report, then searches the list for the ticket
+/// and exports the result as CSV (seed 003): progress, then the saved file.
+async fn staff_exports(d: &WebDriver, portal: &Portal, number: &str, stamp: u128) -> Result<()> {
+    let dir = downloads_to(d).await?;
+    // The ticket page is still open: its report.
+    d.find(By::Css("[data-report]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-report-status]", "を保存しました").await?;
+    let (name, xlsx) = downloaded(&dir, &format!("ticket-{number}")).await?;
+    ensure!(name.ends_with(".xlsx"), "{name}");
+    ensure!(xlsx.starts_with(b"PK"), "an Excel file is a zip package");
+
+    d.goto(portal.url("/portal/")).await?;
+    wait_displayed(d, "[data-export]").await?;
+    d.find(By::Css("[data-filter=all]"))
+        .await?
+        .click_surely()
+        .await?;
+    let search = d.find(By::Id("list-q")).await?;
+    search.send_keys(format!("ブラウザ試験 {stamp}")).await?;
+    d.find(By::Css("[data-list-search] button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, ".ticket-list [data-rows]", number).await?;
+    d.find(By::Css("[data-export] [data-format=csv]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-export-status]", "を保存しました").await?;
+    shot(d, "portal-staff-export.png").await?;
+    let (name, csv) = downloaded(&dir, "tickets-").await?;
+    ensure!(name.ends_with(".csv"), "{name}");
+    ensure!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 with a byte-order mark"
+    );
+    let text = String::from_utf8(csv[3..].to_vec())?;
+    let lines: Vec<&str> = text.lines().collect();
+    ensure!(
+        lines.len() == 2 && lines[1].starts_with(number),
+        "the search's one ticket: {text}"
+    );
+    ensure!(lines[0].starts_with("チケット番号,件名,状態"), "{text}");
+    // Back on the ticket for what follows.
+    d.goto(portal.url(&format!("/portal/tickets/{number}")))
+        .await?;
+    wait_text(d, "[data-v=number]", number).await?;
     Ok(())
 }
 

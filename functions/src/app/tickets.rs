@@ -69,6 +69,33 @@ pub struct Reply {
     pub next_state: Option<State>,
     /// Ids of the author's pending uploads.
     pub attachments: Vec<String>,
+    /// Minutes the author spent (staff only; seed 003's 作業時間).
+    pub minutes: Option<u32>,
+}
+
+/// The most minutes one response may record (a week of work would be 10,080).
+pub const MAX_MINUTES: u32 = 9_999;
+
+/// A reply's minutes, checked: staff only, 1 to `MAX_MINUTES`.
+fn check_minutes(actor: &Actor, minutes: Option<u32>) -> Result<Option<u32>, AppError> {
+    match minutes {
+        None => Ok(None),
+        Some(_) if !actor.is_staff() => Err(AppError::invalid(
+            "minutes",
+            Problem::Other {
+                ja: "作業時間はサポート担当者だけが記録できます".into(),
+                en: "Only support staff record time spent".into(),
+            },
+        )),
+        Some(m) if (1..=MAX_MINUTES).contains(&m) => Ok(Some(m)),
+        Some(_) => Err(AppError::invalid(
+            "minutes",
+            Problem::Other {
+                ja: format!("1〜{MAX_MINUTES} 分の範囲で入力してください"),
+                en: format!("Must be between 1 and {MAX_MINUTES} minutes"),
+            },
+        )),
+    }
 }
 
 /// A ticket with the articles its reader may see.
@@ -379,6 +406,7 @@ pub async fn open_ticket(
             body_md: body.clone(),
             created_at: now,
             attachments: attachments.clone(),
+            minutes: None,
         };
         let p = people(deps, &ticket, &known, false).await?;
         ticket.contacts = p.contacts();
@@ -506,6 +534,7 @@ pub async fn reply(
 ) -> Result<TicketRecord, AppError> {
     let (body, ids) = form::check_reply(&deps.config.limits, &input.body, &input.attachments)
         .map_err(AppError::Invalid)?;
+    let minutes = check_minutes(actor, input.minutes)?;
     // What the reply needs before it decides, read at once: its author, the ticket, a
     // customer's company (which a ticket they may see is filed under) and the uploads
     // it attaches.
@@ -586,6 +615,7 @@ pub async fn reply(
             body_md: body.clone(),
             created_at: now,
             attachments: attachments.clone(),
+            minutes,
         };
         let mut history = Vec::new();
         if change.changed() {

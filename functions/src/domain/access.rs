@@ -31,6 +31,9 @@
 //! - *Contracts* (and the quotes and invoices that will hang on them): user admins and
 //!   contract managers view their company's, within their groups' projects when the
 //!   company uses groups; no customer manages them.
+//! - *Project documents* (customer-only pages limited to projects by their front
+//!   matter): staff read them all; a customer of any role reads those of their company's
+//!   projects, only their groups' projects when the company uses groups.
 //! - *Accounts:* everybody views and edits their own account (profile) but never
 //!   disables it or changes its role. User admins and inquiry admins view the accounts
 //!   of their own company and add, edit and disable those whose role is within their own
@@ -313,6 +316,31 @@ pub fn may_contract(actor: &Actor, verb: ContractVerb, contract: &ContractAccess
         }
         (Role::Customer, ContractVerb::Manage) => false,
     }
+}
+
+/// A project a document is limited to, with the company the project belongs to (from
+/// the store: the page names only the project).
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentProject<'a> {
+    pub project_id: &'a str,
+    pub company_id: &'a str,
+}
+
+/// What access decisions need to know about a project document (a customer-only page
+/// limited to projects by its front matter): its projects that exist.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentAccess<'a> {
+    pub projects: &'a [DocumentProject<'a>],
+}
+
+/// Staff read every project document; a customer with a role reads one when one of its
+/// projects is their company's and, when the company uses groups, they are in that
+/// project's group. A document of no known project is staff-only.
+pub fn may_document(actor: &Actor, doc: &DocumentAccess<'_>) -> bool {
+    actor.is_staff()
+        || doc.projects.iter().any(|p| {
+            actor.customer_in(p.company_id).is_some() && actor.in_project(Some(p.project_id))
+        })
 }
 
 /// What access decisions need to know about an account (the one to be created, for
@@ -743,6 +771,78 @@ mod tests {
         assert!(!may_contract(&a, ContractVerb::View, &linked(&["p1"])));
         assert!(!may_contract(&a, ContractVerb::View, &linked(&[])));
         assert!(!may_contract(&a, ContractVerb::Manage, &linked(&["p2"])));
+    }
+
+    #[test]
+    fn a_project_document_is_read_by_staff_and_the_project_company_within_its_groups() {
+        let of = |project_id, company_id| DocumentProject {
+            project_id,
+            company_id,
+        };
+        let net = [of("p1", "acme")];
+        let doc = DocumentAccess { projects: &net };
+        let staff = [
+            Actor::new("s1", Role::Agent, None),
+            Actor::new("s2", Role::Admin, None),
+        ];
+        for a in &staff {
+            assert!(may_document(a, &doc), "{a:?}");
+            assert!(may_document(a, &DocumentAccess { projects: &[] }), "{a:?}");
+        }
+        #[rustfmt::skip]
+        let table: &[(&str, Actor, bool)] = &[
+            ("in the project's group", Actor::customer("u1", "acme", InquiryMember).in_groups(["p1"]), true),
+            ("in another group of the company", Actor::customer("u1", "acme", UserAdmin).in_groups(["p2"]), false),
+            ("in no group", Actor::customer("u1", "acme", UserAdmin).in_groups(Vec::<String>::new()), false),
+            ("company without groups", Actor::customer("u1", "acme", InquiryMember), true),
+            ("other company", Actor::customer("u1", "globex", UserAdmin), false),
+            ("other company, same project id in its groups", Actor::customer("u1", "globex", UserAdmin).in_groups(["p1"]), false),
+            ("no customer role", Actor { customer_role: None, ..Actor::customer("u1", "acme", UserAdmin) }, false),
+            ("no company", Actor { company_id: None, ..Actor::customer("u1", "acme", UserAdmin) }, false),
+        ];
+        for (case, actor, want) in table {
+            assert_eq!(may_document(actor, &doc), *want, "{case}");
+        }
+        // Every customer role reads the same documents: groups narrow, roles do not.
+        for role in CustomerRole::ALL {
+            assert!(
+                may_document(&Actor::customer("u1", "acme", role), &doc),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_document_of_several_projects_is_read_from_any_of_them_and_one_of_no_known_project_by_staff_only()
+     {
+        let two = [
+            DocumentProject {
+                project_id: "p1",
+                company_id: "acme",
+            },
+            DocumentProject {
+                project_id: "g1",
+                company_id: "globex",
+            },
+        ];
+        let doc = DocumentAccess { projects: &two };
+        assert!(may_document(
+            &Actor::customer("u1", "acme", InquiryMember).in_groups(["p1"]),
+            &doc
+        ));
+        assert!(may_document(
+            &Actor::customer("u2", "globex", InquiryMember),
+            &doc
+        ));
+        assert!(!may_document(
+            &Actor::customer("u3", "initech", UserAdmin),
+            &doc
+        ));
+        let unknown = DocumentAccess { projects: &[] };
+        assert!(!may_document(
+            &Actor::customer("u1", "acme", UserAdmin),
+            &unknown
+        ));
     }
 
     #[test]

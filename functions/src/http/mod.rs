@@ -5,6 +5,8 @@ mod auth;
 mod companies;
 mod company_accounts;
 mod contracts;
+mod documents;
+mod export;
 mod headers;
 pub mod lang;
 pub mod list_cache;
@@ -31,7 +33,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use headers::security_headers;
-pub use members::MemberPages;
+pub use members::{DocumentIndex, MemberPages};
 
 use crate::app::Deps;
 use crate::app::auth::{SigningKey, Tokens};
@@ -98,22 +100,28 @@ impl Deref for ApiState {
 #[openapi(
     info(title = "madoguchi API", description = "The support portal's API: tickets, articles, attachments and the caller's account. Errors are application/problem+json."),
     servers((url = "/api/v1")),
-    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"), (name = "contracts"), (name = "accounts"), (name = "companies"), (name = "registration"))
+    tags((name = "auth"), (name = "me"), (name = "tickets"), (name = "attachments"), (name = "contracts"), (name = "accounts"), (name = "companies"), (name = "documents"), (name = "registration"))
 )]
 struct ApiDoc;
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the same routes.
-pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
+/// `documents` is the members' pages' manifest, for the list of project documents.
+pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(export::router())
         .merge(contracts::router())
+        .merge(documents::router())
         .merge(company_accounts::router())
         .merge(companies::router())
         .merge(registration::router())
         .merge(uploads::router())
         .split_for_parts();
-    (router.with_state(state), doc)
+    (
+        router.with_state(state).layer(axum::Extension(documents)),
+        doc,
+    )
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -135,7 +143,8 @@ pub fn api_app(state: ApiState, members: MemberPages) -> Router {
 
 /// The API under `/api/v1` (with its OpenAPI document) and the members' pages.
 fn portal(state: ApiState, members: MemberPages) -> Router {
-    let (api, doc) = api(state.clone());
+    let documents = DocumentIndex::new(members);
+    let (api, doc) = api(state.clone(), documents.clone());
     let doc = Arc::new(doc);
     let api = api
         .route(
@@ -152,7 +161,7 @@ fn portal(state: ApiState, members: MemberPages) -> Router {
         );
     Router::new()
         .nest("/api/v1", api)
-        .merge(members::router(members, state))
+        .merge(members::router(documents, state))
 }
 
 /// Request ids, tracing and the security headers around every response. The layers are

@@ -175,7 +175,7 @@ pub struct TicketList {
     pub next: Option<String>,
 }
 
-fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
+pub(super) fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
     AppError::invalid(
         field,
         Problem::Other {
@@ -183,6 +183,32 @@ fn invalid_choice(field: &'static str, choices: &[&str]) -> AppError {
             en: format!("Must be one of {}", choices.join(", ")),
         },
     )
+}
+
+/// The list's `of`, `filter` and `order` parameters, checked (the list and its exports).
+pub(super) fn list_choices(
+    of: &Option<String>,
+    filter: &Option<String>,
+    order: &Option<String>,
+) -> Result<(ListOf, ListFilter, bool), AppError> {
+    let of = match of.as_deref().unwrap_or("mine") {
+        "mine" => ListOf::Mine,
+        "company" => ListOf::Company,
+        "all" => ListOf::All,
+        _ => return Err(invalid_choice("of", &["mine", "company", "all"])),
+    };
+    let filter = match filter.as_deref().unwrap_or("all") {
+        "all" => ListFilter::All,
+        "open" => ListFilter::Open,
+        "closed" => ListFilter::Closed,
+        _ => return Err(invalid_choice("filter", &["all", "open", "closed"])),
+    };
+    let oldest_first = match order.as_deref().unwrap_or("newest") {
+        "newest" => false,
+        "oldest" => true,
+        _ => return Err(invalid_choice("order", &["newest", "oldest"])),
+    };
+    Ok((of, filter, oldest_first))
 }
 
 /// One page of tickets with the All / Open / Closed counts.
@@ -194,23 +220,7 @@ async fn list(
     AcceptsGzip(gzip_ok): AcceptsGzip,
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let of = match p.of.as_deref().unwrap_or("mine") {
-        "mine" => ListOf::Mine,
-        "company" => ListOf::Company,
-        "all" => ListOf::All,
-        _ => return Err(invalid_choice("of", &["mine", "company", "all"])),
-    };
-    let filter = match p.filter.as_deref().unwrap_or("all") {
-        "all" => ListFilter::All,
-        "open" => ListFilter::Open,
-        "closed" => ListFilter::Closed,
-        _ => return Err(invalid_choice("filter", &["all", "open", "closed"])),
-    };
-    let oldest_first = match p.order.as_deref().unwrap_or("newest") {
-        "newest" => false,
-        "oldest" => true,
-        _ => return Err(invalid_choice("order", &["newest", "oldest"])),
-    };
+    let (of, filter, oldest_first) = list_choices(&p.of, &p.filter, &p.order)?;
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
         Some(_) => {
@@ -439,6 +449,9 @@ pub struct ArticleDto {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     pub attachments: Vec<AttachmentDto>,
+    /// Minutes spent on it (staff only; absent for customers and when none were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -446,6 +459,9 @@ pub struct TicketDetail {
     pub ticket: TicketDto,
     /// Oldest first; internal notes only for staff.
     pub articles: Vec<ArticleDto>,
+    /// The minutes spent on the ticket, summed over its responses (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes_total: Option<u32>,
     /// The states the reader may choose in the reply form.
     pub next_states: Vec<String>,
     pub can_reply: bool,
@@ -464,6 +480,9 @@ async fn detail(
     let staff_ids = state
         .staff_among(view.articles.iter().map(|a| &a.author_id))
         .await?;
+    let minutes_total = actor
+        .is_staff()
+        .then(|| view.articles.iter().filter_map(|a| a.minutes).sum());
     let timers = &state.deps.config.timers;
     let reopen_until = t.closed_at.map(|c| timers.reopen_until(c));
     let needs_follow_up = t.state == TicketState::Closed && !timers.reopens(t.closed_at, now);
@@ -494,6 +513,7 @@ async fn detail(
                 internal: a.internal,
                 body_html: crate::app::markdown::render(&a.body_md),
                 created_at: a.created_at,
+                minutes: a.minutes.filter(|_| actor.is_staff()),
                 attachments: a
                     .attachments
                     .into_iter()
@@ -508,6 +528,7 @@ async fn detail(
             })
             .collect(),
         next_states,
+        minutes_total,
         can_reply: !needs_follow_up,
         needs_follow_up,
         ticket: TicketDto {
@@ -620,6 +641,8 @@ pub struct ReplyRequest {
     pub next_state: Option<String>,
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// Minutes spent (staff only, 1–9999): seed 003's 作業時間.
+    pub minutes: Option<u32>,
 }
 
 fn parse_state(field: &'static str, s: &str) -> Result<TicketState, AppError> {
@@ -659,6 +682,7 @@ async fn reply(
             internal: req.internal,
             next_state,
             attachments,
+            minutes: req.minutes,
         },
     )
     .await?;
@@ -801,6 +825,15 @@ impl Names {
     }
     fn company(&self, id: &str) -> String {
         self.companies.get(id).cloned().unwrap_or_default()
+    }
+}
+
+impl crate::app::export::NameOf for Names {
+    fn user(&self, id: &str) -> String {
+        Names::user(self, id)
+    }
+    fn company(&self, id: &str) -> String {
+        Names::company(self, id)
     }
 }
 

@@ -240,6 +240,9 @@ pub struct ArticleRecord {
     pub body_md: String,
     pub created_at: Timestamp,
     pub attachments: Vec<AttachmentRecord>,
+    /// Minutes staff spent on what this response answers (seed 003's 作業時間); staff
+    /// only, never shown to customers.
+    pub minutes: Option<u32>,
 }
 
 /// One recorded change: who, when, from what to what, and why.

@@ -275,6 +275,20 @@ pub struct Mail {
 }
 
 /// A browser-like client: keeps cookies, echoes the CSRF cookie in `X-CSRF-Token`.
+/// A GET as a browser sends it (the session's cookies, no JSON handling): status,
+/// headers and the bytes of the body.
+pub async fn fetch(c: &Client, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let res = c
+        .http
+        .get(format!("{}{path}", c.base))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    (status, headers, res.bytes().await.unwrap().to_vec())
+}
+
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,

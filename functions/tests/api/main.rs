@@ -2,6 +2,8 @@
 
 mod accounts;
 mod contracts;
+mod documents;
+mod export;
 mod groups;
 mod helpers;
 mod registration;

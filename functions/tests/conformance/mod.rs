@@ -74,6 +74,7 @@ pub fn article(number: &str, seq: u32, internal: bool) -> ArticleRecord {
             content_type: "text/plain".into(),
             blob_key: format!("blobs/a{seq}"),
         }],
+        minutes: internal.then_some(15 * seq),
     }
 }
 
@@ -816,8 +817,8 @@ pub async fn users_are_unique_by_email_in_any_case(store: Arc<dyn Store>) {
     );
 }
 
-pub async fn a_batch_read_finds_what_exists_and_leaves_out_the_rest(store: Arc<dyn Store>) {
-    let at = t("2026-11-23T01:00:00Z");
+/// 株式会社アクメ and its customer u1.
+async fn acme_with_u1(store: &Arc<dyn Store>, at: Timestamp) {
     store
         .create_company(CompanyRecord {
             id: "acme".into(),
@@ -831,6 +832,11 @@ pub async fn a_batch_read_finds_what_exists_and_leaves_out_the_rest(store: Arc<d
         .create_user(user("u1", "u1@acme.example.jp", Some("acme")))
         .await
         .unwrap();
+}
+
+pub async fn a_batch_read_finds_what_exists_and_leaves_out_the_rest(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    acme_with_u1(&store, at).await;
     let mut first = new_ticket("b1", "u1", "acme", at);
     first.idempotency_key = Some("key-b1".into());
     store.create_ticket(first).await.unwrap();
@@ -946,19 +952,7 @@ pub async fn a_claimed_number_moves_its_counter_or_nothing_is_written(store: Arc
 /// only while the copies are right (`Contacts`, `Reliance`).
 pub async fn a_change_relying_on_a_stale_copy_writes_nothing(store: Arc<dyn Store>) {
     let at = t("2026-11-23T01:00:00Z");
-    store
-        .create_company(CompanyRecord {
-            id: "acme".into(),
-            name: "株式会社アクメ".into(),
-            created_at: at,
-            uses_groups: false,
-        })
-        .await
-        .unwrap();
-    store
-        .create_user(user("u1", "u1@acme.example.jp", Some("acme")))
-        .await
-        .unwrap();
+    acme_with_u1(&store, at).await;
     store
         .create_ticket(new_ticket("r1", "u1", "acme", at))
         .await

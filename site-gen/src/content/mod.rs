@@ -153,6 +153,10 @@ pub struct Page {
     pub title: String,
     pub description: Option<String>,
     pub visibility: Visibility,
+    /// The projects (案件) a customer-only page is limited to (`projects:`); empty for
+    /// every other page. Such a page is built into the members output but served only to
+    /// the projects' customers, so it stays out of everything the members share.
+    pub projects: Vec<String>,
     pub date: Option<Timestamp>,
     pub updated: Option<Timestamp>,
     pub weight: i64,
@@ -183,6 +187,12 @@ impl Page {
             parts.pop();
         }
         parts
+    }
+
+    /// A customer-only page limited to projects: left out of every listing, index and
+    /// feed that readers of different companies share.
+    pub fn is_project_document(&self) -> bool {
+        !self.projects.is_empty()
     }
 
     /// The newest of `updated` and `date`.

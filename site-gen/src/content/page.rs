@@ -19,6 +19,7 @@ const COMMON: &[&str] = &[
     "weight",
     "draft",
     "description",
+    "projects",
 ];
 const FAQ: &[&str] = &["id", "keywords", "attachments"];
 const NOTICE: &[&str] = &[
@@ -214,6 +215,7 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
     let weight = f.int("weight").unwrap_or(0);
     let draft = f.bool("draft").unwrap_or(false);
     let description = f.str("description");
+    let projects = read_projects(&mut f, visibility, section);
 
     let mut attachments = Vec::new();
     let mut read_attachments = |f: &mut Fields<'_>| {
@@ -349,6 +351,7 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
         title,
         description,
         visibility,
+        projects,
         date,
         updated,
         weight,
@@ -358,6 +361,72 @@ pub fn parse_page(rel: &Path, text: &str, cfg: &SiteConfig) -> Result<Page, Vec<
         body: body.to_owned(),
         body_line,
     })
+}
+
+/// `projects`: the projects (案件) a customer-only page is limited to, as a list of
+/// project ids or one id. Only the customers of those projects may read the page, so it
+/// needs `visibility: customer` and is a page, not a section.
+fn read_projects(f: &mut Fields<'_>, visibility: Visibility, section: bool) -> Vec<String> {
+    let Some(node) = f.node("projects") else {
+        return Vec::new();
+    };
+    let line = f.line_of(node);
+    let written = f.str_list("projects");
+    if matches!(&node.value, crate::yaml::Value::Seq(items) if items.is_empty()) {
+        f.error_at(
+            line,
+            "projects",
+            "must name at least one project id (or leave the key out)",
+        );
+        return Vec::new();
+    }
+    if section {
+        f.error_at(
+            line,
+            "projects",
+            "a section (_index) cannot be limited to projects: set projects on its pages",
+        );
+        return Vec::new();
+    }
+    if visibility != Visibility::Customer {
+        let now = match visibility {
+            Visibility::Public => "public",
+            Visibility::Customer => "customer",
+            Visibility::Internal => "internal",
+        };
+        f.error_at(
+            line,
+            "projects",
+            format!(
+                "only a page with 'visibility: customer' can be limited to projects (this one is {now})"
+            ),
+        );
+        return Vec::new();
+    }
+    let mut projects: Vec<String> = Vec::new();
+    for (id, at) in written {
+        let id = id.trim().to_owned();
+        let slug = id
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && id.len() <= 64
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !slug {
+            f.error_at(
+                at,
+                "projects",
+                format!(
+                    "'{id}' is not a project id (a-z, 0-9, '-' and '_', starting with a letter or digit, as `madoguchi admin project list` shows them)"
+                ),
+            );
+        } else if !projects.contains(&id) {
+            projects.push(id);
+        }
+    }
+    projects
 }
 
 fn read_notice(
@@ -650,6 +719,86 @@ mod tests {
         assert!(
             e[0].contains("lang: says 'ja' but the file name says 'en'"),
             "{e:?}"
+        );
+    }
+
+    #[test]
+    fn projects_limit_a_customer_page_and_take_a_list_or_one_id() {
+        let p = parse_page(
+            Path::new("manuals/net-design.md"),
+            "---\ntitle: 設計書\nproduct: P\nvisibility: customer\nprojects: [acme-net, acme-web, acme-net]\n---\n",
+            &cfg(),
+        )
+        .unwrap();
+        assert_eq!(p.projects, ["acme-net", "acme-web"]);
+        let one = parse_page(
+            Path::new("pages/runbook.md"),
+            "---\ntitle: 手順書\nvisibility: customer\nprojects: acme-net\n---\n",
+            &cfg(),
+        )
+        .unwrap();
+        assert_eq!(one.projects, ["acme-net"]);
+        let none = parse_page(
+            Path::new("pages/x.md"),
+            "---\ntitle: x\nvisibility: customer\n---\n",
+            &cfg(),
+        )
+        .unwrap();
+        assert!(none.projects.is_empty());
+    }
+
+    #[test]
+    fn projects_outside_customer_pages_and_bad_project_values_are_named_with_their_line() {
+        assert_eq!(
+            errors("pages/a.md", "---\ntitle: a\nprojects: [acme-net]\n---\n"),
+            [
+                "pages/a.md:3: projects: only a page with 'visibility: customer' can be limited to projects (this one is public)"
+            ]
+        );
+        assert_eq!(
+            errors(
+                "pages/a.md",
+                "---\ntitle: a\nvisibility: internal\nprojects: acme-net\n---\n"
+            ),
+            [
+                "pages/a.md:4: projects: only a page with 'visibility: customer' can be limited to projects (this one is internal)"
+            ]
+        );
+        assert_eq!(
+            errors(
+                "pages/a.md",
+                "---\ntitle: a\nvisibility: customer\nprojects: []\n---\n"
+            ),
+            ["pages/a.md:4: projects: must name at least one project id (or leave the key out)"]
+        );
+        let e = errors(
+            "pages/a.md",
+            "---\ntitle: a\nvisibility: customer\nprojects:\n  - acme-net\n  - {id: x}\n  - P-001\n---\n",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(
+            e[0],
+            "pages/a.md:6: projects[1]: expected text, found a map"
+        );
+        assert!(
+            e[1].starts_with("pages/a.md:7: projects: 'P-001' is not a project id (a-z, 0-9,"),
+            "{e:?}"
+        );
+        assert_eq!(
+            errors(
+                "pages/a.md",
+                "---\ntitle: a\nvisibility: customer\nprojects: {a: b}\n---\n"
+            ),
+            ["pages/a.md:4: projects: expected a list, found a map"]
+        );
+        assert_eq!(
+            errors(
+                "faq/a/_index.md",
+                "---\ntitle: a\nvisibility: customer\nprojects: [acme-net]\n---\n"
+            ),
+            [
+                "faq/a/_index.md:4: projects: a section (_index) cannot be limited to projects: set projects on its pages"
+            ]
         );
     }
 

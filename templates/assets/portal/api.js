@@ -118,6 +118,76 @@ export async function api(path, { method = "GET", body, headers: extra = {}, log
   return JSON.parse(text);
 }
 
+/** The file name of a `Content-Disposition` (RFC 6266: `filename*` first). */
+function fileName(disposition) {
+  if (!disposition) return "";
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      /* a broken encoding: try the plain name */
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(disposition);
+  return plain ? plain[1].trim() : "";
+}
+
+/**
+ * Downloads a file the API makes (an export, a report), with progress as it arrives:
+ * `onProgress({rows, total, bytes, size})`. `rows` counts the lines of a CSV after its
+ * header against the server's `X-Total-Count` (null when it cannot know); `bytes`
+ * against `Content-Length` for other files. Resolves to `{blob, name}`.
+ */
+export async function download(path, onProgress = () => {}) {
+  const send = () =>
+    fetch(BASE + path, { credentials: "same-origin", headers: { "Accept-Language": page.lang } }).catch(() => {
+      throw new ApiError(0, {});
+    });
+  let res = await send();
+  if (res.status === 401) {
+    const err = await problemOf(res);
+    if (err.code !== "token_expired" || !(await refresh())) throw toLogin();
+    res = await send();
+    if (res.status === 401) throw toLogin();
+  }
+  if (!res.ok) throw await problemOf(res);
+  const number = (h) => {
+    const n = Number.parseInt(res.headers.get(h) || "", 10);
+    return Number.isFinite(n) ? n : null;
+  };
+  const total = number("X-Total-Count");
+  const size = number("Content-Length");
+  const csv = (res.headers.get("Content-Type") || "").startsWith("text/csv");
+  const reader = res.body.getReader();
+  const chunks = [];
+  let bytes = 0;
+  let lines = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    bytes += value.length;
+    if (csv) for (const b of value) if (b === 10) lines += 1;
+    onProgress({ rows: csv ? Math.max(0, lines - 1) : null, total, bytes, size });
+  }
+  const type = res.headers.get("Content-Type") || "application/octet-stream";
+  return { blob: new Blob(chunks, { type }), name: fileName(res.headers.get("Content-Disposition")) || "download" };
+}
+
+/** Hands a downloaded file to the browser to save. */
+export function saveFile({ blob, name }) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Whether this portal takes files straight into storage (on AWS); null until asked. */
 let directUploads = null;
 

@@ -7,6 +7,8 @@ import { page, t, timeElement } from "./i18n.js";
 import { el, showPanel, showUnavailable } from "./dom.js";
 import { isStaff, me } from "./session.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
+import { showDocuments } from "./documents.js";
+import { setupListExport } from "./export.js";
 
 const view = { of: "mine", filter: "open", q: "", order: "newest" };
 let user = null;
@@ -204,6 +206,8 @@ export async function start() {
   tabs();
   syncControls();
   document.querySelector("[data-list-controls]").hidden = false;
+  showDocuments().catch(() => {});
+  if (isStaff(user)) setupListExport(() => ({ ...view }));
   for (const b of document.querySelectorAll("[data-of]")) b.addEventListener("click", () => change("of", b.dataset.of));
   for (const b of document.querySelectorAll("[data-filter]")) b.addEventListener("click", () => change("filter", b.dataset.filter));
   document.getElementById("list-order").addEventListener("change", (ev) => change("order", ev.target.value));

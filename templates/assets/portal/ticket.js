@@ -8,6 +8,7 @@ import { fileSize, formatTime, label, page, relative, t, timeElement } from "./i
 import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
 import { isStaff, me } from "./session.js";
+import { setupReport } from "./export.js";
 import { setupEditor, showWrite } from "./editor.js";
 import { setupUploads } from "./uploads.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
@@ -168,6 +169,7 @@ function renderArticles(articles) {
         el("span", { class: "article-author" }, a.author_name),
         a.internal ? el("span", { class: "pill pill-internal" }, t("article.internal")) : a.from_staff ? el("span", { class: "pill pill-staff" }, t("article.staff")) : null,
         a.attachments?.length ? el("span", { class: "article-clip" }, t("article.attachments", { count: a.attachments.length })) : null,
+        a.minutes ? el("span", { class: "pill pill-minutes" }, t("article.minutes", { minutes: a.minutes })) : null,
         el("span", { class: "article-time" }, timeElement(a.created_at), " ", el("span", { class: "muted" }, `(${relative(a.created_at)})`)),
         el("span", { class: "article-excerpt" }, excerpt(a.body_html)),
       );
@@ -227,6 +229,9 @@ function updateSubmitLabel(form) {
 function renderStaff(tk) {
   const form = document.getElementById("staff-form");
   if (!isStaff(user)) return;
+  const total = document.querySelector("[data-minutes-total]");
+  total.hidden = !detail?.minutes_total;
+  total.textContent = t("staff.minutes_total", { minutes: detail?.minutes_total ?? 0 });
   form.elements.state.value = tk.state;
   form.elements.priority.value = tk.priority;
   form.elements.owner_id.value = tk.owner?.id ?? "";
@@ -320,16 +325,18 @@ function setupReply() {
       }
       const internal = isStaff(user) && form.elements.kind.value === "internal";
       const next = form.elements.next_state.value;
+      const minutes = isStaff(user) ? Number.parseInt(form.elements.minutes.value, 10) : Number.NaN;
       const d = await api(`${base}/articles`, {
         method: "POST",
         login: false,
         headers: { "Idempotency-Key": key.get() },
-        body: { body: area.value, internal, next_state: next || undefined, attachments: uploads.ids() },
+        body: { body: area.value, internal, next_state: next || undefined, attachments: uploads.ids(), minutes: Number.isFinite(minutes) ? minutes : undefined },
       });
       key.settle(null);
       area.value = "";
       uploads.clear();
       form.elements.next_state.value = "";
+      form.elements.minutes.value = "";
       showWrite(editorRoot);
       render(d);
       status(form, t(internal ? "reply.sent_note" : "reply.sent"));
@@ -384,6 +391,9 @@ export async function start() {
   render(d);
   setupReply();
   setupClose();
-  if (isStaff(user)) await setupStaff();
+  if (isStaff(user)) {
+    await setupStaff();
+    setupReport(number);
+  }
   renderStaff(d.ticket);
 }

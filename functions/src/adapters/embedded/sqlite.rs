@@ -260,6 +260,10 @@ ALTER TABLE users ADD COLUMN mails_off TEXT NOT NULL DEFAULT '[]';
     r#"
 ALTER TABLE tickets ADD COLUMN contacts TEXT NOT NULL DEFAULT '{}';
 "#,
+    // Minutes staff spent per response (seed 003's 作業時間).
+    r#"
+ALTER TABLE articles ADD COLUMN minutes INTEGER;
+"#,
     // A ticket's SLA clock (`SlaClock`, JSON; NULL: no targets). `next_due` now also
     // covers its next warning (`TicketRecord::next_due`).
     r#"
@@ -441,8 +445,8 @@ fn write_article(tx: &rusqlite::Transaction<'_>, a: &ArticleRecord) -> rusqlite:
         .map(|x| serde_json::json!({"id": x.id, "name": x.name, "size": x.size, "content_type": x.content_type, "blob_key": x.blob_key}))
         .collect();
     tx.execute(
-        "INSERT INTO articles (ticket, seq, author_id, author_name, internal, body_md, created_at, attachments) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-        params![a.ticket, a.seq, a.author_id, a.author_name, a.internal, a.body_md, micros(a.created_at), serde_json::Value::from(attachments).to_string()],
+        "INSERT INTO articles (ticket, seq, author_id, author_name, internal, body_md, created_at, attachments, minutes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+        params![a.ticket, a.seq, a.author_id, a.author_name, a.internal, a.body_md, micros(a.created_at), serde_json::Value::from(attachments).to_string(), a.minutes],
     )?;
     Ok(())
 }
@@ -780,7 +784,7 @@ impl TicketStore for SqliteStore {
         let number = number.to_owned();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT ticket, seq, author_id, author_name, internal, body_md, created_at, attachments FROM articles WHERE ticket = ?1 ORDER BY seq",
+                "SELECT ticket, seq, author_id, author_name, internal, body_md, created_at, attachments, minutes FROM articles WHERE ticket = ?1 ORDER BY seq",
             )?;
             let rows = stmt.query_map(params![number], |r| {
                 let atts: Vec<serde_json::Value> = json(r.get(7)?)?;
@@ -802,6 +806,7 @@ impl TicketStore for SqliteStore {
                             blob_key: v["blob_key"].as_str().unwrap_or_default().to_owned(),
                         })
                         .collect(),
+                    minutes: r.get(8)?,
                 })
             })?;
             rows.collect()

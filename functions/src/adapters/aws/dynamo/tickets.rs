@@ -208,6 +208,7 @@ fn article_item(a: &ArticleRecord) -> Item {
         .set("body_md", s(&a.body_md))
         .set("created_at", time(a.created_at))
         .set("attachments", AttributeValue::L(attachments))
+        .opt("minutes", a.minutes.map(n))
         .build()
 }
 
@@ -239,6 +240,7 @@ fn article_from(item: &Item) -> Result<ArticleRecord, StoreError> {
         body_md: r.s("body_md")?,
         created_at: r.time("created_at")?,
         attachments,
+        minutes: r.opt_n("minutes")?,
     })
 }
 
