@@ -3,7 +3,7 @@
 // size and auto refresh from the user's settings. The view is kept in the URL.
 
 import { api } from "./api.js";
-import { page, t, timeElement } from "./i18n.js";
+import { label, page, t, timeElement } from "./i18n.js";
 import { el, showPanel, showUnavailable } from "./dom.js";
 import { isStaff, me } from "./session.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
@@ -102,8 +102,8 @@ function row(tk, showRequester) {
           "col-due",
           "ticket.sla_due",
           tk.sla_due ? timeElement(tk.sla_due.due_at) : "",
-          tk.sla_due ? el("span", { class: "sla-what" }, t("sla.target." + tk.sla_due.target)) : null,
-          standing ? el("span", { class: `pill sla-pill sla-${standing}` }, t("sla.state." + standing)) : null,
+          tk.sla_due ? el("span", { class: "sla-what" }, label("sla.target", tk.sla_due.target)) : null,
+          standing ? el("span", { class: `pill sla-pill sla-${standing}` }, label("sla.state", standing)) : null,
         )
       : null,
     cell("col-updated", "ticket.updated", timeElement(tk.updated_at)),

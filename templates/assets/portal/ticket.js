@@ -114,9 +114,9 @@ function renderSla(targets) {
       return el(
         "li",
         { class: `sla-item sla-${s.state}`, "data-sla": s.target },
-        el("strong", null, t("sla.target." + s.target)),
+        el("strong", null, label("sla.target", s.target)),
         " ",
-        el("span", { class: `pill sla-pill sla-${s.state}` }, t("sla.state." + s.state)),
+        el("span", { class: `pill sla-pill sla-${s.state}` }, label("sla.state", s.state)),
         " ",
         el("span", { class: "sla-due" }, t("sla.due", { date: formatTime(s.due_at) })),
         " · ",
