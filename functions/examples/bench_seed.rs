@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
                 article_count: 1,
                 version: 1,
                 contacts: Default::default(),
+                sla_clock: None,
             };
             let article = ArticleRecord {
                 ticket: number,

@@ -962,13 +962,13 @@ async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
         "spread over weeks"
     );
     assert!(times.iter().all(|t| *t < t0()), "nothing in the future");
+    // Open demo tickets may have SLA warnings due (the demo vendor has targets, and the
+    // tickets are weeks old); those change no state.
+    let due = w.deps.store.due_tickets(t0(), 100).await.unwrap();
     assert!(
-        w.deps
-            .store
-            .due_tickets(t0(), 100)
-            .await
-            .unwrap()
-            .is_empty(),
+        due.iter().all(|t| t
+            .timer
+            .is_none_or(|x| x.due > t0() && !x.reminder_due(t0()))),
         "no timer is due yet, so the first sweep keeps every state"
     );
 

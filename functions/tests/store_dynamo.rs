@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use madoguchi::adapters::aws::dynamo::{DynamoStore, RoundTrips};
 use madoguchi::adapters::embedded::BlobDir;
 use madoguchi::app::mail::MailComposer;
+use madoguchi::app::sweep::sweep;
 use madoguchi::app::tickets::{self, ListOf, ListRequest, OpenTicket, Reply};
 use madoguchi::app::{Deps, PortalConfig};
 use madoguchi::domain::access::{Actor, Role};
@@ -859,4 +860,51 @@ async fn a_company_that_uses_groups_narrows_lists_on_dynamodb_too() {
     }
     assert_eq!(seen.len(), 6, "every ticket of her group, once");
     assert!(seen.iter().all(|p| p.as_deref() == Some("acme-web")));
+}
+
+#[tokio::test]
+async fn sla_deadlines_and_escalations_are_right_across_a_holiday_on_dynamodb() {
+    let (mut deps, _rt, _dir) = world().await;
+    let clock = Arc::new(FixedClock::new(t("2026-11-20T07:00:00Z")));
+    deps.clock = clock.clone();
+    let taro = actor("taro", Role::Customer, Some("acme"));
+    // Fri 2026-11-20 16:00 in Tokyo; Mon 23 is 勤労感謝の日: due Tuesday 11:30 (02:30Z).
+    let opened = tickets::open_ticket(&deps, &taro, form("祝日前"))
+        .await
+        .unwrap();
+    let stored = deps
+        .store
+        .get_ticket(&opened.number)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = stored.sla_clock.as_ref().unwrap().first_response.unwrap();
+    assert_eq!(first.due, t("2026-11-24T02:30:00Z"));
+    assert_eq!(first.near, t("2026-11-24T01:42:00Z"));
+    let sla_mails = || async {
+        deps.store
+            .due_mails(t("2027-12-31T00:00:00Z"), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.id.contains("sla_escalation"))
+            .count()
+    };
+    clock.set(t("2026-11-23T03:00:00Z"));
+    assert_eq!(sweep(&deps).await.unwrap().escalated, 0, "the holiday");
+    clock.set(t("2026-11-24T01:42:00Z"));
+    let (a, b) = tokio::join!(sweep(&deps), sweep(&deps));
+    assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 1);
+    clock.set(t("2026-11-24T02:30:00Z"));
+    assert_eq!(sweep(&deps).await.unwrap().escalated, 1);
+    assert_eq!(sweep(&deps).await.unwrap().escalated, 0);
+    assert_eq!(sla_mails().await, 2);
+    let after = deps
+        .store
+        .get_ticket(&opened.number)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = after.sla_clock.unwrap().first_response.unwrap();
+    assert!(first.near_sent && first.missed_sent);
 }

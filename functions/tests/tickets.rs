@@ -1140,3 +1140,165 @@ async fn a_reply_after_the_requester_changed_their_address_goes_to_the_new_one()
     let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
     assert_eq!(stored.contacts, after.contacts);
 }
+
+fn jst(s: &str) -> Timestamp {
+    format!("{s}+09:00[Asia/Tokyo]")
+        .parse::<jiff::Zoned>()
+        .unwrap()
+        .timestamp()
+}
+
+/// The SLA mails in the outbox, as (recipients, subject).
+async fn sla_mails(w: &World) -> Vec<(Vec<String>, String)> {
+    outbox(w)
+        .await
+        .into_iter()
+        .filter(|m| m.1.contains("SLA"))
+        .map(|m| (m.0, m.1))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_ticket_opened_the_friday_before_a_holiday_is_due_on_tuesday_and_escalated_once_each() {
+    let w = world().await;
+    // Fri 2026-11-20 16:00; Mon 23 is 勤労感謝の日. Priority normal: first response 4h,
+    // resolution 40h, warned at 80 %.
+    w.clock.set(jst("2026-11-20T16:00"));
+    let t = tickets::open_ticket(&w.deps, &taro(), form("祝日前の金曜日"))
+        .await
+        .unwrap();
+    let clock = t.sla_clock.clone().expect("the demo vendor has targets");
+    let first = clock.first_response.unwrap();
+    assert_eq!(first.due, jst("2026-11-24T11:30"));
+    assert_eq!(first.near, jst("2026-11-24T10:42"));
+    assert_eq!(clock.resolution.unwrap().due, jst("2026-11-30T13:30"));
+    assert_eq!(clock.update, None);
+
+    // The holiday: nothing to tell.
+    w.clock.set(jst("2026-11-23T12:00"));
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 0);
+    // Tuesday 10:42: near, once, to the team (nobody owns the ticket), even when two
+    // sweeps run at once.
+    w.clock.set(jst("2026-11-24T10:42"));
+    let (a, b) = tokio::join!(sweep(&w.deps), sweep(&w.deps));
+    assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 1);
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 0);
+    let mails = sla_mails(&w).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].0, ["support@netlink.example.jp"]);
+    assert!(
+        mails[0].1.contains("【SLA期限間近】初回回答"),
+        "{}",
+        mails[0].1
+    );
+
+    // The owner is set; 11:30: missed, to the owner with the team in CC.
+    tickets::manage(&w.deps, &agent(), &t.number, None, Some("agent"))
+        .await
+        .unwrap();
+    w.clock.set(jst("2026-11-24T11:30"));
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 1);
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 0);
+    let mails = sla_mails(&w).await;
+    assert_eq!(mails.len(), 2);
+    let missed = mails.iter().find(|m| m.1.contains("SLA超過")).unwrap();
+    assert_eq!(
+        missed.0,
+        ["ichiro@netlink.example.jp", "support@netlink.example.jp"]
+    );
+
+    // An internal note is no response; a public reply is, and starts the update target.
+    let note = Reply {
+        body: "調査中".into(),
+        internal: true,
+        ..Default::default()
+    };
+    let noted = tickets::reply(&w.deps, &agent(), &t.number, note)
+        .await
+        .unwrap();
+    assert_eq!(noted.sla_clock.unwrap().first_response.unwrap().met, None);
+    w.clock.set(jst("2026-11-24T11:45"));
+    let reply = Reply {
+        body: "確認いたします".into(),
+        ..Default::default()
+    };
+    let replied = tickets::reply(&w.deps, &agent(), &t.number, reply)
+        .await
+        .unwrap();
+    let clock = replied.sla_clock.unwrap();
+    assert_eq!(
+        clock.first_response.unwrap().met,
+        Some(jst("2026-11-24T11:45"))
+    );
+    assert_eq!(clock.update.unwrap().due, jst("2026-11-25T11:15"));
+    w.clock.set(jst("2026-11-24T12:00"));
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 0);
+    assert_eq!(sla_mails(&w).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_staff_reply_in_time_meets_the_first_response_and_nothing_is_escalated() {
+    let w = world().await;
+    w.clock.set(jst("2026-11-20T16:00"));
+    let t = tickets::open_ticket(&w.deps, &taro(), form("間に合う"))
+        .await
+        .unwrap();
+    w.clock.set(jst("2026-11-24T09:30"));
+    let reply = Reply {
+        body: "回答です".into(),
+        next_state: Some(State::WaitingCustomer),
+        ..Default::default()
+    };
+    let replied = tickets::reply(&w.deps, &agent(), &t.number, reply)
+        .await
+        .unwrap();
+    let clock = replied.sla_clock.unwrap();
+    assert_eq!(
+        clock.first_response.unwrap().met,
+        Some(jst("2026-11-24T09:30"))
+    );
+    // Waiting for the customer: resolution paused, no update owed.
+    assert!(clock.resolution.unwrap().paused_since.is_some());
+    assert_eq!(clock.update, None);
+    w.clock.set(jst("2026-12-01T12:00"));
+    sweep(&w.deps).await.unwrap();
+    assert!(sla_mails(&w).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_new_priority_counts_the_targets_again_from_the_tickets_creation() {
+    let w = world().await;
+    w.clock.set(jst("2026-11-20T16:00"));
+    let t = tickets::open_ticket(&w.deps, &taro(), form("緊急に変更"))
+        .await
+        .unwrap();
+    w.clock.set(jst("2026-11-20T16:10"));
+    let urgent = tickets::manage(&w.deps, &agent(), &t.number, Some("urgent"), None)
+        .await
+        .unwrap();
+    // Urgent: first response 1h from Friday 16:00, resolution 8h.
+    let clock = urgent.sla_clock.unwrap();
+    assert_eq!(clock.first_response.unwrap().due, jst("2026-11-20T17:00"));
+    assert_eq!(clock.resolution.unwrap().due, jst("2026-11-24T15:30"));
+    let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(stored.next_due(), Some(jst("2026-11-20T16:48")));
+}
+
+#[tokio::test]
+async fn without_an_sla_section_a_tickets_pending_warnings_pass_without_mails() {
+    let mut w = world().await;
+    w.clock.set(jst("2026-11-20T16:00"));
+    let t = tickets::open_ticket(&w.deps, &taro(), form("対応目標の廃止"))
+        .await
+        .unwrap();
+    // The vendor removes `sla:` from the file; the ticket keeps its clock.
+    let mut config = (*w.deps.config).clone();
+    config.sla = None;
+    w.deps.config = Arc::new(config);
+    w.clock.set(jst("2026-12-01T12:00"));
+    assert_eq!(sweep(&w.deps).await.unwrap().escalated, 0);
+    assert!(sla_mails(&w).await.is_empty());
+    let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(stored.next_due(), None, "it left the due-time index");
+    assert!(stored.sla_clock.is_some());
+}

@@ -1032,6 +1032,8 @@ async fn staff_note_and_reply(
         last.contains("サポート担当") && last.contains(AGENT_NAME),
         "the reply is the agent's: {last}"
     );
+    // The demo vendor's SLA: the public reply met the first response target.
+    wait_text(d, "[data-v=sla] [data-sla=first_response]", "対応済み").await?;
     expand_all(d).await?;
     let history = d.find(By::Css("[data-v=articles]")).await?.text().await?;
     ensure!(

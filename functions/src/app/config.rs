@@ -13,7 +13,11 @@ use madoguchi_yaml::{ContentError, Fields, Localized, Origin, yaml};
 use crate::app::auth::{MAX_PASSWORD_CHARS, PasswordPolicy};
 use crate::app::form::{FormView, TicketForm};
 use crate::domain::Email;
+use crate::domain::business_hours::Calendar;
 use crate::domain::ticket::{NumberFormat, TimerConfig};
+
+mod sla;
+pub use sla::{SlaConfig, parse_business_time};
 
 /// The file's name inside the content folder.
 pub const CONFIG_FILE: &str = "portal.yaml";
@@ -51,6 +55,9 @@ pub struct PortalConfig {
     pub password_policy: PasswordPolicy,
     pub limits: Limits,
     pub form: TicketForm,
+    /// SLA targets in business hours; `None` when the file has no `sla:` (nothing is
+    /// shown and nothing escalated).
+    pub sla: Option<SlaConfig>,
 }
 
 /// Sizes the server enforces on what customers send.
@@ -298,6 +305,37 @@ impl PortalConfig {
         if !f.has("ticket_form") {
             f.error_on("ticket_form", "is required but missing");
         }
+        let errors_before = f.errors.len();
+        let week = f.node("business_hours").map(sla::keys_of).map(|keys| {
+            f.map_with("business_hours", &[], |b| {
+                Some(sla::read_business_hours(b, &keys))
+            })
+        });
+        let holidays = f.str_list("holidays");
+        let holidays = sla::read_holidays(holidays, &mut f);
+        let calendar = week.flatten().and_then(|week| {
+            match Calendar::new(time_zone.clone(), week, holidays) {
+                Ok(c) if c.has_hours() => Some(c),
+                Ok(_) if f.errors.len() > errors_before => None,
+                Ok(_) => {
+                    f.error_on("business_hours", "has no support hours on any day");
+                    None
+                }
+                Err(e) => {
+                    f.error_on("business_hours", e.to_string());
+                    None
+                }
+            }
+        });
+        if f.has("sla") && !f.has("business_hours") {
+            f.error_on(
+                "sla",
+                "SLA targets count in business hours: business_hours is required with sla",
+            );
+        }
+        let sla = f.map_with("sla", sla::SLA_KEYS, |s| {
+            sla::read_sla(s, calendar, form.as_ref())
+        });
         f.finish(&[
             "name",
             "base_url",
@@ -308,6 +346,9 @@ impl PortalConfig {
             "passwords",
             "limits",
             "ticket_form",
+            "business_hours",
+            "holidays",
+            "sla",
         ]);
 
         if !errors.is_empty() {
@@ -328,6 +369,7 @@ impl PortalConfig {
                 password_policy,
                 limits,
                 form,
+                sla,
             }),
             // Every way of getting here recorded an error above.
             _ => Err(whole(0, "the portal configuration is incomplete".into())),

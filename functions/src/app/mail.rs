@@ -39,6 +39,8 @@ pub enum MailKind {
     RegistrationComplete,
     /// "Forgot user ID": the user IDs registered with an address.
     UserIdReminder,
+    /// An SLA target is near or missed, to the owner (else the team) with the team in CC.
+    SlaEscalation,
 }
 
 impl MailKind {
@@ -58,7 +60,7 @@ impl MailKind {
     }
 
     /// Every kind, for reading a name back (`parse`).
-    const ALL: [MailKind; 11] = [
+    const ALL: [MailKind; 12] = [
         MailKind::CreatedCustomer,
         MailKind::CreatedStaff,
         MailKind::ReplyCustomer,
@@ -70,6 +72,7 @@ impl MailKind {
         MailKind::RegistrationConfirm,
         MailKind::RegistrationComplete,
         MailKind::UserIdReminder,
+        MailKind::SlaEscalation,
     ];
 
     pub fn parse(s: &str) -> Option<MailKind> {
@@ -95,6 +98,7 @@ impl MailKind {
             MailKind::RegistrationConfirm => "registration_confirm",
             MailKind::RegistrationComplete => "registration_complete",
             MailKind::UserIdReminder => "user_id_reminder",
+            MailKind::SlaEscalation => "sla_escalation",
         }
     }
 }
@@ -128,6 +132,8 @@ const TEMPLATES: &[(&str, &str, &str)] = templates!(
     "en" / "registration_complete",
     "ja" / "user_id_reminder",
     "en" / "user_id_reminder",
+    "ja" / "sla_escalation",
+    "en" / "sla_escalation",
 );
 
 /// The label of a state in a language, as the portal shows it.

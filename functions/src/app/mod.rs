@@ -22,6 +22,7 @@ pub mod projects;
 pub mod registration;
 pub mod secrets;
 pub mod sessions;
+pub mod sla;
 pub mod sweep;
 pub mod tickets;
 pub mod uploads;

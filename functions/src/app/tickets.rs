@@ -8,9 +8,10 @@ use minijinja::{Value, context};
 use crate::app::config::DEFAULT_LANGUAGE;
 use crate::app::error::{FieldError, Problem};
 use crate::app::mail::{Envelope, MailKind, addressees, state_label};
-use crate::app::{AppError, Deps, form, projects, uploads};
+use crate::app::{AppError, Deps, form, projects, sla, uploads};
 use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
+use crate::domain::ticket::sla::SlaEvent;
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Event, State};
 use crate::ports::store::{BatchItems, BatchRead, Contact, Contacts, Reliance, SequenceClaim};
@@ -393,7 +394,9 @@ pub async fn open_ticket(
             article_count: 1,
             version: 1,
             contacts: Contacts::default(),
+            sla_clock: None,
         };
+        ticket.sla_clock = sla::opened(&deps.config, &ticket);
         let article = ArticleRecord {
             ticket: number.clone(),
             seq: 1,
@@ -591,6 +594,12 @@ pub async fn reply(
             State::Closed => current.closed_at,
             _ => None,
         };
+        let sla_event = match event {
+            Event::StaffReply { .. } => SlaEvent::StaffReply,
+            Event::CustomerReply => SlaEvent::CustomerReply,
+            _ => SlaEvent::StateChanged,
+        };
+        next.sla_clock = sla::after(&deps.config, &next, sla_event, now);
         next.updated_at = now;
         next.article_count = seq;
         next.version = current.version + 1;
@@ -752,6 +761,7 @@ pub async fn change_state(
         } else {
             None
         };
+        next.sla_clock = sla::after(&deps.config, &next, SlaEvent::StateChanged, now);
         next.updated_at = now;
         next.version = current.version + 1;
         let history = vec![HistoryRecord {
@@ -1063,6 +1073,9 @@ pub async fn manage(
                 Some(p.to_owned()),
             );
             next.priority = p.to_owned();
+            if p != current.priority {
+                next.sla_clock = sla::retargeted(&deps.config, &next);
+            }
         }
         if let Some(o) = &owner {
             let id = o.as_ref().map(|u| u.id.clone());

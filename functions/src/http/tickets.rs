@@ -19,6 +19,7 @@ use crate::app::error::Problem;
 use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
 use crate::domain::access::{Actor, Role};
 use crate::domain::ticket::State as TicketState;
+use crate::domain::ticket::sla::{Standing, TargetKind as SlaTarget};
 use crate::http::ApiState;
 use crate::http::auth::CompanyRef;
 use crate::http::list_cache::{ListKey, Rendered};
@@ -66,6 +67,98 @@ pub struct TicketSummary {
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    /// The SLA target that falls due first among those still running; the client
+    /// compares its times with the clock (lists are cached, standings change by the
+    /// minute).
+    pub sla_due: Option<SlaDueDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaDueDto {
+    /// `first_response`, `update` or `resolution`.
+    pub target: String,
+    /// From then on the target is near (the team was warned).
+    #[schema(value_type = String, format = DateTime)]
+    pub near_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+}
+
+impl SlaDueDto {
+    /// The running target due first, if the portal keeps SLA targets.
+    fn of(config: &crate::app::PortalConfig, t: &TicketRecord) -> Option<SlaDueDto> {
+        config.sla.as_ref()?;
+        if !t.state.is_open() {
+            return None;
+        }
+        let clock = t.sla_clock.as_ref()?;
+        SlaTarget::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, clock.get(k).filter(|d| d.running())?)))
+            .min_by_key(|(_, d)| d.due)
+            .map(|(k, d)| SlaDueDto {
+                target: k.as_str().to_owned(),
+                near_at: d.near,
+                due_at: d.due,
+            })
+    }
+}
+
+/// One SLA target of a ticket, as the reader sees it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaTargetDto {
+    /// `first_response`, `update` or `resolution`.
+    pub target: String,
+    /// The business time allowed, in minutes.
+    pub target_minutes: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub near_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub met_at: Option<Timestamp>,
+    /// `ok`, `near`, `overdue`, `paused` (waiting for the customer) or `met`.
+    pub state: String,
+    /// Met late, or running past its due time.
+    pub breached: bool,
+    /// Business minutes left until the due time (negative: overdue; while paused, what
+    /// was left when the pause began).
+    pub business_minutes_left: i64,
+}
+
+impl SlaTargetDto {
+    fn all_of(
+        config: &crate::app::PortalConfig,
+        t: &TicketRecord,
+        now: Timestamp,
+    ) -> Vec<SlaTargetDto> {
+        let (Some(sla), Some(clock)) = (config.sla.as_ref(), t.sla_clock.as_ref()) else {
+            return Vec::new();
+        };
+        SlaTarget::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, clock.get(k)?)))
+            .map(|(k, d)| {
+                // A closed ticket stops what still ran (a first response never given).
+                let standing = match d.standing(now) {
+                    Standing::Ok | Standing::Near | Standing::Overdue if !t.state.is_open() => {
+                        Standing::Paused
+                    }
+                    s => s,
+                };
+                SlaTargetDto {
+                    target: k.as_str().to_owned(),
+                    target_minutes: d.minutes,
+                    near_at: d.near,
+                    due_at: d.due,
+                    met_at: d.met,
+                    state: standing.as_str().to_owned(),
+                    breached: d.breached(now),
+                    business_minutes_left: d.left(&sla.calendar, now).as_mins(),
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -184,6 +277,7 @@ async fn list(
             .items
             .into_iter()
             .map(|t| TicketSummary {
+                sla_due: SlaDueDto::of(&state.deps.config, &t),
                 requester_name: names.user(&t.requester_id),
                 company_name: names.company(&t.company_id),
                 number: t.number,
@@ -330,6 +424,9 @@ pub struct TicketDto {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub reopen_until: Option<Timestamp>,
     pub timer: Option<TimerDto>,
+    /// The SLA targets (first response, update, resolution) and where each stands;
+    /// empty when none applies.
+    pub sla_targets: Vec<SlaTargetDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -452,6 +549,7 @@ async fn detail(
                 due_at: x.due,
             }),
             reopen_until,
+            sla_targets: SlaTargetDto::all_of(&state.deps.config, &t, now),
             number: t.number,
             subject: t.subject,
             state: t.state.as_str().to_owned(),

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::domain::access::{CustomerRole, Role};
-use crate::domain::ticket::{State, Timer};
+use crate::domain::ticket::{SlaClock, State, Timer};
 
 /// A person who logs in: customer or staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +114,28 @@ pub struct TicketRecord {
     pub version: u64,
     /// Copies of what the ticket's mails need of the people it names (see `Contacts`).
     pub contacts: Contacts,
+    /// The SLA targets' due times and what was met and warned about; `None` when no
+    /// target applied when the ticket was opened (or it predates SLA targets).
+    pub sla_clock: Option<SlaClock>,
+}
+
+impl TicketRecord {
+    /// The earliest moment the sweep must look at the ticket: its timer's reminder or
+    /// due time, or its next SLA warning (the due-time index of both stores).
+    pub fn next_due(&self) -> Option<Timestamp> {
+        let timer = self
+            .timer
+            .map(|timer| timer.remind_at.map_or(timer.due, |r| r.min(timer.due)));
+        let sla = if self.state.is_open() {
+            self.sla_clock.as_ref().and_then(SlaClock::next_point)
+        } else {
+            None
+        };
+        match (timer, sla) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// What a ticket's mails need of its requester, its owner and their company, copied on

@@ -1348,3 +1348,53 @@ async fn every_response_carries_its_own_request_id() {
         assert!(ids.insert(id), "ids are unique");
     }
 }
+
+#[tokio::test]
+async fn a_ticket_shows_its_sla_targets_in_business_time_and_the_staff_list_its_first_due_time() {
+    let app = spawn_app().await;
+    let mut c = app.login("taro@acme.example.jp").await;
+    // Mon 2026-11-23 10:00 in Tokyo is 勤労感謝の日: the targets count from Tuesday 9:00.
+    let number = c.open("SLA の確認", "本文").await;
+    let (status, t) = c.get(&format!("/api/v1/tickets/{number}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let targets = &t["ticket"]["sla_targets"];
+    assert_eq!(
+        targets[0],
+        json!({
+            "target": "first_response", "target_minutes": 240,
+            "near_at": "2026-11-24T03:12:00Z", "due_at": "2026-11-24T04:00:00Z",
+            "met_at": null, "state": "ok", "breached": false, "business_minutes_left": 240
+        })
+    );
+    assert_eq!(targets[1]["target"], "resolution");
+    assert_eq!(targets.as_array().unwrap().len(), 2);
+
+    // Staff see the first due time in their list; near and overdue are the client's to
+    // decide from it.
+    let mut staff = app.login("agent@netlink.example.jp").await;
+    let (_, list) = staff.get("/api/v1/tickets?of=all").await;
+    assert_eq!(
+        list["items"][0]["sla_due"],
+        json!({"target": "first_response", "near_at": "2026-11-24T03:12:00Z", "due_at": "2026-11-24T04:00:00Z"})
+    );
+
+    // Tuesday 12:30: near, with 30 business minutes left; a public reply meets it.
+    app.advance(SignedDuration::from_mins(26 * 60 + 30));
+    let (_, t) = c.get(&format!("/api/v1/tickets/{number}")).await;
+    assert_eq!(t["ticket"]["sla_targets"][0]["state"], "near");
+    assert_eq!(t["ticket"]["sla_targets"][0]["business_minutes_left"], 30);
+    let (status, _) = staff
+        .post(
+            &format!("/api/v1/tickets/{number}/articles"),
+            json!({"body": "確認します"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, t) = c.get(&format!("/api/v1/tickets/{number}")).await;
+    let first = &t["ticket"]["sla_targets"][0];
+    assert_eq!(
+        (first["state"].as_str(), first["breached"].as_bool()),
+        (Some("met"), Some(false))
+    );
+    assert_eq!(t["ticket"]["sla_targets"][1]["target"], "update");
+}

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use madoguchi::domain::ticket::{State, Timer, TimerConfig, TimerKind};
+use madoguchi::domain::ticket::sla::Deadline;
+use madoguchi::domain::ticket::{SlaClock, State, Timer, TimerConfig, TimerKind};
 use madoguchi::ports::store::*;
 
 mod groups;
@@ -53,6 +54,7 @@ pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) 
             owner: None,
             company_name: Some(format!("会社 {company}")),
         },
+        sla_clock: None,
     }
 }
 
@@ -517,6 +519,93 @@ pub async fn due_tickets_are_those_whose_timer_or_reminder_has_come(store: Arc<d
     );
 }
 
+/// A deadline started at `at`: near after `near` minutes, due after `due`.
+fn deadline(at: Timestamp, near: i64, due: i64) -> Deadline {
+    let after = |m: i64| at.checked_add(SignedDuration::from_mins(m)).unwrap();
+    Deadline {
+        minutes: due,
+        started: at,
+        paused_minutes: 0,
+        paused_since: None,
+        near: after(near),
+        due: after(due),
+        met: None,
+        near_sent: false,
+        missed_sent: false,
+    }
+}
+
+pub async fn a_tickets_sla_clock_is_stored_and_its_next_warning_is_due(store: Arc<dyn Store>) {
+    let at = t("2026-11-20T07:00:00Z");
+    let mins = |m: i64| at.checked_add(SignedDuration::from_mins(m)).unwrap();
+    let mut nt = new_ticket("s1", "u1", "acme", at);
+    let mut resolution = deadline(at, 480, 600);
+    resolution.paused_minutes = 30;
+    resolution.paused_since = Some(mins(5));
+    nt.ticket.sla_clock = Some(SlaClock {
+        first_response: Some(deadline(at, 48, 60)),
+        update: None,
+        resolution: Some(resolution),
+    });
+    store.create_ticket(nt.clone()).await.unwrap();
+    // Without a clock, a ticket is never due; stored before clocks, it reads as none.
+    store
+        .create_ticket(new_ticket("s2", "u1", "acme", at))
+        .await
+        .unwrap();
+    let mut rec = store.get_ticket("s1").await.unwrap().unwrap();
+    assert_eq!(rec.sla_clock, nt.ticket.sla_clock, "round trip");
+    assert_eq!(
+        store.get_ticket("s2").await.unwrap().unwrap().sla_clock,
+        None
+    );
+    let names = |v: Vec<TicketRecord>| v.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    assert!(store.due_tickets(mins(47), 10).await.unwrap().is_empty());
+    assert_eq!(
+        names(store.due_tickets(mins(48), 10).await.unwrap()),
+        ["s1"]
+    );
+    // Once the near warning is recorded, the miss is the next point.
+    let update = |rec: &TicketRecord| TicketUpdate {
+        ticket: rec.clone(),
+        expected_version: rec.version - 1,
+        article: None,
+        history: vec![],
+        mails: vec![],
+        claimed_uploads: vec![],
+        previous_state: None,
+        relies_on: vec![],
+    };
+    let clock = rec.sla_clock.as_mut().unwrap();
+    clock.first_response.as_mut().unwrap().near_sent = true;
+    rec.version += 1;
+    store.update_ticket(update(&rec)).await.unwrap();
+    assert!(store.due_tickets(mins(59), 10).await.unwrap().is_empty());
+    assert_eq!(
+        names(store.due_tickets(mins(60), 10).await.unwrap()),
+        ["s1"]
+    );
+    assert_eq!(store.get_ticket("s1").await.unwrap().unwrap(), rec);
+    // Met: nothing is due any more.
+    rec.sla_clock
+        .as_mut()
+        .unwrap()
+        .first_response
+        .as_mut()
+        .unwrap()
+        .met = Some(mins(50));
+    rec.version += 1;
+    store.update_ticket(update(&rec)).await.unwrap();
+    assert!(
+        store
+            .due_tickets(mins(10_000), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.get_ticket("s1").await.unwrap().unwrap(), rec);
+}
+
 pub async fn the_outbox_marks_sent_once_and_reschedules_failures(store: Arc<dyn Store>) {
     let at = t("2026-11-23T01:00:00Z");
     let mut nt = new_ticket("n1", "u1", "acme", at);
@@ -637,7 +726,8 @@ macro_rules! conformance_tests {
             mails_are_queued_alone_all_or_nothing,
             a_batch_read_finds_what_exists_and_leaves_out_the_rest,
             a_claimed_number_moves_its_counter_or_nothing_is_written,
-            a_change_relying_on_a_stale_copy_writes_nothing);
+            a_change_relying_on_a_stale_copy_writes_nothing,
+            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,7 +3,7 @@
 // size and auto refresh from the user's settings. The view is kept in the URL.
 
 import { api } from "./api.js";
-import { page, t, timeElement } from "./i18n.js";
+import { label, page, t, timeElement } from "./i18n.js";
 import { el, showPanel, showUnavailable } from "./dom.js";
 import { isStaff, me } from "./session.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
@@ -58,6 +58,15 @@ function syncControls() {
   document.getElementById("list-order").value = view.order;
   const showRequester = isStaff(user) || view.of !== "mine";
   for (const c of document.querySelectorAll('[data-col="requester"]')) c.hidden = !showRequester;
+  for (const c of document.querySelectorAll('[data-col="due"]')) c.hidden = !isStaff(user);
+}
+
+/** Where a ticket's first SLA due time stands now: "" (none or in time), "near" or "overdue". */
+function slaStanding(due, now = Date.now()) {
+  if (!due) return "";
+  if (now >= Date.parse(due.due_at)) return "overdue";
+  if (now >= Date.parse(due.near_at)) return "near";
+  return "";
 }
 
 function query(cursor, limit) {
@@ -70,9 +79,12 @@ function query(cursor, limit) {
 function row(tk, showRequester) {
   const url = ticketUrl(page.prefix, tk.number);
   const cell = (cls, labelKey, ...children) => el("td", { class: cls, "data-label": t(labelKey) }, ...children);
+  const staff = isStaff(user);
+  // Lists are cached by the server: near and overdue are decided here, by the clock.
+  const standing = staff ? slaStanding(tk.sla_due) : "";
   return el(
     "tr",
-    { class: `ticket-row row-${tk.state}` },
+    { class: `ticket-row row-${tk.state}${standing ? ` row-sla-${standing}` : ""}` },
     cell("col-number", "ticket.number", el("a", { href: url, tabindex: "-1" }, tk.number)),
     cell(
       "col-subject",
@@ -85,6 +97,15 @@ function row(tk, showRequester) {
       : null,
     cell("col-state", "ticket.state", stateBadge(tk.state)),
     cell("col-priority", "ticket.priority", priorityMark(tk.priority)),
+    staff
+      ? cell(
+          "col-due",
+          "ticket.sla_due",
+          tk.sla_due ? timeElement(tk.sla_due.due_at) : "",
+          tk.sla_due ? el("span", { class: "sla-what" }, label("sla.target", tk.sla_due.target)) : null,
+          standing ? el("span", { class: `pill sla-pill sla-${standing}` }, label("sla.state", standing)) : null,
+        )
+      : null,
     cell("col-updated", "ticket.updated", timeElement(tk.updated_at)),
     cell("col-age", "ticket.age", timeElement(tk.created_at, "relative")),
   );

@@ -85,6 +85,45 @@ function renderHead(tk) {
   const key = due && { waiting_customer: "timer.waiting_customer", pending_close: "timer.pending_close" }[tk.state];
   timer.textContent = key ? t(key, { date: formatTime(due), relative: relative(due) }) : "";
   timer.hidden = !key;
+  renderSla(tk.sla_targets || []);
+}
+
+/** Business minutes as "2時間30分" / "2 h 30 min". */
+function businessTime(minutes) {
+  const m = Math.abs(minutes);
+  const h = Math.floor(m / 60);
+  const r = m % 60;
+  if (!h) return t("sla.minutes", { m: r });
+  return r ? t("sla.hours_minutes", { h, m: r }) : t("sla.hours", { h });
+}
+
+/** The ticket's SLA targets: each with its due time, where it stands and the business time left. */
+function renderSla(targets) {
+  const box = v("sla");
+  box.hidden = !targets.length;
+  v("sla_list").replaceChildren(
+    ...targets.map((s) => {
+      const detail =
+        s.state === "met"
+          ? t("sla.met_at", { date: formatTime(s.met_at) })
+          : s.state === "paused"
+            ? t("sla.paused", { time: businessTime(Math.max(0, s.business_minutes_left)) })
+            : s.business_minutes_left < 0 || s.state === "overdue"
+              ? t("sla.over", { time: businessTime(s.business_minutes_left) })
+              : t("sla.left", { time: businessTime(s.business_minutes_left) });
+      return el(
+        "li",
+        { class: `sla-item sla-${s.state}`, "data-sla": s.target },
+        el("strong", null, label("sla.target", s.target)),
+        " ",
+        el("span", { class: `pill sla-pill sla-${s.state}` }, label("sla.state", s.state)),
+        " ",
+        el("span", { class: "sla-due" }, t("sla.due", { date: formatTime(s.due_at) })),
+        " · ",
+        el("span", { class: "sla-left" }, detail),
+      );
+    }),
+  );
 }
 
 function attachmentList(files) {

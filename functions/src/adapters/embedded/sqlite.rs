@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::domain::access::{CustomerRole, Role};
-use crate::domain::ticket::{State, Timer, TimerKind};
+use crate::domain::ticket::{SlaClock, State, Timer, TimerKind};
 use crate::ports::store::*;
 
 /// Contracts and one-time tokens.
@@ -264,6 +264,11 @@ ALTER TABLE tickets ADD COLUMN contacts TEXT NOT NULL DEFAULT '{}';
     r#"
 ALTER TABLE articles ADD COLUMN minutes INTEGER;
 "#,
+    // A ticket's SLA clock (`SlaClock`, JSON; NULL: no targets). `next_due` now also
+    // covers its next warning (`TicketRecord::next_due`).
+    r#"
+ALTER TABLE tickets ADD COLUMN sla_clock TEXT;
+"#,
 ];
 
 mod sessions;
@@ -329,7 +334,7 @@ fn json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
 
 const TICKET_COLUMNS: &str = "number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
      product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-     article_count, version, project_id, contacts";
+     article_count, version, project_id, contacts, sla_clock";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
     let state: String = r.get(4)?;
@@ -366,13 +371,11 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
         version: r.get::<_, i64>(22)? as u64,
         project_id: r.get(23)?,
         contacts: json::<Contacts>(r.get(24)?)?,
+        sla_clock: r
+            .get::<_, Option<String>>(25)?
+            .map(json::<SlaClock>)
+            .transpose()?,
     })
-}
-
-/// The earliest moment the sweep must look at the ticket: its reminder or its due time.
-fn next_due(t: &TicketRecord) -> Option<i64> {
-    t.timer
-        .map(|timer| micros(timer.remind_at.map_or(timer.due, |r| r.min(timer.due))))
 }
 
 fn write_ticket(
@@ -383,12 +386,12 @@ fn write_ticket(
     let sql = if insert {
         "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
          product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-         article_count, version, is_open, next_due, project_id, contacts) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)"
+         article_count, version, is_open, next_due, project_id, contacts, sla_clock) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)"
     } else {
         "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
          ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
          timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25, \
-         project_id=?26, contacts=?27 WHERE number=?1 AND version=?28"
+         project_id=?26, contacts=?27, sla_clock=?28 WHERE number=?1 AND version=?29"
     };
     let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
     let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
@@ -417,9 +420,14 @@ fn write_ticket(
         Box::new(t.article_count),
         Box::new(t.version as i64),
         Box::new(t.state.is_open()),
-        Box::new(next_due(t)),
+        Box::new(t.next_due().map(micros)),
         Box::new(t.project_id.clone()),
         Box::new(serde_json::to_string(&t.contacts).unwrap_or_else(|_| "{}".into())),
+        Box::new(
+            t.sla_clock
+                .as_ref()
+                .and_then(|c| serde_json::to_string(c).ok()),
+        ),
     ];
     if !insert {
         values.push(Box::new(t.version as i64 - 1));

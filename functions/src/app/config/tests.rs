@@ -139,7 +139,7 @@ ticket_form:
             "content/portal.yaml:13: passwords.min_length: 4 is not between 6 and 128",
             "content/portal.yaml:15: limits.max_attachment_bytes: '100 parsecs' is not a size (write 100 MB, 512 KB or 2 GB)",
             "content/portal.yaml:16: limits.max_attachments: 0 is not between 1 and 100",
-            "content/portal.yaml:17: colour: is not a known key here (known keys: name, base_url, time_zone, ticket_numbers, timers, mail, passwords, limits, ticket_form)",
+            "content/portal.yaml:17: colour: is not a known key here (known keys: name, base_url, time_zone, ticket_numbers, timers, mail, passwords, limits, ticket_form, business_hours, holidays, sla)",
             "content/portal.yaml:19: ticket_form.product_required: is true but there are no products",
             "content/portal.yaml:21: ticket_form.priorities[0].key: 'asap' is not a priority madoguchi knows (low, normal, high, urgent)",
         ]
@@ -321,4 +321,102 @@ fn the_form_view_is_what_the_api_contract_shows() {
     assert_eq!(en["default_priority"], "normal");
     let ja = serde_json::to_value(c.form_view("ja")).unwrap();
     assert_eq!(ja["fields"][0]["label"], "保守契約番号");
+}
+
+fn jst(s: &str) -> jiff::Timestamp {
+    format!("{s}+09:00[Asia/Tokyo]")
+        .parse::<jiff::Zoned>()
+        .unwrap()
+        .timestamp()
+}
+
+#[test]
+fn the_demo_vendor_counts_sla_targets_in_its_business_hours_and_holidays() {
+    let c = PortalConfig::bundled().unwrap_or_else(|e| panic!("{e}"));
+    let sla = c.sla.expect("the demo vendor has SLA targets");
+    assert_eq!(sla.escalate_at, 80);
+    let hours = |h| Some(SignedDuration::from_hours(h));
+    let normal = sla.targets_for("normal", Some("technical-support"), None);
+    assert_eq!(
+        (normal.first_response, normal.update, normal.resolution),
+        (hours(4), hours(8), hours(40))
+    );
+    // The service level overrides resolution only; the priority still sets the rest.
+    let express = sla.targets_for("normal", Some("config-change"), Some("express"));
+    assert_eq!(
+        (express.first_response, express.resolution),
+        (hours(4), hours(17))
+    );
+    let cal = &sla.calendar;
+    // 勤労感謝の日 2026 and the year-end closure are closed; 2027-01-04 is open.
+    assert!(!cal.is_open_at(jst("2026-11-23T10:00")));
+    assert!(cal.is_open_at(jst("2026-11-24T10:00")));
+    assert!(!cal.is_open_at(jst("2026-12-30T10:00")));
+    assert!(!cal.is_open_at(jst("2027-01-01T10:00")));
+    assert!(cal.is_open_at(jst("2027-01-04T10:00")));
+    assert!(!cal.is_open_at(jst("2027-03-22T10:00")), "振替休日");
+    assert!(!cal.is_open_at(jst("2026-11-24T17:30")));
+}
+
+#[test]
+fn without_an_sla_section_there_are_no_targets() {
+    assert!(parse(MINIMAL).unwrap().sla.is_none());
+}
+
+#[test]
+fn business_hours_with_a_lunch_break_and_a_saturday_morning() {
+    let c = parse(&format!(
+        "{MINIMAL}business_hours:\n  mon-fri: \"09:00-12:00, 13:00-17:30\"\n  sat: \"09:00-12:00\"\nsla:\n  escalate_at: 50\n  targets:\n    - first_response: 1h30m\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sla = c.sla.unwrap();
+    assert_eq!(sla.escalate_at, 50);
+    assert!(sla.calendar.is_open_at(jst("2026-11-21T11:00")), "Saturday");
+    assert!(!sla.calendar.is_open_at(jst("2026-11-18T12:30")), "lunch");
+    assert_eq!(
+        sla.targets_for("low", None, None).first_response,
+        Some(SignedDuration::from_mins(90))
+    );
+}
+
+#[test]
+fn sla_mistakes_name_their_line_and_key() {
+    let text = format!(
+        "{MINIMAL}business_hours:\n  mon-fry: \"09:00-17:30\"\n  sat: \"17:00-09:00\"\nholidays:\n  - 2026-11-31\n  - 2026-12-31..2026-12-29\nsla:\n  escalate_at: 120%\n  targets:\n    - priority: critical\n      first_response: 2d\n    - service: hosting\n      resolution: 4h\n    - sla: express\n      update: 1h\n    - priority: low\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "content/portal.yaml:7: business_hours.mon-fry: is not a day or a range of days (mon, tue, wed, thu, fri, sat, sun, e.g. mon-fri)",
+            "content/portal.yaml:8: business_hours.sat: '17:00-09:00': the start must come before the end",
+            "content/portal.yaml:10: holidays: '2026-11-31' is not a date like 2026-11-23 or a range like 2026-12-29..2027-01-03",
+            "content/portal.yaml:11: holidays: '2026-12-31..2026-12-29': a range must go forward and be at most a year long",
+            "content/portal.yaml:13: sla.escalate_at: '120%' is not a share between 1% and 99%",
+            "content/portal.yaml:15: sla.targets[0].priority: 'critical' is not a priority of the ticket form (low, normal, high, urgent)",
+            "content/portal.yaml:16: sla.targets[0].first_response: '2d': write business hours (h) or minutes (m); a business day's length depends on business_hours, so 'd' is not taken",
+            "content/portal.yaml:17: sla.targets[1].service: 'hosting' is not a service of the ticket form",
+            "content/portal.yaml:19: sla.targets[2].sla: needs the service it belongs to (service: …)",
+            "content/portal.yaml:21: sla.targets[3].first_response: an entry must set first_response, update or resolution",
+        ]
+    );
+    assert_eq!(
+        errors(&format!(
+            "{MINIMAL}sla:\n  targets:\n    - first_response: 4h\n"
+        )),
+        [
+            "content/portal.yaml:7: sla: SLA targets count in business hours: business_hours is required with sla"
+        ]
+    );
+}
+
+#[test]
+fn business_times_are_hours_and_minutes() {
+    assert_eq!(
+        parse_business_time("1h30m"),
+        Ok(SignedDuration::from_mins(90))
+    );
+    assert_eq!(parse_business_time("4h"), Ok(SignedDuration::from_hours(4)));
+    for bad in ["", "0h", "h", "4", "4 hours", "-1h"] {
+        assert!(parse_business_time(bad).is_err(), "{bad}");
+    }
 }

@@ -1,7 +1,9 @@
 //! Tickets and their articles.
 
 pub mod number;
+pub mod sla;
 pub mod state;
 
 pub use number::{NumberFormat, TicketNumber};
+pub use sla::SlaClock;
 pub use state::{Change, Event, State, StateError, Timer, TimerConfig, TimerKind};

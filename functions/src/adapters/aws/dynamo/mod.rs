@@ -16,9 +16,9 @@
 //! | Item | PK | SK | GSI1 PK / SK | GSI2 PK / SK | GSI3 PK / SK | Used by |
 //! |---|---|---|---|---|---|---|
 //! | sequence | `SEQ#<key>` | `SEQ` | | | | `next_sequence` (UpdateItem ADD `value`); `current_sequence` and batch reads (the value a new ticket claims); `create_ticket` with `number_from` (SET `value` on condition that it is the claimed value's predecessor) |
-//! | ticket | `TICKET#<no>` | `META` | `REQ#<requester>` / `<upd>#<no>` | `CO#<company>` / `<upd>#<no>` | `ALL` / `<upd>#<no>` | `get_ticket`; `list_tickets` with filter All; the `version` every update is conditional on; `contacts` (JSON: copies of the people its mails name, `Contacts`) |
+//! | ticket | `TICKET#<no>` | `META` | `REQ#<requester>` / `<upd>#<no>` | `CO#<company>` / `<upd>#<no>` | `ALL` / `<upd>#<no>` | `get_ticket`; `list_tickets` with filter All; the `version` every update is conditional on; `contacts` (JSON: copies of the people its mails name, `Contacts`); `sla_clock` (JSON: the SLA targets' due times, what was met and warned about, `SlaClock`; absent: no targets) |
 //! | ticket, open/closed copy | `TICKET#<no>` | `BUCKET` | `REQ-OPEN#<requester>` or `REQ-CLOSED#…` / `<upd>#<no>` | `CO-OPEN#<company>` or `CO-CLOSED#…` / `<upd>#<no>` | `ALL-OPEN` or `ALL-CLOSED` / `<upd>#<no>` | `list_tickets` with filter Open or Closed |
-//! | ticket, due copy (only while it has a timer) | `TICKET#<no>` | `DUE` | | | `TICKETDUE` / `<next due>#<no>` | `due_tickets` |
+//! | ticket, due copy (only while it has a timer or an SLA warning to send) | `TICKET#<no>` | `DUE` | | | `TICKETDUE` / `<next due>#<no>` (`TicketRecord::next_due`: the timer's reminder or due time, or the next SLA warning) | `due_tickets` |
 //! | article | `TICKET#<no>` | `ART#<seq, 10 digits>` | | | | `articles` (Query, `begins_with(SK, "ART#")`); attachments are a list of maps inside |
 //! | history record | `TICKET#<no>` | `HIST#<at>#<index, 3 digits>#<random>` | | | | `history` (Query, `begins_with(SK, "HIST#")`) |
 //! | idempotency key | `IDEM#<key>` | `IDEM` | | | | `create_ticket`, `ticket_by_idempotency_key` |

@@ -51,12 +51,6 @@ fn filter_of(open: bool) -> ListFilter {
     }
 }
 
-/// The earliest moment the sweep must look at the ticket: its reminder or its due time.
-fn next_due(t: &TicketRecord) -> Option<Timestamp> {
-    t.timer
-        .map(|timer| timer.remind_at.map_or(timer.due, |r| r.min(timer.due)))
-}
-
 fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
     let opt = |v: &Option<String>| v.as_deref().map(s);
     b.set("number", s(&t.number))
@@ -93,6 +87,13 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
                 .then(|| serde_json::to_string(&t.contacts).ok().map(s))
                 .flatten(),
         )
+        .opt(
+            "sla_clock",
+            t.sla_clock
+                .as_ref()
+                .and_then(|c| serde_json::to_string(c).ok())
+                .map(s),
+        )
 }
 
 /// The `META` item, its open/closed copy, and its due copy while it has a timer.
@@ -120,7 +121,7 @@ fn ticket_items(t: &TicketRecord) -> (Item, Item, Option<Item>) {
         filter_of(t.state.is_open()),
     )
     .build();
-    let due = next_due(t).map(|at| {
+    let due = t.next_due().map(|at| {
         with_ticket(ItemBuilder::keyed(&pk, DUE), t)
             .index("GSI3", DUE_PARTITION, time_id(at, &t.number))
             .build()
@@ -169,6 +170,12 @@ pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
                 serde_json::from_str(&json).map_err(|e| r.bad("contacts", e.to_string()))?
             }
             None => Contacts::default(),
+        },
+        sla_clock: match r.opt_s("sla_clock")? {
+            Some(json) => {
+                Some(serde_json::from_str(&json).map_err(|e| r.bad("sla_clock", e.to_string()))?)
+            }
+            None => None,
         },
     })
 }
