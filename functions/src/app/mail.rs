@@ -291,6 +291,49 @@ impl MailComposer {
     }
 }
 
+/// Builds and composes one mail about `t`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ticket_mail(
+    deps: &crate::app::Deps,
+    kind: MailKind,
+    id: String,
+    lang: &str,
+    to: Vec<(String, Email)>,
+    cc: Vec<Email>,
+    t: &crate::ports::TicketRecord,
+    vars: minijinja::Value,
+    now: jiff::Timestamp,
+) -> Result<OutboxMail, crate::app::AppError> {
+    let envelope = Envelope {
+        id,
+        kind,
+        lang,
+        to,
+        cc,
+        ticket_number: &t.number,
+        product: t
+            .product
+            .as_deref()
+            .map(|k| deps.config.product_label(k, lang)),
+        subject: &t.subject,
+        vars,
+    };
+    deps.mail
+        .compose(&envelope, now, Some(&t.number))
+        .map_err(|e| crate::app::AppError::Unexpected(e.into()))
+}
+
+/// A time in a mail: the portal's zone, written as `lang` writes dates.
+pub(crate) fn mail_time(zone: &jiff::tz::TimeZone, at: jiff::Timestamp, lang: &str) -> String {
+    at.to_zoned(zone.clone())
+        .strftime(if lang == "ja" {
+            "%Y年%-m月%-d日 %H:%M"
+        } else {
+            "%b %-d, %Y %H:%M"
+        })
+        .to_string()
+}
+
 /// A mail's To (display name, address) and Cc.
 pub type Addressees = (Vec<(String, Email)>, Vec<Email>);
 

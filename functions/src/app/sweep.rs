@@ -10,7 +10,7 @@ use minijinja::context;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::app::config::DEFAULT_LANGUAGE;
-use crate::app::mail::{Envelope, MailKind, addressees, state_label};
+use crate::app::mail::{MailKind, addressees, mail_time, state_label, ticket_mail};
 use crate::app::{AppError, Deps, sla};
 use crate::domain::Email;
 use crate::domain::ticket::Event;
@@ -121,15 +121,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                     )
                 {
                     let lang = user.lang.as_str();
-                    let due = timer
-                        .due
-                        .to_zoned(deps.config.time_zone.clone())
-                        .strftime(if lang == "ja" {
-                            "%Y年%-m月%-d日 %H:%M"
-                        } else {
-                            "%b %-d, %Y %H:%M"
-                        })
-                        .to_string();
+                    let due = mail_time(&deps.config.time_zone, timer.due, lang);
                     let vars = context! {
                         site => deps.config.name_in(lang), url => deps.config.ticket_url(&next.number), due,
                         state => state_label(if kind == MailKind::Reminder { current.state } else { next.state }, lang),
@@ -145,25 +137,7 @@ pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
                         timer.kind.as_str(),
                         timer.due.as_second()
                     );
-                    let envelope = Envelope {
-                        id,
-                        kind,
-                        lang,
-                        to,
-                        cc,
-                        ticket_number: &next.number,
-                        product: next
-                            .product
-                            .as_deref()
-                            .map(|k| deps.config.product_label(k, lang)),
-                        subject: &next.subject,
-                        vars,
-                    };
-                    mails.push(
-                        deps.mail
-                            .compose(&envelope, now, Some(&next.number))
-                            .map_err(|e| AppError::Unexpected(e.into()))?,
-                    );
+                    mails.push(ticket_mail(deps, kind, id, lang, to, cc, &next, vars, now)?);
                 }
             }
         }
@@ -261,15 +235,7 @@ async fn escalate(
         let Some(deadline) = clock.get(*kind) else {
             continue;
         };
-        let due = deadline
-            .due
-            .to_zoned(deps.config.time_zone.clone())
-            .strftime(if lang == "ja" {
-                "%Y年%-m月%-d日 %H:%M"
-            } else {
-                "%b %-d, %Y %H:%M"
-            })
-            .to_string();
+        let due = mail_time(&deps.config.time_zone, deadline.due, lang);
         let left = calendar.map_or(SignedDuration::ZERO, |c| deadline.left(c, now));
         let vars = context! {
             site => deps.config.name_in(lang), url => deps.config.ticket_url(&next.number),
@@ -288,25 +254,17 @@ async fn escalate(
             point.as_str(),
             deadline.due.as_second()
         );
-        let envelope = Envelope {
+        mails.push(ticket_mail(
+            deps,
+            MailKind::SlaEscalation,
             id,
-            kind: MailKind::SlaEscalation,
             lang,
-            to: to.clone(),
-            cc: cc.clone(),
-            ticket_number: &next.number,
-            product: next
-                .product
-                .as_deref()
-                .map(|k| deps.config.product_label(k, lang)),
-            subject: &next.subject,
+            to.clone(),
+            cc.clone(),
+            next,
             vars,
-        };
-        mails.push(
-            deps.mail
-                .compose(&envelope, now, Some(&next.number))
-                .map_err(|e| AppError::Unexpected(e.into()))?,
-        );
+            now,
+        )?);
     }
     Ok(warnings.len())
 }

@@ -2,12 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use minijinja::{Value, context};
 
 use crate::app::config::DEFAULT_LANGUAGE;
 use crate::app::error::{FieldError, Problem};
-use crate::app::mail::{Envelope, MailKind, addressees, state_label};
+use crate::app::mail::{MailKind, addressees, state_label, ticket_mail as mail};
 use crate::app::{AppError, Deps, form, projects, sla, uploads};
 use crate::domain::Email;
 use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
@@ -241,38 +240,6 @@ fn ticket_vars(deps: &Deps, t: &TicketRecord, p: &People, lang: &str) -> Value {
             requester_name => &p.requester.name, company_name => &p.company_name,
         },
     }
-}
-
-/// Builds and composes one mail about `t`.
-#[allow(clippy::too_many_arguments)]
-fn mail(
-    deps: &Deps,
-    kind: MailKind,
-    id: String,
-    lang: &str,
-    to: Vec<(String, Email)>,
-    cc: Vec<Email>,
-    t: &TicketRecord,
-    vars: Value,
-    now: Timestamp,
-) -> Result<OutboxMail, AppError> {
-    let envelope = Envelope {
-        id,
-        kind,
-        lang,
-        to,
-        cc,
-        ticket_number: &t.number,
-        product: t
-            .product
-            .as_deref()
-            .map(|k| deps.config.product_label(k, lang)),
-        subject: &t.subject,
-        vars,
-    };
-    deps.mail
-        .compose(&envelope, now, Some(&t.number))
-        .map_err(|e| AppError::Unexpected(e.into()))
 }
 
 /// Opens a ticket for a customer: number, first article, history, the thank-you mail
