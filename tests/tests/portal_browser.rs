@@ -600,10 +600,13 @@ async fn accounts_scenario(d: &WebDriver, portal: &Portal, admin: (&str, &str)) 
         .click_surely()
         .await?;
     d.accept_alert().await?;
-    let row = wait_text(d, &format!("[data-account-email='{NEW}']"), "利用停止").await?;
+    // Wait for the button that only a disabled account has ("利用停止" is also the label
+    // of the button that disables, there before the change: waiting for it raced the
+    // page on a busy machine).
+    let row = wait_text(d, &format!("[data-account-email='{NEW}']"), "利用再開").await?;
     ensure!(
-        row.contains("利用再開"),
-        "a disabled account can be enabled again: {row}"
+        row.contains("利用停止") && !row.contains("利用中"),
+        "the account shows as disabled, with the button to enable it again: {row}"
     );
     // The same page in English, every string translated.
     d.goto(portal.url("/en/portal/accounts/")).await?;
