@@ -14,10 +14,10 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use crate::app::PortalConfig;
 use crate::app::config::DEFAULT_LANGUAGE;
 use crate::app::form::FieldKind;
 use crate::app::mail::state_label;
+use crate::app::{AppError, PortalConfig};
 use crate::ports::{ArticleRecord, TicketRecord};
 
 /// The byte-order mark that starts every CSV export.
@@ -125,14 +125,14 @@ pub fn list_row(
         Cell::Text(
             t.fields
                 .get(&f.key)
-                .map_or_else(String::new, |v| field_value(config, lang, &f.kind, v)),
+                .map_or_else(String::new, |v| field_value(lang, &f.kind, v)),
         )
     }));
     row
 }
 
 /// A custom field's value as shown: a select's label, "unknown" in `lang`.
-fn field_value(_config: &PortalConfig, lang: &str, kind: &FieldKind, value: &str) -> String {
+fn field_value(lang: &str, kind: &FieldKind, value: &str) -> String {
     if value == "unknown" {
         return if lang == "ja" { "不明" } else { "unknown" }.to_owned();
     }
@@ -160,7 +160,8 @@ fn time_text(config: &PortalConfig, at: Option<Timestamp>) -> String {
 }
 
 /// Rows as CSV lines (RFC 4180 quoting by the `csv` crate), every text neutralized.
-pub fn csv_rows(config: &PortalConfig, rows: &[Vec<Cell>]) -> Vec<u8> {
+pub fn csv_rows(config: &PortalConfig, rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
+    let failed = |e: csv::Error| AppError::Unexpected(anyhow::Error::new(e).context("writing CSV"));
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
@@ -172,20 +173,19 @@ pub fn csv_rows(config: &PortalConfig, rows: &[Vec<Cell>]) -> Vec<u8> {
                 Cell::Time(at) => time_text(config, *at),
             })
             .collect();
-        // Writing to memory fails only on a broken invariant of the csv crate.
-        w.write_record(&cells).expect("CSV into memory");
+        w.write_record(&cells).map_err(failed)?;
     }
-    w.into_inner().unwrap_or_default()
+    w.into_inner().map_err(|e| failed(e.into_error().into()))
 }
 
 /// The header line of a CSV export, after the byte-order mark.
-pub fn csv_start(config: &PortalConfig, headers: &[String]) -> Vec<u8> {
+pub fn csv_start(config: &PortalConfig, headers: &[String]) -> Result<Vec<u8>, AppError> {
     let mut out = BOM.to_vec();
     out.extend(csv_rows(
         config,
         &[headers.iter().map(|h| Cell::Text(h.clone())).collect()],
-    ));
-    out
+    )?);
+    Ok(out)
 }
 
 /// An Excel list being written row by row (constant memory: rows go to a temporary
@@ -222,11 +222,6 @@ impl XlsxList {
         write_cells(sheet, config, r, row, &self.date)?;
         self.next_row += 1;
         Ok(())
-    }
-
-    /// Rows written so far.
-    pub fn rows(&self) -> u32 {
-        self.next_row - 1
     }
 
     /// The finished file (the rows written so far plus the package around them).
@@ -383,7 +378,7 @@ mod tests {
     #[test]
     fn csv_starts_with_a_byte_order_mark_and_quotes_what_needs_it() {
         let config = PortalConfig::example("http://127.0.0.1:8080");
-        let start = csv_start(&config, &["番号".into(), "件名".into()]);
+        let start = csv_start(&config, &["番号".into(), "件名".into()]).unwrap();
         assert!(start.starts_with(BOM));
         assert_eq!(&start[BOM.len()..], "番号,件名\r\n".as_bytes());
         let rows = csv_rows(
@@ -393,7 +388,8 @@ mod tests {
                 Cell::Time(Some("2026-12-07T01:30:00Z".parse().unwrap())),
                 Cell::Time(None),
             ]],
-        );
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(rows).unwrap(),
             "\"a,b \"\"c\"\"\n改行\",2026-12-07 10:30,\r\n"

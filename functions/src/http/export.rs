@@ -130,6 +130,22 @@ impl Pages {
         let names = self.state.names(page.items.iter()).await?;
         Ok(Some((page.items, names)))
     }
+
+    /// The next page as CSV lines.
+    async fn next_csv(
+        &mut self,
+        config: &crate::app::PortalConfig,
+        lang: &'static str,
+    ) -> Result<Option<Vec<u8>>, AppError> {
+        let Some((items, names)) = self.next().await? else {
+            return Ok(None);
+        };
+        let rows: Vec<_> = items
+            .iter()
+            .map(|t| export::list_row(config, lang, t, &names))
+            .collect();
+        export::csv_rows(config, &rows).map(Some)
+    }
 }
 
 /// The ticket list as a file: every ticket of the list the same parameters show, with
@@ -194,7 +210,7 @@ async fn export_list(
         .await
         .map_err(anyhow::Error::new)?;
     match (link, format) {
-        (None, "csv") => Ok(csv_response(state, pages, lang, total, &name)),
+        (None, "csv") => csv_response(state, pages, lang, total, &name),
         (None, _) => {
             let (file, size) = xlsx_file(&state, pages, lang).await?;
             let mut res = Body::from_stream(file_chunks(file)).into_response();
@@ -253,16 +269,10 @@ async fn csv_file(
     let config = state.deps.config.clone();
     let mut file = tokio::fs::File::from_std(blocking(|| Ok(tempfile::tempfile()?)).await?);
     let io = |e: std::io::Error| AppError::Unexpected(e.into());
-    let start = export::csv_start(&config, &export::list_headers(&config, lang));
+    let start = export::csv_start(&config, &export::list_headers(&config, lang))?;
     file.write_all(&start).await.map_err(io)?;
-    while let Some((items, names)) = pages.next().await? {
-        let rows: Vec<_> = items
-            .iter()
-            .map(|t| export::list_row(&config, lang, t, &names))
-            .collect();
-        file.write_all(&export::csv_rows(&config, &rows))
-            .await
-            .map_err(io)?;
+    while let Some(chunk) = pages.next_csv(&config, lang).await? {
+        file.write_all(&chunk).await.map_err(io)?;
     }
     file.flush().await.map_err(io)?;
     let size = file.stream_position().await.map_err(io)?;
@@ -290,24 +300,17 @@ fn csv_response(
     lang: &'static str,
     total: Option<u64>,
     name: &str,
-) -> Response {
+) -> Result<Response, AppError> {
     let config = state.deps.config.clone();
     let start = Bytes::from(export::csv_start(
         &config,
         &export::list_headers(&config, lang),
-    ));
+    )?);
     let rows = stream::unfold(pages, move |mut pages| {
         let config = config.clone();
         async move {
-            match pages.next().await {
-                Ok(Some((items, names))) => {
-                    let rows: Vec<_> = items
-                        .iter()
-                        .map(|t| export::list_row(&config, lang, t, &names))
-                        .collect();
-                    let chunk = Bytes::from(export::csv_rows(&config, &rows));
-                    Some((Ok::<_, std::io::Error>(chunk), pages))
-                }
+            match pages.next_csv(&config, lang).await {
+                Ok(Some(chunk)) => Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), pages)),
                 Ok(None) => None,
                 Err(e) => {
                     // The response has begun: all that is left is to cut it short, which
@@ -326,7 +329,7 @@ fn csv_response(
         res.headers_mut()
             .insert("x-total-count", HeaderValue::from(n));
     }
-    res
+    Ok(res)
 }
 
 /// The whole Excel file in a temporary file, with its size.

@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 
 use crate::app::AppError;
 use crate::app::error::Problem;
+use crate::app::export::NameOf;
 use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
 use crate::domain::access::{Actor, Role};
 use crate::domain::ticket::State as TicketState;
@@ -819,21 +820,12 @@ pub struct Names {
     companies: BTreeMap<String, String>,
 }
 
-impl Names {
+impl NameOf for Names {
     fn user(&self, id: &str) -> String {
         self.users.get(id).cloned().unwrap_or_default()
     }
     fn company(&self, id: &str) -> String {
         self.companies.get(id).cloned().unwrap_or_default()
-    }
-}
-
-impl crate::app::export::NameOf for Names {
-    fn user(&self, id: &str) -> String {
-        Names::user(self, id)
-    }
-    fn company(&self, id: &str) -> String {
-        Names::company(self, id)
     }
 }
 
