@@ -238,8 +238,8 @@ impl PortalConfig {
     }
 
     /// The ticket form as `GET /api/v1/form` answers it, in `lang`.
-    pub fn form_view(&self, lang: &str) -> FormView {
-        self.form.view(lang, &self.limits)
+    pub fn form_view(&self, lang: &str, staff: bool) -> FormView {
+        self.form.view(lang, &self.limits, staff)
     }
 
     /// Parses the text of the configuration file named `file`, reporting every problem.

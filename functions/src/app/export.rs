@@ -15,7 +15,6 @@ use jiff::civil::DateTime;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::app::config::DEFAULT_LANGUAGE;
-use crate::app::form::FieldKind;
 use crate::app::mail::state_label;
 use crate::app::{AppError, PortalConfig};
 use crate::ports::{ArticleRecord, TicketRecord};
@@ -125,25 +124,10 @@ pub fn list_row(
         Cell::Text(
             t.fields
                 .get(&f.key)
-                .map_or_else(String::new, |v| field_value(lang, &f.kind, v)),
+                .map_or_else(String::new, |v| f.display(v, lang)),
         )
     }));
     row
-}
-
-/// A custom field's value as shown: a select's label, "unknown" in `lang`.
-fn field_value(lang: &str, kind: &FieldKind, value: &str) -> String {
-    if value == "unknown" {
-        return if lang == "ja" { "不明" } else { "unknown" }.to_owned();
-    }
-    match kind {
-        FieldKind::Select { options } => options
-            .iter()
-            .find(|o| o.key == value)
-            .map_or(value, |o| o.label.get(lang, DEFAULT_LANGUAGE))
-            .to_owned(),
-        FieldKind::Text { .. } => value.to_owned(),
-    }
 }
 
 /// A time as the portal shows it (its time zone, to the minute).

@@ -151,6 +151,43 @@ pub fn message(problem: &Problem, lang: &str, label: Option<&str>) -> String {
             format!("At most {}.", format_size(*max_bytes))
         }
 
+        (Problem::NotANumber, Some(l), true) => format!("{l}は数値で入力してください。"),
+        (Problem::NotANumber, None, true) => "数値で入力してください。".into(),
+        (Problem::NotANumber, Some(l), false) => format!("{l} must be a number."),
+        (Problem::NotANumber, None, false) => "Must be a number.".into(),
+
+        (Problem::OutOfRange { min, max }, l, true) => {
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!("{a}〜{b}の範囲"),
+                (Some(a), None) => format!("{a}以上"),
+                (None, Some(b)) => format!("{b}以下"),
+                (None, None) => "範囲内".into(),
+            };
+            match l {
+                Some(l) => format!("{l}は{range}で入力してください。"),
+                None => format!("{range}で入力してください。"),
+            }
+        }
+        (Problem::OutOfRange { min, max }, l, false) => {
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!("between {a} and {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => "in range".into(),
+            };
+            match l {
+                Some(l) => format!("{l} must be {range}."),
+                None => format!("Must be {range}."),
+            }
+        }
+
+        (Problem::NotADate, Some(l), true) => {
+            format!("{l}は日付（例: 2026-12-07）で入力してください。")
+        }
+        (Problem::NotADate, None, true) => "日付（例: 2026-12-07）で入力してください。".into(),
+        (Problem::NotADate, Some(l), false) => format!("{l} must be a date (2026-12-07)."),
+        (Problem::NotADate, None, false) => "Must be a date (2026-12-07).".into(),
+
         (Problem::TooCommon, _, true) => {
             "推測されやすいパスワードです。別のパスワードにしてください。".into()
         }

@@ -9,10 +9,10 @@ use crate::app::error::{FieldError, Problem};
 use crate::app::mail::{MailKind, addressees, state_label, ticket_mail as mail};
 use crate::app::{AppError, Deps, form, projects, sla, uploads};
 use crate::domain::Email;
-use crate::domain::access::{Actor, TicketAccess, Verb, may_see_article, may_ticket};
+use crate::domain::access::{Actor, Role, TicketAccess, Verb, may_see_article, may_ticket};
 use crate::domain::ticket::sla::SlaEvent;
 use crate::domain::ticket::state::apply;
-use crate::domain::ticket::{Event, State};
+use crate::domain::ticket::{Channel, Event, State};
 use crate::ports::store::{BatchItems, BatchRead, Contact, Contacts, Reliance, SequenceClaim};
 use crate::ports::*;
 
@@ -57,6 +57,11 @@ pub struct OpenTicket {
     /// The project (案件) chosen on the form; without one it is inferred from the
     /// contract number field.
     pub project: Option<String>,
+    /// How the inquiry came in: customers file on the web; staff log an inquiry taken by
+    /// phone or e-mail (seed 004) for the customer named in `on_behalf_of`.
+    pub channel: Channel,
+    /// The customer (user id) staff log the inquiry for; staff only, and required of them.
+    pub on_behalf_of: Option<String>,
 }
 
 /// A reply or an internal note.
@@ -70,6 +75,8 @@ pub struct Reply {
     pub attachments: Vec<String>,
     /// Minutes the author spent (staff only; seed 003's 作業時間).
     pub minutes: Option<u32>,
+    /// The response fields of the form (`response_fields:`; staff only).
+    pub fields: BTreeMap<String, String>,
 }
 
 /// The most minutes one response may record (a week of work would be 10,080).
@@ -242,28 +249,114 @@ fn ticket_vars(deps: &Deps, t: &TicketRecord, p: &People, lang: &str) -> Value {
     }
 }
 
+/// The customer an inquiry logged by staff is for, as an actor (`None` when a customer
+/// files their own). Customers file on the web for themselves only; staff name an
+/// active customer account and the channel the inquiry came in by.
+async fn requester_of(
+    deps: &Deps,
+    actor: &Actor,
+    input: &OpenTicket,
+) -> Result<Option<Actor>, AppError> {
+    let other = |ja: &str, en: &str| Problem::Other {
+        ja: ja.into(),
+        en: en.into(),
+    };
+    if !actor.is_staff() {
+        if input.on_behalf_of.is_some() || input.channel != Channel::Web {
+            return Err(AppError::invalid(
+                if input.on_behalf_of.is_some() {
+                    "on_behalf_of"
+                } else {
+                    "channel"
+                },
+                other(
+                    "電話・メールでのお問い合わせの登録はサポート担当者だけが行えます",
+                    "Only support staff log inquiries taken by phone or e-mail",
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    let Some(id) = input
+        .on_behalf_of
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    else {
+        return Err(AppError::invalid("on_behalf_of", Problem::Required));
+    };
+    if input.channel == Channel::Web {
+        return Err(AppError::invalid(
+            "channel",
+            other(
+                "電話またはメールを選んでください（Web からのお問い合わせはお客様が登録します）",
+                "Choose phone or e-mail (customers file web inquiries themselves)",
+            ),
+        ));
+    }
+    let user = deps.store.get_user(id.trim()).await?;
+    let Some(u) = user.filter(|u| u.role == Role::Customer && !u.disabled && !u.pending) else {
+        return Err(AppError::invalid(
+            "on_behalf_of",
+            other(
+                "有効なお客様アカウントを選んでください",
+                "Choose an active customer account",
+            ),
+        ));
+    };
+    let Some(company_id) = u.company_id.clone() else {
+        return Err(AppError::invalid("on_behalf_of", Problem::NotAnOption));
+    };
+    let uses_groups = deps
+        .store
+        .get_company(&company_id)
+        .await?
+        .is_some_and(|c| c.uses_groups);
+    Ok(Some(Actor {
+        customer_role: u.customer_role,
+        company_uses_groups: uses_groups,
+        projects: u.projects.clone(),
+        ..Actor::new(u.id.clone(), Role::Customer, Some(company_id))
+    }))
+}
+
 /// Opens a ticket for a customer: number, first article, history, the thank-you mail
-/// and the team's notification, all in one write.
+/// and the team's notification, all in one write. Staff open one for a customer with
+/// `on_behalf_of` (an inquiry by phone or e-mail): the customer is the requester, the
+/// staff user the first article's author.
 pub async fn open_ticket(
     deps: &Deps,
     actor: &Actor,
     input: OpenTicket,
 ) -> Result<TicketRecord, AppError> {
-    let Some(company_id) = actor.company_id.clone().filter(|_| !actor.is_staff()) else {
+    // Whom the ticket is for: the customer filing it, or the customer staff log an
+    // inquiry for (a phone call, an e-mail); everything about the requester (their
+    // company, projects, what they may see) is judged as if they filed it themselves.
+    let customer = requester_of(deps, actor, &input).await?;
+    let requester_actor = customer.as_ref().unwrap_or(actor);
+    let Some(company_id) = requester_actor
+        .company_id
+        .clone()
+        .filter(|_| !requester_actor.is_staff())
+    else {
         return Err(AppError::Forbidden);
     };
     // A customer files only tickets they may then see (a customer without a role in
     // their company may do nothing with its data).
     let own = TicketAccess {
-        requester_id: &actor.user_id,
+        requester_id: &requester_actor.user_id,
         company_id: &company_id,
         project_id: None,
     };
-    if !may_ticket(actor, Verb::View, &own) {
+    if !may_ticket(requester_actor, Verb::View, &own) {
         return Err(AppError::Forbidden);
     }
-    let checked =
-        form::check(&deps.config.form, &deps.config.limits, &input).map_err(AppError::Invalid)?;
+    let checked = form::check(
+        &deps.config.form,
+        &deps.config.limits,
+        &input,
+        actor.is_staff(),
+    )
+    .map_err(AppError::Invalid)?;
     let now = deps.clock.now();
     let day = now.to_zoned(deps.config.time_zone.clone()).date();
     let counter = deps.config.numbers.counter_key(day);
@@ -282,7 +375,7 @@ pub async fn open_ticket(
     let known = deps
         .store
         .read_batch(BatchRead {
-            users: vec![actor.user_id.clone()],
+            users: vec![requester_actor.user_id.clone(), actor.user_id.clone()],
             companies: vec![company_id.clone()],
             contracts: contract_number.map(str::to_owned).into_iter().collect(),
             projects: chosen_project.map(str::to_owned).into_iter().collect(),
@@ -308,10 +401,14 @@ pub async fn open_ticket(
         // A follow-up stays in the project of the ticket it continues.
         input.project.clone()
     } else {
-        projects::project_for_ticket(actor, chosen_project, contract_number, &known)?
+        projects::project_for_ticket(requester_actor, chosen_project, contract_number, &known)?
     };
     let attachments = uploads::attachments_for(actor, &checked.attachments, &known)?;
     let requester = known
+        .user(&requester_actor.user_id)
+        .cloned()
+        .ok_or(AppError::Forbidden)?;
+    let author = known
         .user(&actor.user_id)
         .cloned()
         .ok_or(AppError::Forbidden)?;
@@ -362,18 +459,20 @@ pub async fn open_ticket(
             version: 1,
             contacts: Contacts::default(),
             sla_clock: None,
+            channel: input.channel,
         };
         ticket.sla_clock = sla::opened(&deps.config, &ticket);
         let article = ArticleRecord {
             ticket: number.clone(),
             seq: 1,
-            author_id: requester.id.clone(),
-            author_name: requester.name.clone(),
+            author_id: author.id.clone(),
+            author_name: author.name.clone(),
             internal: false,
             body_md: body.clone(),
             created_at: now,
             attachments: attachments.clone(),
             minutes: None,
+            fields: BTreeMap::new(),
         };
         let p = people(deps, &ticket, &known, false).await?;
         ticket.contacts = p.contacts();
@@ -418,7 +517,10 @@ pub async fn open_ticket(
             field: "state".into(),
             from: None,
             to: Some(State::New.as_str().into()),
-            reason: "opened".into(),
+            reason: match input.channel {
+                Channel::Web => "opened".into(),
+                c => format!("logged by staff ({})", c.as_str()),
+            },
         }];
         let stored = deps
             .store
@@ -502,6 +604,19 @@ pub async fn reply(
     let (body, ids) = form::check_reply(&deps.config.limits, &input.body, &input.attachments)
         .map_err(AppError::Invalid)?;
     let minutes = check_minutes(actor, input.minutes)?;
+    let response_fields = if actor.is_staff() {
+        form::response_fields(&deps.config.form, &input.fields).map_err(AppError::Invalid)?
+    } else if input.fields.is_empty() {
+        BTreeMap::new()
+    } else {
+        return Err(AppError::invalid(
+            "response_fields",
+            Problem::Other {
+                ja: "対応項目はサポート担当者だけが入力できます".into(),
+                en: "Only support staff fill in response fields".into(),
+            },
+        ));
+    };
     // What the reply needs before it decides, read at once: its author, the ticket, a
     // customer's company (which a ticket they may see is filed under) and the uploads
     // it attaches.
@@ -583,6 +698,7 @@ pub async fn reply(
             created_at: now,
             attachments: attachments.clone(),
             minutes,
+            fields: response_fields.clone(),
         };
         let mut history = Vec::new();
         if change.changed() {
@@ -1078,6 +1194,92 @@ pub async fn manage(
     Err(AppError::Busy)
 }
 
+/// Staff change custom fields of a ticket (`form::change_fields`); each changed field
+/// is one history record.
+pub async fn set_fields(
+    deps: &Deps,
+    actor: &Actor,
+    number: &str,
+    changes: &BTreeMap<String, String>,
+) -> Result<TicketRecord, AppError> {
+    if !actor.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    for attempt in 0..MAX_ATTEMPTS {
+        let current = visible_ticket(deps, actor, number).await?;
+        if !may_ticket(actor, Verb::Manage, &access(&current)) {
+            return Err(AppError::Forbidden);
+        }
+        let fields = form::change_fields(
+            &deps.config.form,
+            current.product.as_deref(),
+            current.service.as_deref(),
+            &current.fields,
+            changes,
+        )
+        .map_err(AppError::Invalid)?;
+        let now = deps.clock.now();
+        let keys: std::collections::BTreeSet<&String> =
+            current.fields.keys().chain(fields.keys()).collect();
+        let history: Vec<HistoryRecord> = keys
+            .into_iter()
+            .filter(|k| current.fields.get(*k) != fields.get(*k))
+            .map(|k| HistoryRecord {
+                ticket: number.to_owned(),
+                at: now,
+                actor_id: actor.user_id.clone(),
+                field: format!("fields.{k}"),
+                from: current.fields.get(k).cloned(),
+                to: fields.get(k).cloned(),
+                reason: "set by staff".into(),
+            })
+            .collect();
+        if history.is_empty() {
+            return Ok(current);
+        }
+        let mut next = current.clone();
+        next.fields = fields;
+        next.updated_at = now;
+        next.version = current.version + 1;
+        match deps
+            .store
+            .update_ticket(TicketUpdate {
+                ticket: next.clone(),
+                expected_version: current.version,
+                article: None,
+                history,
+                mails: vec![],
+                claimed_uploads: vec![],
+                previous_state: Some(current.state),
+                relies_on: vec![],
+            })
+            .await
+        {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Busy)
+}
+
+/// The fields of `old` a follow-up carries: those its customer may set that the form
+/// still accepts (the configuration may have changed since `old` was opened).
+fn carried_fields(form: &form::TicketForm, old: &TicketRecord) -> BTreeMap<String, String> {
+    let (product, service) = (old.product.as_deref(), old.service.as_deref());
+    old.fields
+        .iter()
+        .filter(|(k, v)| {
+            form.field(k).is_some_and(|f| {
+                !f.staff_only()
+                    && f.applies(product, service)
+                    && ((v.as_str() == form::UNKNOWN && f.unknown_allowed) || f.value(v).is_ok())
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// A customer's new ticket about a closed one whose reopen window has passed, linked to it.
 pub async fn follow_up(
     deps: &Deps,
@@ -1102,12 +1304,13 @@ pub async fn follow_up(
             service: old.service.clone(),
             sla: old.sla.clone(),
             ticket_type: old.ticket_type.clone(),
-            fields: old.fields.clone(),
+            fields: carried_fields(&deps.config.form, &old),
             cc: old.cc.join(", "),
             attachments,
             idempotency_key: None,
             linked_to: Some(old.number.clone()),
             project: old.project_id.clone(),
+            ..Default::default()
         },
     )
     .await?;

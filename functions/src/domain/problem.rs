@@ -87,6 +87,15 @@ pub enum Problem {
     /// Self-registration: both addresses have sub-domains and they differ; staff can
     /// register the account (seed 002: "contact support").
     SubdomainMismatch,
+    /// A number field's value is not a number (digits, an optional sign and decimals).
+    NotANumber,
+    /// A number outside the field's range (either bound may be open).
+    OutOfRange {
+        min: Option<String>,
+        max: Option<String>,
+    },
+    /// A date field's value is not a date (`2026-12-07`).
+    NotADate,
     /// A rule without its own code, worded for people (admin and import checks).
     Other {
         ja: String,
@@ -120,6 +129,9 @@ impl Problem {
             Problem::ContractNotMatched => "contract_not_matched",
             Problem::DomainMismatch => "domain_mismatch",
             Problem::SubdomainMismatch => "subdomain_mismatch",
+            Problem::NotANumber => "not_a_number",
+            Problem::OutOfRange { .. } => "out_of_range",
+            Problem::NotADate => "not_a_date",
             Problem::Other { .. } => "invalid",
         }
     }
@@ -139,6 +151,14 @@ impl Problem {
             }
             Problem::TooLarge { max_bytes } => {
                 m.insert("max_bytes".into(), (*max_bytes).into());
+            }
+            Problem::OutOfRange { min, max } => {
+                if let Some(min) = min {
+                    m.insert("min".into(), min.clone().into());
+                }
+                if let Some(max) = max {
+                    m.insert("max".into(), max.clone().into());
+                }
             }
             _ => {}
         }

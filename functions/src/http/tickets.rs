@@ -19,6 +19,7 @@ use crate::app::error::Problem;
 use crate::app::export::NameOf;
 use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
 use crate::domain::access::{Actor, Role};
+use crate::domain::ticket::Channel;
 use crate::domain::ticket::State as TicketState;
 use crate::domain::ticket::sla::{Standing, TargetKind as SlaTarget};
 use crate::http::ApiState;
@@ -34,8 +35,10 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(get_ticket, patch_ticket))
         .routes(routes!(reply))
         .routes(routes!(follow_up))
+        .routes(routes!(put_fields))
         .routes(routes!(preview))
         .routes(routes!(staff))
+        .routes(routes!(customers))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -381,6 +384,11 @@ pub struct NewTicketRequest {
     /// The project (案件) the ticket is about, one of `GET /form`'s `projects`; without
     /// one it is inferred from `fields.contract_number`.
     pub project: Option<String>,
+    /// Staff only: `phone` or `email`, for an inquiry taken by phone or e-mail and logged
+    /// for the customer `on_behalf_of` (seed 004). Customers leave it out (`web`).
+    pub channel: Option<String>,
+    /// Staff only: the customer's user id the inquiry is logged for.
+    pub on_behalf_of: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -428,6 +436,8 @@ pub struct TicketDto {
     /// The SLA targets (first response, update, resolution) and where each stands;
     /// empty when none applies.
     pub sla_targets: Vec<SlaTargetDto>,
+    /// How the inquiry came in: `web`, `phone` or `email`.
+    pub channel: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -453,6 +463,9 @@ pub struct ArticleDto {
     /// Minutes spent on it (staff only; absent for customers and when none were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minutes: Option<u32>,
+    /// The response fields staff filled in, by key (customers get only those visible
+    /// to customers).
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -503,6 +516,7 @@ async fn detail(
         vec![TicketState::Closed.as_str().to_owned()]
     };
     let number = t.number.clone();
+    let form = &state.deps.config.form;
     Ok(TicketDetail {
         articles: view
             .articles
@@ -515,6 +529,7 @@ async fn detail(
                 body_html: crate::app::markdown::render(&a.body_md),
                 created_at: a.created_at,
                 minutes: a.minutes.filter(|_| actor.is_staff()),
+                fields: form.visible_response_fields(a.fields, actor.is_staff()),
                 attachments: a
                     .attachments
                     .into_iter()
@@ -560,7 +575,8 @@ async fn detail(
             ticket_type: t.ticket_type,
             product: t.product,
             project: t.project_id,
-            fields: t.fields,
+            fields: form.visible_fields(t.fields, actor.is_staff()),
+            channel: t.channel.as_str().to_owned(),
             cc: t.cc,
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -612,6 +628,12 @@ async fn create(
             idempotency_key: key,
             linked_to: None,
             project: req.project,
+            channel: match req.channel.as_deref().filter(|c| !c.is_empty()) {
+                None => Channel::Web,
+                Some(c) => Channel::parse(c)
+                    .ok_or_else(|| invalid_choice("channel", &["phone", "email"]))?,
+            },
+            on_behalf_of: req.on_behalf_of,
         },
     )
     .await?;
@@ -644,6 +666,9 @@ pub struct ReplyRequest {
     pub attachments: Vec<String>,
     /// Minutes spent (staff only, 1–9999): seed 003's 作業時間.
     pub minutes: Option<u32>,
+    /// Staff only: the form's response fields (`GET /form`'s `response_fields`) by key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 fn parse_state(field: &'static str, s: &str) -> Result<TicketState, AppError> {
@@ -684,6 +709,7 @@ async fn reply(
             next_state,
             attachments,
             minutes: req.minutes,
+            fields: req.fields,
         },
     )
     .await?;
@@ -773,6 +799,29 @@ async fn patch_ticket(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct FieldsChange {
+    /// Custom field keys with their new values; an empty value removes one.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Staff change a ticket's custom fields (including staff-only ones); every change is
+/// recorded in the history.
+#[utoipa::path(put, path = "/tickets/{number}/fields", tag = "tickets", params(("number" = String, Path)),
+    request_body = FieldsChange,
+    responses((status = 200, body = TicketDetail), (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+async fn put_fields(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+    Body(req): Body<FieldsChange>,
+) -> Result<Json<TicketDetail>, AppError> {
+    tickets::set_fields(&state.deps, &session.actor, &number, &req.fields).await?;
+    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PreviewRequest {
     pub body: String,
 }
@@ -812,6 +861,53 @@ async fn staff(
             })
             .collect(),
     ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerRef {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub company_id: String,
+    pub company_name: String,
+}
+
+/// Active customer accounts with their companies, for logging an inquiry taken by phone
+/// or e-mail on a customer's behalf (staff only).
+#[utoipa::path(get, path = "/customers", tag = "tickets",
+    responses((status = 200, body = Vec<CustomerRef>), (status = 403, body = ProblemBody, content_type = "application/problem+json")))]
+async fn customers(
+    State(state): State<ApiState>,
+    session: Session,
+) -> Result<Json<Vec<CustomerRef>>, AppError> {
+    if !session.actor.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let companies: BTreeMap<String, String> = state
+        .deps
+        .store
+        .list_companies()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let users = state.deps.store.list_users(None).await?;
+    let mut out: Vec<CustomerRef> = users
+        .into_iter()
+        .filter(|u| u.role == Role::Customer && !u.disabled && !u.pending)
+        .filter_map(|u| {
+            let company_id = u.company_id?;
+            Some(CustomerRef {
+                company_name: companies.get(&company_id).cloned().unwrap_or_default(),
+                company_id,
+                id: u.id,
+                name: u.name,
+                email: u.email,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.company_name, &a.name).cmp(&(&b.company_name, &b.name)));
+    Ok(Json(out))
 }
 
 /// Names of the people and companies of some tickets, looked up once each.

@@ -275,7 +275,7 @@ async fn form(
         })
         .collect();
     Ok(Json(FormResponse {
-        form: deps.config.form_view(lang.as_str()),
+        form: deps.config.form_view(lang.as_str(), actor.is_staff()),
         projects,
         contracts,
     })

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::domain::access::{CustomerRole, Role};
-use crate::domain::ticket::{SlaClock, State, Timer};
+use crate::domain::ticket::{Channel, SlaClock, State, Timer};
 
 /// A person who logs in: customer or staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +117,8 @@ pub struct TicketRecord {
     /// The SLA targets' due times and what was met and warned about; `None` when no
     /// target applied when the ticket was opened (or it predates SLA targets).
     pub sla_clock: Option<SlaClock>,
+    /// How the inquiry came in (tickets stored before channels read back as `Web`).
+    pub channel: Channel,
 }
 
 impl TicketRecord {
@@ -243,6 +245,9 @@ pub struct ArticleRecord {
     /// Minutes staff spent on what this response answers (seed 003's 作業時間); staff
     /// only, never shown to customers.
     pub minutes: Option<u32>,
+    /// The response fields staff filled in (`response_fields:` of the form; seed 003's
+    /// 対応期限, 原因/対策, メモ), by key.
+    pub fields: BTreeMap<String, String>,
 }
 
 /// One recorded change: who, when, from what to what, and why.

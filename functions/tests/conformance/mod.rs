@@ -55,6 +55,8 @@ pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) 
             company_name: Some(format!("会社 {company}")),
         },
         sla_clock: None,
+        // Not the default, so that a store that drops it fails the round trip.
+        channel: madoguchi::domain::ticket::Channel::Phone,
     }
 }
 
@@ -75,6 +77,14 @@ pub fn article(number: &str, seq: u32, internal: bool) -> ArticleRecord {
             blob_key: format!("blobs/a{seq}"),
         }],
         minutes: internal.then_some(15 * seq),
+        fields: if seq % 2 == 1 {
+            BTreeMap::from([
+                ("cause".to_owned(), "ハブが旧式（10BASE-T）".to_owned()),
+                ("due".to_owned(), "2026-12-01".to_owned()),
+            ])
+        } else {
+            BTreeMap::new()
+        },
     }
 }
 

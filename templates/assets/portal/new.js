@@ -7,21 +7,20 @@ import { api, ApiError, submitKey } from "./api.js";
 import { page, t } from "./i18n.js";
 import { el, flashNext, showPanel, showUnavailable } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError, status } from "./forms.js";
-import { me } from "./session.js";
+import { isStaff, me } from "./session.js";
 import { setupEditor, showWrite } from "./editor.js";
 import { setupUploads } from "./uploads.js";
 import { setupFaqSuggest } from "./faq-suggest.js";
 import { ticketUrl } from "./badges.js";
+import { fieldElement, fieldValue, requiredMark } from "./fields.js";
 
 let def = null;
+/** Staff log an inquiry taken by phone or e-mail for a customer (seed 004). */
+let staff = false;
 const fieldEls = new Map();
 
 function options(select, list) {
   select.append(...list.map((o) => el("option", { value: o.key }, o.label)));
-}
-
-function requiredMark() {
-  return el("span", { class: "req" }, t("form.required"));
 }
 
 /** Does a field belong with the product (shown after it is chosen)? */
@@ -34,36 +33,6 @@ function applies(f, product, service) {
   if (!isProductField(f)) return serviceOk;
   const chosen = def.products.find((p) => p.key === product);
   return !!chosen && (chosen.fields?.includes(f.key) || f.products?.includes(product)) && serviceOk;
-}
-
-/** One custom or product field: text or select, with its help and an "unknown" box. */
-function fieldElement(f) {
-  const id = `nt-f-${f.key}`;
-  const name = `fields.${f.key}`;
-  const control =
-    f.type === "select"
-      ? el("select", { id, name, required: !!f.required }, el("option", { value: "" }, t("new.choose")), (f.options || []).map((o) => el("option", { value: o.key }, o.label)))
-      : el("input", { id, name, type: "text", required: !!f.required, autocomplete: "off", spellcheck: "false" });
-  const wrap = el("div", { class: "field", "data-field": name }, el("label", { for: id }, f.label, f.required ? [" ", requiredMark()] : null), control);
-  if (f.unknown_allowed) {
-    const box = el("input", { type: "checkbox", id: id + "-unknown", "data-unknown": "" });
-    box.addEventListener("change", () => {
-      control.disabled = box.checked;
-      if (box.checked) control.value = "";
-      wrap.classList.toggle("is-unknown", box.checked);
-    });
-    wrap.append(el("label", { class: "unknown", for: box.id }, box, " ", t("new.unknown")));
-  }
-  if (f.help) {
-    wrap.append(el("p", { class: "hint", id: id + "-hint" }, f.help));
-    control.setAttribute("aria-describedby", id + "-hint");
-  }
-  return wrap;
-}
-
-function fieldValue(wrap) {
-  if (wrap.querySelector("[data-unknown]")?.checked) return "unknown";
-  return wrap.querySelector("input:not([data-unknown]), select").value.trim();
 }
 
 /**
@@ -105,7 +74,7 @@ function build(form) {
   requireChoice(form, "ticket_type", !!def.ticket_type_required);
   requireChoice(form, "product", !!def.product_required);
 
-  for (const f of def.fields || []) fieldEls.set(f.key, fieldElement(f));
+  for (const f of def.fields || []) fieldEls.set(f.key, fieldElement(f, "nt-f", `fields.${f.key}`));
   offerProjects(form);
   offerContracts();
 
@@ -209,6 +178,8 @@ function payload(form, uploads) {
     ticket_type: value("ticket_type"),
     product: value("product"),
     project: value("project"),
+    channel: staff ? form.querySelector("input[name=channel]:checked")?.value : undefined,
+    on_behalf_of: staff ? value("on_behalf_of") : undefined,
     fields,
     cc: value("cc") || "",
     attachments: uploads.ids(),
@@ -217,8 +188,18 @@ function payload(form, uploads) {
 
 export async function start() {
   const form = document.getElementById("new-ticket");
+  let user;
   try {
-    [, def] = await Promise.all([me(), api("/form")]);
+    [user, def] = await Promise.all([me(), api("/form")]);
+    staff = isStaff(user);
+    if (staff) {
+      const customers = await api("/customers");
+      const select = form.elements.on_behalf_of;
+      select.required = true;
+      select.append(...customers.map((c) => el("option", { value: String(c.id) }, `${c.name}（${c.company_name}）<${c.email}>`)));
+      form.querySelector('[data-section="intake"]').hidden = false;
+      document.querySelector("h1").textContent = t("new.intake_title");
+    }
   } catch (err) {
     if (!err.redirected) showUnavailable(err, () => location.reload());
     return;

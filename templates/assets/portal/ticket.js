@@ -12,6 +12,7 @@ import { setupReport } from "./export.js";
 import { setupEditor, showWrite } from "./editor.js";
 import { setupUploads } from "./uploads.js";
 import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
+import { fieldElement, fieldList, fieldText, fieldValue } from "./fields.js";
 
 const STATES = ["new", "open", "waiting_customer", "pending_close", "closed"];
 const PRIORITIES = ["low", "normal", "high", "urgent"];
@@ -32,8 +33,7 @@ function defLabel(list, key) {
 
 function fieldLabel(key, value) {
   const f = (def?.fields || []).find((x) => x.key === key);
-  const shown = value === "unknown" ? t("new.unknown") : (f?.options || []).find((o) => o.key === value)?.label ?? value;
-  return [f?.label ?? key, shown];
+  return [f?.label ?? key, fieldText(f, value)];
 }
 
 /** Only http(s) and same-site links from the API become hrefs. */
@@ -71,9 +71,13 @@ function renderHead(tk) {
   fact(dl, t("ticket.ticket_type"), tk.ticket_type ? defLabel("ticket_types", tk.ticket_type) : null);
   fact(dl, t("ticket.product"), tk.product ? defLabel("products", tk.product) : null);
   fact(dl, t("new.project"), tk.project ? (def?.projects || []).find((p) => p.id === tk.project)?.name ?? tk.project : null);
-  for (const [key, value] of Object.entries(tk.fields || {})) {
-    const [name, shown] = fieldLabel(key, value);
-    fact(dl, name, el("span", { class: "code-like" }, shown));
+  fact(dl, t("ticket.channel"), tk.channel && tk.channel !== "web" ? label("channel", tk.channel) : null);
+  // In the form's order, then fields the form no longer has.
+  const order = (def?.fields || []).map((f) => f.key);
+  const keys = Object.keys(tk.fields || {}).sort((a, b) => (order.indexOf(a) + 1 || 1e9) - (order.indexOf(b) + 1 || 1e9));
+  for (const key of keys) {
+    const [name, shown] = fieldLabel(key, tk.fields[key]);
+    fact(dl, name, el("span", { class: "code-like pre-wrap" }, shown));
   }
   fact(dl, t("ticket.cc"), (tk.cc || []).length ? el("ul", { class: "plain cc-list" }, tk.cc.map((c) => el("li", null, c))) : null);
   fact(dl, t("ticket.created"), timeElement(tk.created_at));
@@ -176,7 +180,7 @@ function renderArticles(articles) {
       return el(
         "li",
         { class: `article article-${kind}`, id: `article-${a.seq}` },
-        el("details", { open: last }, summary, body, attachmentList(a.attachments)),
+        el("details", { open: last }, summary, fieldList(def?.response_fields, a.fields), body, attachmentList(a.attachments)),
       );
     }),
   );
@@ -235,6 +239,68 @@ function renderStaff(tk) {
   form.elements.state.value = tk.state;
   form.elements.priority.value = tk.priority;
   form.elements.owner_id.value = tk.owner?.id ?? "";
+  renderFieldsForm(tk);
+}
+
+/** Does ticket field `f` apply to the ticket's product and service? */
+function fieldApplies(f, tk) {
+  const inProduct = (def?.products || []).find((p) => p.key === tk.product)?.fields?.includes(f.key);
+  const productOk = !Array.isArray(f.products) || f.products.includes(tk.product) || !!inProduct;
+  const serviceOk = !Array.isArray(f.services) || f.services.includes(tk.service);
+  return productOk && serviceOk;
+}
+
+/** Staff edit the ticket's custom fields (those that apply, and any that hold a value). */
+function renderFieldsForm(tk) {
+  const form = document.getElementById("fields-form");
+  if (!form || !def) return;
+  const box = form.querySelector("[data-ticket-fields]");
+  const shown = (def.fields || []).filter((f) => fieldApplies(f, tk) || f.key in (tk.fields || {}));
+  box.replaceChildren(...shown.map((f) => fieldElement(f, "tf", `fields.${f.key}`, tk.fields?.[f.key] ?? "")));
+  form.hidden = !shown.length;
+}
+
+function setupFieldsForm() {
+  const form = document.getElementById("fields-form");
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const tk = detail.ticket;
+    const fields = {};
+    for (const w of form.querySelectorAll("[data-ticket-fields] > .field")) {
+      const key = w.dataset.field.slice("fields.".length);
+      const value = fieldValue(w);
+      if (value !== (tk.fields?.[key] ?? "")) fields[key] = value;
+    }
+    if (!Object.keys(fields).length) return status(form, t("staff.no_change"));
+    clearErrors(form);
+    busy(button, true);
+    try {
+      render(await api(`/tickets/${encodeURIComponent(number)}/fields`, { method: "PUT", body: { fields } }));
+      status(form, t("staff.saved"));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+/** The staff reply form's response fields (seed 003: 対応期限, 原因/対策, メモ). */
+function setupResponseFields(form) {
+  const box = form.querySelector("[data-response-fields]");
+  const list = def?.response_fields || [];
+  box.replaceChildren(...list.map((f) => fieldElement(f, "rf", `response_fields.${f.key}`)));
+  box.hidden = !list.length || !isStaff(user);
+}
+
+function responseFields(form) {
+  const fields = {};
+  for (const w of form.querySelectorAll("[data-response-fields] > .field")) {
+    const value = fieldValue(w);
+    if (value) fields[w.dataset.field.slice("response_fields.".length)] = value;
+  }
+  return fields;
 }
 
 function render(d) {
@@ -330,13 +396,21 @@ function setupReply() {
         method: "POST",
         login: false,
         headers: { "Idempotency-Key": key.get() },
-        body: { body: area.value, internal, next_state: next || undefined, attachments: uploads.ids(), minutes: Number.isFinite(minutes) ? minutes : undefined },
+        body: {
+          body: area.value,
+          internal,
+          next_state: next || undefined,
+          attachments: uploads.ids(),
+          minutes: Number.isFinite(minutes) ? minutes : undefined,
+          fields: isStaff(user) ? responseFields(form) : undefined,
+        },
       });
       key.settle(null);
       area.value = "";
       uploads.clear();
       form.elements.next_state.value = "";
       form.elements.minutes.value = "";
+      setupResponseFields(form);
       showWrite(editorRoot);
       render(d);
       status(form, t(internal ? "reply.sent_note" : "reply.sent"));
@@ -393,6 +467,8 @@ export async function start() {
   setupClose();
   if (isStaff(user)) {
     await setupStaff();
+    setupFieldsForm();
+    setupResponseFields(document.getElementById("reply-form"));
     setupReport(number);
   }
   renderStaff(d.ticket);

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::domain::access::{CustomerRole, Role};
-use crate::domain::ticket::{SlaClock, State, Timer, TimerKind};
+use crate::domain::ticket::{Channel, SlaClock, State, Timer, TimerKind};
 use crate::ports::store::*;
 
 /// Contracts and one-time tokens.
@@ -269,6 +269,11 @@ ALTER TABLE articles ADD COLUMN minutes INTEGER;
     r#"
 ALTER TABLE tickets ADD COLUMN sla_clock TEXT;
 "#,
+    // The channel a ticket came in by, and the response fields of each article (JSON).
+    r#"
+ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';
+ALTER TABLE articles ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 mod sessions;
@@ -334,7 +339,7 @@ fn json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
 
 const TICKET_COLUMNS: &str = "number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
      product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-     article_count, version, project_id, contacts, sla_clock";
+     article_count, version, project_id, contacts, sla_clock, channel";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
     let state: String = r.get(4)?;
@@ -375,6 +380,10 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
             .get::<_, Option<String>>(25)?
             .map(json::<SlaClock>)
             .transpose()?,
+        channel: {
+            let c: String = r.get(26)?;
+            Channel::parse(&c).ok_or_else(|| bad(format!("unknown channel {c}")))?
+        },
     })
 }
 
@@ -386,12 +395,12 @@ fn write_ticket(
     let sql = if insert {
         "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
          product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-         article_count, version, is_open, next_due, project_id, contacts, sla_clock) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)"
+         article_count, version, is_open, next_due, project_id, contacts, sla_clock, channel) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)"
     } else {
         "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
          ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
          timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25, \
-         project_id=?26, contacts=?27, sla_clock=?28 WHERE number=?1 AND version=?29"
+         project_id=?26, contacts=?27, sla_clock=?28, channel=?29 WHERE number=?1 AND version=?30"
     };
     let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
     let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
@@ -428,6 +437,7 @@ fn write_ticket(
                 .as_ref()
                 .and_then(|c| serde_json::to_string(c).ok()),
         ),
+        Box::new(t.channel.as_str()),
     ];
     if !insert {
         values.push(Box::new(t.version as i64 - 1));
@@ -445,8 +455,8 @@ fn write_article(tx: &rusqlite::Transaction<'_>, a: &ArticleRecord) -> rusqlite:
         .map(|x| serde_json::json!({"id": x.id, "name": x.name, "size": x.size, "content_type": x.content_type, "blob_key": x.blob_key}))
         .collect();
     tx.execute(
-        "INSERT INTO articles (ticket, seq, author_id, author_name, internal, body_md, created_at, attachments, minutes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-        params![a.ticket, a.seq, a.author_id, a.author_name, a.internal, a.body_md, micros(a.created_at), serde_json::Value::from(attachments).to_string(), a.minutes],
+        "INSERT INTO articles (ticket, seq, author_id, author_name, internal, body_md, created_at, attachments, minutes, fields) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+        params![a.ticket, a.seq, a.author_id, a.author_name, a.internal, a.body_md, micros(a.created_at), serde_json::Value::from(attachments).to_string(), a.minutes, serde_json::to_string(&a.fields).unwrap_or_else(|_| "{}".into())],
     )?;
     Ok(())
 }
@@ -784,7 +794,7 @@ impl TicketStore for SqliteStore {
         let number = number.to_owned();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT ticket, seq, author_id, author_name, internal, body_md, created_at, attachments, minutes FROM articles WHERE ticket = ?1 ORDER BY seq",
+                "SELECT ticket, seq, author_id, author_name, internal, body_md, created_at, attachments, minutes, fields FROM articles WHERE ticket = ?1 ORDER BY seq",
             )?;
             let rows = stmt.query_map(params![number], |r| {
                 let atts: Vec<serde_json::Value> = json(r.get(7)?)?;
@@ -807,6 +817,7 @@ impl TicketStore for SqliteStore {
                         })
                         .collect(),
                     minutes: r.get(8)?,
+                    fields: json::<BTreeMap<String, String>>(r.get(9)?)?,
                 })
             })?;
             rows.collect()

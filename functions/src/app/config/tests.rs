@@ -208,7 +208,7 @@ fn references_between_the_form_lists_are_checked() {
         "content/portal.yaml:19: ticket_form.fields[0].services: 'hosting' is not one of the services",
         "content/portal.yaml:20: ticket_form.fields[1].options: a select field needs at least one option",
         "content/portal.yaml:23: ticket_form.fields[2].key: 'Bad Key' must be lower-case letters, digits, '_' or '-' (at most 40), starting with a letter or digit",
-        "content/portal.yaml:26: ticket_form.fields[2].options: only a select field has options (add type: select)",
+        "content/portal.yaml:26: ticket_form.fields[2].options: only a select or multi_select field has options (add type: select)",
     ];
     assert_eq!(errs, want);
 }
@@ -283,7 +283,7 @@ fn durations_and_sizes_are_written_as_people_write_them() {
 #[test]
 fn the_form_view_is_what_the_api_contract_shows() {
     let c = PortalConfig::example("http://x");
-    let en = serde_json::to_value(c.form_view("en")).unwrap();
+    let en = serde_json::to_value(c.form_view("en", false)).unwrap();
     let change = en["services"]
         .as_array()
         .unwrap()
@@ -303,7 +303,8 @@ fn the_form_view_is_what_the_api_contract_shows() {
             "contract_number",
             "serial_number",
             "model",
-            "firmware_version"
+            "firmware_version",
+            "symptoms"
         ])
     );
     let serial = en["fields"]
@@ -319,8 +320,31 @@ fn the_form_view_is_what_the_api_contract_shows() {
     assert_eq!(serial["services"], serde_json::Value::Null);
     assert_eq!(en["limits"]["max_attachment_bytes"], 104_857_600);
     assert_eq!(en["default_priority"], "normal");
-    let ja = serde_json::to_value(c.form_view("ja")).unwrap();
+    let ja = serde_json::to_value(c.form_view("ja", false)).unwrap();
     assert_eq!(ja["fields"][0]["label"], "保守契約番号");
+    // Customers get neither the staff-only fields nor the response fields.
+    let keys = |v: &serde_json::Value, list: &str| -> Vec<String> {
+        v[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!keys(&ja, "fields").contains(&"internal_memo".to_owned()));
+    assert!(keys(&ja, "response_fields").is_empty());
+    let staff = serde_json::to_value(c.form_view("ja", true)).unwrap();
+    assert!(keys(&staff, "fields").contains(&"internal_memo".to_owned()));
+    assert_eq!(keys(&staff, "response_fields"), ["due", "cause", "memo"]);
+    let memo = staff["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "internal_memo")
+        .unwrap();
+    assert_eq!(memo["visible_to"], "staff");
+    assert_eq!(memo["layout"], "full");
+    assert_eq!(memo["type"], "textarea");
 }
 
 fn jst(s: &str) -> jiff::Timestamp {
@@ -419,4 +443,53 @@ fn business_times_are_hours_and_minutes() {
     for bad in ["", "0h", "h", "4", "4 hours", "-1h"] {
         assert!(parse_business_time(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn custom_field_types_and_response_fields_are_checked_with_their_lines() {
+    let text = format!(
+        "{}  fields:
+    - key: users
+      label: 人数
+      type: number
+      min: 10
+      max: 1
+      decimals: 9
+      max_chars: 3
+    - key: when
+      label: 日付
+      type: datetime
+    - key: tags
+      label: タグ
+      type: multi_select
+      unknown_allowed: true
+    - key: ok
+      label: 確認
+      type: checkbox
+      visible_to: everyone
+      layout: third
+  response_fields:
+    - key: due
+      label: 対応期限
+      type: date
+      products: [router]
+    - key: due
+      label: again
+",
+        MINIMAL.replace("ticket_form: {}\n", "ticket_form:\n")
+    );
+    let errs = errors(&text);
+    let want = [
+        "content/portal.yaml:11: ticket_form.fields[0].max: 1 is less than min 10",
+        "content/portal.yaml:12: ticket_form.fields[0].decimals: 9 is not between 0 and 6",
+        "content/portal.yaml:13: ticket_form.fields[0].max_chars: applies to text and textarea fields only",
+        "content/portal.yaml:16: ticket_form.fields[1].type: 'datetime' is not one of: text, textarea, number, date, select, multi_select, checkbox",
+        "content/portal.yaml:17: ticket_form.fields[2].options: a multi_select field needs at least one option",
+        "content/portal.yaml:20: ticket_form.fields[2].unknown_allowed: does not apply to a checkbox or multi_select",
+        "content/portal.yaml:24: ticket_form.fields[3].visible_to: 'everyone' is not one of: customers, staff",
+        "content/portal.yaml:25: ticket_form.fields[3].layout: 'third' is not one of: half, full",
+        "content/portal.yaml:30: ticket_form.response_fields[0].products: does not apply to a response field",
+        "content/portal.yaml:31: ticket_form.response_fields[1].key: 'due' is used twice in response_fields",
+    ];
+    assert_eq!(errs, want);
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FieldKind, TicketForm, UNKNOWN};
+use super::{TicketForm, UNKNOWN};
 use crate::app::config::Limits;
 use crate::app::error::{FieldError, Problem};
 use crate::app::tickets::OpenTicket;
@@ -114,12 +114,171 @@ fn attachment_ids(errors: &mut Vec<FieldError>, limits: &Limits, ids: &[String])
     out
 }
 
+/// The custom fields of a new ticket: each given one checked against its field (a
+/// staff-only field is unknown to customers), each required one that applies present.
+/// Only `staff` fill in staff-only fields, so only they must fill the required ones.
+fn ticket_fields(
+    form: &TicketForm,
+    errors: &mut Vec<FieldError>,
+    product: Option<&str>,
+    service: Option<&str>,
+    given: &BTreeMap<String, String>,
+    staff: bool,
+    require: bool,
+) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    for (key, value) in given {
+        let name = format!("fields.{key}");
+        let value = value.trim();
+        let Some(field) = form.field(key).filter(|f| staff || !f.staff_only()) else {
+            errors.push(FieldError::new(name, Problem::UnknownField));
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        if !field.applies(product, service) {
+            errors.push(FieldError::new(name, Problem::NotApplicable).labelled(&field.label));
+            continue;
+        }
+        if value == UNKNOWN && field.unknown_allowed {
+            fields.insert(key.clone(), UNKNOWN.to_owned());
+            continue;
+        }
+        match field.value(value) {
+            Ok(v) if v.is_empty() => {}
+            Ok(v) => {
+                fields.insert(key.clone(), v);
+            }
+            Err(problem) => errors.push(FieldError::new(name, problem).labelled(&field.label)),
+        }
+    }
+    for field in &form.fields {
+        let filled_in_by_them = staff || !field.staff_only();
+        if require
+            && field.required
+            && filled_in_by_them
+            && !fields.contains_key(&field.key)
+            && field.applies(product, service)
+            && !errors
+                .iter()
+                .any(|e| e.field == format!("fields.{}", field.key))
+        {
+            errors.push(
+                FieldError::new(format!("fields.{}", field.key), Problem::Required)
+                    .labelled(&field.label),
+            );
+        }
+    }
+    fields
+}
+
+/// Staff's change of a ticket's custom fields: `changes` maps keys to new values, an
+/// empty value removes one. Returns the ticket's fields after the change, or every
+/// problem. A field the configuration no longer has keeps its stored value and may only
+/// be removed; a required field that applies may not be removed; nothing else about the
+/// ticket is judged again (a field made required since it was opened stays empty until
+/// someone fills it in), so a changed configuration never locks a ticket.
+pub fn change_fields(
+    form: &TicketForm,
+    product: Option<&str>,
+    service: Option<&str>,
+    current: &BTreeMap<String, String>,
+    changes: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fields = current.clone();
+    for (key, value) in changes {
+        let name = format!("fields.{key}");
+        let value = value.trim();
+        let Some(field) = form.field(key) else {
+            if value.is_empty() && current.contains_key(key) {
+                fields.remove(key);
+            } else {
+                errors.push(FieldError::new(name, Problem::UnknownField));
+            }
+            continue;
+        };
+        let error = |problem| FieldError::new(name.clone(), problem).labelled(&field.label);
+        let checked = if value.is_empty() {
+            Ok(String::new())
+        } else if value == UNKNOWN && field.unknown_allowed {
+            Ok(UNKNOWN.to_owned())
+        } else if !field.applies(product, service) {
+            Err(Problem::NotApplicable)
+        } else {
+            field.value(value)
+        };
+        match checked {
+            Ok(v) if v.is_empty() => {
+                if field.required && field.applies(product, service) && current.contains_key(key) {
+                    errors.push(error(Problem::Required));
+                } else {
+                    fields.remove(key);
+                }
+            }
+            Ok(v) => {
+                fields.insert(key.clone(), v);
+            }
+            Err(problem) => errors.push(error(problem)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The fields of a staff response (`response_fields:`), checked like a ticket's; the
+/// input names are `response_fields.<key>`.
+pub fn response_fields(
+    form: &TicketForm,
+    given: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fields = BTreeMap::new();
+    for (key, value) in given {
+        let name = format!("response_fields.{key}");
+        let value = value.trim();
+        let Some(field) = form.response_field(key) else {
+            errors.push(FieldError::new(name, Problem::UnknownField));
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match field.value(value) {
+            Ok(v) if v.is_empty() => {}
+            Ok(v) => {
+                fields.insert(key.clone(), v);
+            }
+            Err(problem) => errors.push(FieldError::new(name, problem).labelled(&field.label)),
+        }
+    }
+    for field in &form.response_fields {
+        let name = format!("response_fields.{}", field.key);
+        if field.required
+            && !fields.contains_key(&field.key)
+            && !errors.iter().any(|e| e.field == name)
+        {
+            errors.push(FieldError::new(name, Problem::Required).labelled(&field.label));
+        }
+    }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Checks `input` against the form and the limits: `Ok` with the values to store, or
 /// every field that is wrong.
 pub fn check(
     form: &TicketForm,
     limits: &Limits,
     input: &OpenTicket,
+    staff: bool,
 ) -> Result<CheckedTicket, Vec<FieldError>> {
     let mut errors = Vec::new();
     let subject = text(
@@ -181,50 +340,17 @@ pub fn check(
     // fields are then judged as if none was chosen, and only the choice is reported.
     let product = product.filter(|p| form.product(p).is_some());
     let service_key = service.map(|s| s.key.as_str());
-    let mut fields = BTreeMap::new();
-    for (key, value) in &input.fields {
-        let name = format!("fields.{key}");
-        let value = value.trim();
-        let Some(field) = form.field(key) else {
-            errors.push(FieldError::new(name, Problem::UnknownField));
-            continue;
-        };
-        if value.is_empty() {
-            continue;
-        }
-        let error = |problem| FieldError::new(name.clone(), problem).labelled(&field.label);
-        if !field.applies(product, service_key) {
-            errors.push(error(Problem::NotApplicable));
-            continue;
-        }
-        if value == UNKNOWN && field.unknown_allowed {
-            fields.insert(key.clone(), UNKNOWN.to_owned());
-            continue;
-        }
-        match &field.kind {
-            FieldKind::Select { options } if !options.iter().any(|o| o.key == value) => {
-                errors.push(error(Problem::NotAnOption));
-            }
-            FieldKind::Text { max_chars } if value.chars().count() > *max_chars => {
-                errors.push(error(Problem::TooLong { max: *max_chars }));
-            }
-            _ => {
-                fields.insert(key.clone(), value.to_owned());
-            }
-        }
-    }
-    for field in &form.fields {
-        let given = input
-            .fields
-            .get(&field.key)
-            .is_some_and(|v| !v.trim().is_empty());
-        if field.required && !given && field.applies(product, service_key) {
-            errors.push(
-                FieldError::new(format!("fields.{}", field.key), Problem::Required)
-                    .labelled(&field.label),
-            );
-        }
-    }
+    let fields = ticket_fields(
+        form,
+        &mut errors,
+        product,
+        service_key,
+        &input.fields,
+        staff,
+        // A follow-up carries the fields of the ticket it continues: a field made
+        // required since then must not keep the customer from writing.
+        input.linked_to.is_none(),
+    );
 
     let cc = cc_list(&mut errors, "cc", &input.cc);
 

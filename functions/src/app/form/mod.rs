@@ -6,12 +6,17 @@
 mod check;
 mod read;
 
-pub use check::{CheckedTicket, MAX_CC, cc_list, check, check_reply};
+pub use check::{
+    CheckedTicket, MAX_CC, cc_list, change_fields, check, check_reply, response_fields,
+};
+
+use std::collections::BTreeMap;
 
 use madoguchi_yaml::Localized;
 use serde::Serialize;
 
 use crate::app::config::{DEFAULT_LANGUAGE, Limits};
+use crate::app::error::Problem;
 
 /// The value a customer sends for a field they do not know (seed 002: 不明).
 pub const UNKNOWN: &str = "unknown";
@@ -28,6 +33,8 @@ pub struct TicketForm {
     pub priorities: Vec<Choice>,
     pub default_priority: String,
     pub fields: Vec<CustomField>,
+    /// Fields of a staff response (seed 003's 対応期限, 原因/対策, メモ), in order.
+    pub response_fields: Vec<CustomField>,
 }
 
 /// One option of a choice: the key the API and the store use, and its label.
@@ -62,10 +69,92 @@ pub struct Sla {
     pub surcharge: Localized,
 }
 
+/// What a custom field holds, and so which input the form draws for it. Every value is
+/// stored as text (`TicketRecord::fields`): a number in plain decimal digits, a date as
+/// `YYYY-MM-DD`, a multi-select's option keys joined by `,` in the options' order, a
+/// ticked checkbox as `yes` (unticked: absent).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
-    Text { max_chars: usize },
-    Select { options: Vec<Choice> },
+    Text {
+        max_chars: usize,
+    },
+    /// Several lines.
+    Textarea {
+        max_chars: usize,
+    },
+    /// A decimal number within optional bounds, with at most `decimals` digits after
+    /// the point.
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        decimals: u8,
+    },
+    Date,
+    Select {
+        options: Vec<Choice>,
+    },
+    MultiSelect {
+        options: Vec<Choice>,
+    },
+    Checkbox,
+}
+
+impl FieldKind {
+    /// The name of the type in `portal.yaml` and the API.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldKind::Text { .. } => "text",
+            FieldKind::Textarea { .. } => "textarea",
+            FieldKind::Number { .. } => "number",
+            FieldKind::Date => "date",
+            FieldKind::Select { .. } => "select",
+            FieldKind::MultiSelect { .. } => "multi_select",
+            FieldKind::Checkbox => "checkbox",
+        }
+    }
+
+    pub const NAMES: &'static [&'static str] = &[
+        "text",
+        "textarea",
+        "number",
+        "date",
+        "select",
+        "multi_select",
+        "checkbox",
+    ];
+
+    fn options(&self) -> &[Choice] {
+        match self {
+            FieldKind::Select { options } | FieldKind::MultiSelect { options } => options,
+            _ => &[],
+        }
+    }
+}
+
+/// Who sees and fills in a field (`visible_to:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// On the customer's form and ticket page (and the staff's).
+    Customers,
+    /// Staff only: never shown to customers, never accepted from them (seed 003's
+    /// ※非公開 fields).
+    Staff,
+}
+
+/// How wide a field is drawn in the form's two columns (seed 003's layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Half,
+    Full,
+}
+
+impl Width {
+    pub fn name(self) -> &'static str {
+        match self {
+            Width::Half => "half",
+            Width::Full => "full",
+        }
+    }
 }
 
 /// A field of the vendor's own (contract number, serial number, OS version …).
@@ -82,6 +171,147 @@ pub struct CustomField {
     pub products: Option<Vec<String>>,
     /// Only for these services (`None`: whatever the service, or none).
     pub services: Option<Vec<String>>,
+    pub audience: Audience,
+    pub width: Width,
+}
+
+impl CustomField {
+    pub fn staff_only(&self) -> bool {
+        self.audience == Audience::Staff
+    }
+
+    /// `value` (trimmed, not empty) as stored, or what is wrong with it. Full-width
+    /// digits and signs (what a Japanese input method types) are read as ASCII.
+    pub fn value(&self, value: &str) -> Result<String, Problem> {
+        match &self.kind {
+            FieldKind::Text { max_chars } | FieldKind::Textarea { max_chars } => {
+                if value.chars().count() > *max_chars {
+                    Err(Problem::TooLong { max: *max_chars })
+                } else {
+                    Ok(value.to_owned())
+                }
+            }
+            FieldKind::Number { min, max, decimals } => {
+                let ascii = half_width(value).replace([',', ' '], "");
+                let (int, frac) = ascii.split_once('.').unwrap_or((&ascii, ""));
+                let digits = int.strip_prefix('-').unwrap_or(int);
+                let well_formed = !digits.is_empty()
+                    && digits.chars().all(|c| c.is_ascii_digit())
+                    && frac.chars().all(|c| c.is_ascii_digit())
+                    && !(ascii.contains('.') && frac.is_empty());
+                let n: f64 = match ascii.parse() {
+                    Ok(n) if well_formed && frac.len() <= *decimals as usize => n,
+                    _ => return Err(Problem::NotANumber),
+                };
+                if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                    return Err(Problem::OutOfRange {
+                        min: min.map(number_text),
+                        max: max.map(number_text),
+                    });
+                }
+                // One spelling per number: no leading zeros, no "-0".
+                let int = digits.trim_start_matches('0');
+                let int = if int.is_empty() { "0" } else { int };
+                let sign = if n < 0.0 { "-" } else { "" };
+                Ok(if frac.is_empty() {
+                    format!("{sign}{int}")
+                } else {
+                    format!("{sign}{int}.{frac}")
+                })
+            }
+            FieldKind::Date => {
+                let ascii = half_width(value).replace('/', "-");
+                let mut parts = ascii.splitn(3, '-');
+                let mut next = || parts.next().and_then(|p| p.parse::<i16>().ok());
+                match (next(), next(), next()) {
+                    (Some(y), Some(m), Some(d)) if (1900..=2999).contains(&y) => {
+                        jiff::civil::Date::new(y, m as i8, d as i8)
+                            .map(|d| d.to_string())
+                            .map_err(|_| Problem::NotADate)
+                    }
+                    _ => Err(Problem::NotADate),
+                }
+            }
+            FieldKind::Select { options } => options
+                .iter()
+                .find(|o| o.key == value)
+                .map(|o| o.key.clone())
+                .ok_or(Problem::NotAnOption),
+            FieldKind::MultiSelect { options } => {
+                let chosen: Vec<&str> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                if chosen.iter().any(|k| !options.iter().any(|o| o.key == *k)) {
+                    return Err(Problem::NotAnOption);
+                }
+                Ok(options
+                    .iter()
+                    .filter(|o| chosen.contains(&o.key.as_str()))
+                    .map(|o| o.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","))
+            }
+            FieldKind::Checkbox => match value.to_ascii_lowercase().as_str() {
+                "yes" | "true" | "on" | "1" => Ok("yes".into()),
+                // Unticked: the value is removed (see `check`).
+                "no" | "false" | "off" | "0" => Ok(String::new()),
+                _ => Err(Problem::NotAnOption),
+            },
+        }
+    }
+
+    /// A stored value as people read it in `lang`: option labels, はい/yes, 不明/unknown.
+    /// A value the field's current options do not know (the config changed) shows as
+    /// stored.
+    pub fn display(&self, value: &str, lang: &str) -> String {
+        let ja = lang == "ja";
+        if value == UNKNOWN {
+            return if ja { "不明" } else { "unknown" }.to_owned();
+        }
+        let label = |k: &str| {
+            self.kind
+                .options()
+                .iter()
+                .find(|o| o.key == k)
+                .map_or(k, |o| o.label.get(lang, DEFAULT_LANGUAGE))
+                .to_owned()
+        };
+        match &self.kind {
+            FieldKind::Select { .. } => label(value),
+            FieldKind::MultiSelect { .. } => value
+                .split(',')
+                .map(label)
+                .collect::<Vec<_>>()
+                .join(if ja { "、" } else { ", " }),
+            FieldKind::Checkbox if value == "yes" => if ja { "はい" } else { "yes" }.to_owned(),
+            _ => value.to_owned(),
+        }
+    }
+}
+
+/// Full-width digits and number signs (０-９, －, ．, ，, ／) as ASCII.
+fn half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '－' | '−' => '-',
+            '．' => '.',
+            '，' => ',',
+            '／' => '/',
+            c => c,
+        })
+        .collect()
+}
+
+/// A bound as written in a message (`10`, not `10.0`).
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 impl CustomField {
@@ -108,8 +338,40 @@ impl TicketForm {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    /// The form in `lang`, as `GET /api/v1/form` answers.
-    pub fn view(&self, lang: &str, limits: &Limits) -> FormView {
+    /// A ticket's stored fields as its reader may see them: staff every one (also those
+    /// the configuration no longer has), customers only the fields configured as
+    /// visible to them (a field removed from the configuration is hidden from them, as
+    /// nobody can tell any more whether it was meant for them).
+    pub fn visible_fields(
+        &self,
+        mut fields: BTreeMap<String, String>,
+        staff: bool,
+    ) -> BTreeMap<String, String> {
+        if !staff {
+            fields.retain(|k, _| self.field(k).is_some_and(|f| !f.staff_only()));
+        }
+        fields
+    }
+
+    /// A response's fields as its reader may see them (as `visible_fields`).
+    pub fn visible_response_fields(
+        &self,
+        mut fields: BTreeMap<String, String>,
+        staff: bool,
+    ) -> BTreeMap<String, String> {
+        if !staff {
+            fields.retain(|k, _| self.response_field(k).is_some_and(|f| !f.staff_only()));
+        }
+        fields
+    }
+
+    pub fn response_field(&self, key: &str) -> Option<&CustomField> {
+        self.response_fields.iter().find(|f| f.key == key)
+    }
+
+    /// The form in `lang`, as `GET /api/v1/form` answers: for customers without the
+    /// staff-only fields, for `staff` with them and the response fields.
+    pub fn view(&self, lang: &str, limits: &Limits, staff: bool) -> FormView {
         let text = |l: &Localized| l.get(lang, DEFAULT_LANGUAGE).to_owned();
         let opt_text = |l: &Localized| (!l.is_empty()).then(|| text(l));
         let choice = |c: &Choice| ChoiceView {
@@ -126,6 +388,7 @@ impl TicketForm {
                     fields: self
                         .fields
                         .iter()
+                        .filter(|f| staff || !f.staff_only())
                         .filter(|f| f.products.as_ref().is_some_and(|l| l.contains(&p.key)))
                         .map(|f| f.key.clone())
                         .collect(),
@@ -159,28 +422,14 @@ impl TicketForm {
             fields: self
                 .fields
                 .iter()
-                .map(|f| FieldView {
-                    key: f.key.clone(),
-                    label: text(&f.label),
-                    kind: match f.kind {
-                        FieldKind::Text { .. } => "text",
-                        FieldKind::Select { .. } => "select",
-                    },
-                    required: f.required,
-                    unknown_allowed: f.unknown_allowed,
-                    max_chars: match f.kind {
-                        FieldKind::Text { max_chars } => Some(max_chars),
-                        FieldKind::Select { .. } => None,
-                    },
-                    options: match &f.kind {
-                        FieldKind::Select { options } => options.iter().map(choice).collect(),
-                        FieldKind::Text { .. } => Vec::new(),
-                    },
-                    help: opt_text(&f.help),
-                    products: f.products.clone(),
-                    services: f.services.clone(),
-                })
+                .filter(|f| staff || !f.staff_only())
+                .map(|f| f.view(lang))
                 .collect(),
+            response_fields: if staff {
+                self.response_fields.iter().map(|f| f.view(lang)).collect()
+            } else {
+                Vec::new()
+            },
             limits: LimitsView {
                 max_attachment_bytes: limits.max_attachment_bytes,
                 max_attachments: limits.max_attachments,
@@ -203,6 +452,8 @@ pub struct FormView {
     pub priorities: Vec<ChoiceView>,
     pub default_priority: String,
     pub fields: Vec<FieldView>,
+    /// The fields of a staff response (staff only; empty for customers).
+    pub response_fields: Vec<FieldView>,
     pub limits: LimitsView,
 }
 
@@ -240,15 +491,70 @@ pub struct SlaView {
 pub struct FieldView {
     pub key: String,
     pub label: String,
+    /// text, textarea, number, date, select, multi_select or checkbox.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub required: bool,
     pub unknown_allowed: bool,
     pub max_chars: Option<usize>,
+    /// A number field's bounds and decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
     pub options: Vec<ChoiceView>,
     pub help: Option<String>,
     pub products: Option<Vec<String>>,
     pub services: Option<Vec<String>>,
+    /// `customers` or `staff` (staff-only: never shown to customers).
+    pub visible_to: &'static str,
+    /// `half` (one of two columns) or `full` (the whole row).
+    pub layout: &'static str,
+}
+
+impl CustomField {
+    fn view(&self, lang: &str) -> FieldView {
+        let text = |l: &Localized| l.get(lang, DEFAULT_LANGUAGE).to_owned();
+        let (min, max, decimals) = match self.kind {
+            FieldKind::Number { min, max, decimals } => (min, max, Some(decimals)),
+            _ => (None, None, None),
+        };
+        FieldView {
+            key: self.key.clone(),
+            label: text(&self.label),
+            kind: self.kind.name(),
+            required: self.required,
+            unknown_allowed: self.unknown_allowed,
+            max_chars: match self.kind {
+                FieldKind::Text { max_chars } | FieldKind::Textarea { max_chars } => {
+                    Some(max_chars)
+                }
+                _ => None,
+            },
+            min,
+            max,
+            decimals,
+            options: self
+                .kind
+                .options()
+                .iter()
+                .map(|c| ChoiceView {
+                    key: c.key.clone(),
+                    label: text(&c.label),
+                })
+                .collect(),
+            help: (!self.help.is_empty()).then(|| text(&self.help)),
+            products: self.products.clone(),
+            services: self.services.clone(),
+            visible_to: match self.audience {
+                Audience::Customers => "customers",
+                Audience::Staff => "staff",
+            },
+            layout: self.width.name(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use madoguchi_yaml::{Fields, Localized};
 
-use super::{Choice, CustomField, FieldKind, Product, Service, Sla, TicketForm};
+use super::{Audience, Choice, CustomField, FieldKind, Product, Service, Sla, TicketForm, Width};
 use crate::app::tickets::PRIORITIES;
 
 /// The priorities and their labels when the file lists none.
@@ -82,42 +82,137 @@ struct RawField {
     services: Vec<(String, usize)>,
 }
 
+/// The keys a custom field may have (a response field has no `unknown_allowed`,
+/// `products` or `services`).
+const FIELD_KEYS: &[&str] = &[
+    "key",
+    "label",
+    "type",
+    "required",
+    "unknown_allowed",
+    "max_chars",
+    "min",
+    "max",
+    "decimals",
+    "options",
+    "help",
+    "products",
+    "services",
+    "visible_to",
+    "layout",
+];
+
+/// A number bound (`min`, `max`), if given and a number.
+fn bound(c: &mut Fields<'_>, key: &str) -> Option<f64> {
+    let s = c.str(key)?;
+    match s.parse::<f64>() {
+        Ok(n) if n.is_finite() => Some(n),
+        _ => {
+            c.error_on(key, format!("'{s}' is not a number"));
+            None
+        }
+    }
+}
+
 fn read_field(c: &mut Fields<'_>) -> Option<RawField> {
     let key = read_key(c);
     let label = c.localized("label", true);
-    let kind = c.choice("type", &["text", "select"]);
+    let kind = c.choice("type", FieldKind::NAMES);
     let required = c.bool("required").unwrap_or(false);
     let unknown_allowed = c.bool("unknown_allowed").unwrap_or(false);
     let help = c.localized("help", false);
     let max_chars = c.int("max_chars");
-    let kind = match kind.as_deref().unwrap_or("text") {
-        "select" => {
-            if max_chars.is_some() {
-                c.error_on("max_chars", "applies to text fields only");
-            }
+    let kind_name = kind.as_deref().unwrap_or("text");
+    let only = |c: &mut Fields<'_>, key: &str, types: &str, applies: bool| {
+        if c.node(key).is_some() && !applies {
+            c.error_on(key, format!("applies to {types} fields only"));
+        }
+    };
+    let text_like = matches!(kind_name, "text" | "textarea");
+    let number = kind_name == "number";
+    let with_options = matches!(kind_name, "select" | "multi_select");
+    only(c, "max_chars", "text and textarea", text_like);
+    for k in ["min", "max", "decimals"] {
+        only(c, k, "number", number);
+    }
+    if !with_options && c.node("options").is_some() {
+        c.error_on(
+            "options",
+            "only a select or multi_select field has options (add type: select)",
+        );
+    }
+    if unknown_allowed && matches!(kind_name, "checkbox" | "multi_select") {
+        c.error_on(
+            "unknown_allowed",
+            "does not apply to a checkbox or multi_select",
+        );
+    }
+    let kind = match kind_name {
+        "select" | "multi_select" => {
             let options = unlined(choices(c, "options"));
             if options.is_empty() {
-                c.error_on("options", "a select field needs at least one option");
-            }
-            FieldKind::Select { options }
-        }
-        _ => {
-            if c.node("options").is_some() {
                 c.error_on(
                     "options",
-                    "only a select field has options (add type: select)",
+                    format!("a {kind_name} field needs at least one option"),
                 );
             }
-            let max_chars = match max_chars {
-                Some(n) if (1..=10_000).contains(&n) => n as usize,
-                Some(n) => {
-                    c.error_on("max_chars", format!("{n} is not between 1 and 10000"));
-                    200
-                }
-                None => 200,
-            };
-            FieldKind::Text { max_chars }
+            if kind_name == "select" {
+                FieldKind::Select { options }
+            } else {
+                FieldKind::MultiSelect { options }
+            }
         }
+        "number" => {
+            let min = bound(c, "min");
+            let max = bound(c, "max");
+            if let (Some(a), Some(b)) = (min, max)
+                && a > b
+            {
+                c.error_on("max", format!("{b} is less than min {a}"));
+            }
+            let decimals = match c.int("decimals") {
+                Some(n) if (0..=6).contains(&n) => n as u8,
+                Some(n) => {
+                    c.error_on("decimals", format!("{n} is not between 0 and 6"));
+                    0
+                }
+                None => 0,
+            };
+            FieldKind::Number { min, max, decimals }
+        }
+        "date" => FieldKind::Date,
+        "checkbox" => FieldKind::Checkbox,
+        _ => {
+            let (default, most) = if kind_name == "textarea" {
+                (2_000, 100_000)
+            } else {
+                (200, 10_000)
+            };
+            let max_chars = match max_chars {
+                Some(n) if (1..=most).contains(&n) => n as usize,
+                Some(n) => {
+                    c.error_on("max_chars", format!("{n} is not between 1 and {most}"));
+                    default as usize
+                }
+                None => default as usize,
+            };
+            if kind_name == "textarea" {
+                FieldKind::Textarea { max_chars }
+            } else {
+                FieldKind::Text { max_chars }
+            }
+        }
+    };
+    let audience = match c.choice("visible_to", &["customers", "staff"]).as_deref() {
+        Some("staff") => Audience::Staff,
+        _ => Audience::Customers,
+    };
+    let width = match c.choice("layout", &["half", "full"]).as_deref() {
+        Some("full") => Width::Full,
+        Some(_) => Width::Half,
+        // Several lines take the whole row unless told otherwise.
+        None if kind_name == "textarea" => Width::Full,
+        None => Width::Half,
     };
     let products = c.str_list("products");
     let services = c.str_list("services");
@@ -131,6 +226,8 @@ fn read_field(c: &mut Fields<'_>) -> Option<RawField> {
             help,
             products: None,
             services: None,
+            audience,
+            width,
         },
         products,
         services,
@@ -148,6 +245,7 @@ impl TicketForm {
         "priorities",
         "default_priority",
         "fields",
+        "response_fields",
     ];
 
     /// Reads the `ticket_form:` map; problems go to `f`'s error list.
@@ -259,25 +357,10 @@ impl TicketForm {
             f.error_on("priorities", "needs at least one priority");
         }
 
-        let raw = f.map_list_with(
-            "fields",
-            &[
-                "key",
-                "label",
-                "type",
-                "required",
-                "unknown_allowed",
-                "max_chars",
-                "options",
-                "help",
-                "products",
-                "services",
-            ],
-            |c| {
-                let line = c.line();
-                read_field(c).map(|item| Lined { item, line })
-            },
-        );
+        let raw = f.map_list_with("fields", FIELD_KEYS, |c| {
+            let line = c.line();
+            read_field(c).map(|item| Lined { item, line })
+        });
         unique(f, "fields", &raw, |r| &r.field.key);
 
         let mut fields = Vec::new();
@@ -347,7 +430,23 @@ impl TicketForm {
             ticket_types.is_empty(),
         );
 
+        let response_fields = f.map_list_with("response_fields", FIELD_KEYS, |c| {
+            let line = c.line();
+            for key in ["unknown_allowed", "products", "services"] {
+                if c.node(key).is_some() {
+                    c.error_on(key, "does not apply to a response field");
+                }
+            }
+            read_field(c).map(|item| Lined {
+                item: item.field,
+                line,
+            })
+        });
+        unique(f, "response_fields", &response_fields, |r| &r.key);
+        let response_fields = unlined(response_fields);
+
         TicketForm {
+            response_fields,
             products: products.into_iter().map(|p| p.item.0).collect(),
             product_required,
             services: unlined(services),

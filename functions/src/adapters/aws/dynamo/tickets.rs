@@ -12,7 +12,7 @@ use super::attr::{
 };
 use super::users::user_key;
 use super::{DynamoStore, Query, Reason, Refused, SortKey, Write, expr, outbox, uploads};
-use crate::domain::ticket::{State, Timer, TimerKind};
+use crate::domain::ticket::{Channel, State, Timer, TimerKind};
 use crate::ports::store::*;
 
 pub(super) const META: &str = "META";
@@ -66,6 +66,7 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
         .opt("ticket_type", opt(&t.ticket_type))
         .opt("product", opt(&t.product))
         .set("fields", string_map(&t.fields))
+        .set("channel", s(t.channel.as_str()))
         .set("cc", strings(&t.cc))
         .set("created_at", time(t.created_at))
         .set("updated_at", time(t.updated_at))
@@ -155,6 +156,11 @@ pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
         ticket_type: r.opt_s("ticket_type")?,
         product: r.opt_s("product")?,
         fields: r.string_map("fields")?,
+        channel: match r.opt_s("channel")? {
+            Some(c) => Channel::parse(&c)
+                .ok_or_else(|| r.bad("channel", format!("unknown channel {c:?}")))?,
+            None => Channel::Web,
+        },
         cc: r.strings("cc")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
@@ -209,6 +215,10 @@ fn article_item(a: &ArticleRecord) -> Item {
         .set("created_at", time(a.created_at))
         .set("attachments", AttributeValue::L(attachments))
         .opt("minutes", a.minutes.map(n))
+        .opt(
+            "fields",
+            (!a.fields.is_empty()).then(|| string_map(&a.fields)),
+        )
         .build()
 }
 
@@ -241,6 +251,11 @@ fn article_from(item: &Item) -> Result<ArticleRecord, StoreError> {
         created_at: r.time("created_at")?,
         attachments,
         minutes: r.opt_n("minutes")?,
+        fields: if item.contains_key("fields") {
+            r.string_map("fields")?
+        } else {
+            BTreeMap::new()
+        },
     })
 }
 
