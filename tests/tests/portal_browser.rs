@@ -646,6 +646,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     login(d, AGENT).await?;
     staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
     staff_exports(d, portal, &number, stamp).await?;
+    staff_log_a_phone_inquiry(d, portal, stamp).await?;
 
     // 5. The customer, in a new session, sees the reply but not the note.
     logout(d).await?;
@@ -1044,6 +1045,120 @@ async fn staff_note_and_reply(
         "the staff view shows both the note and the reply"
     );
     shot(d, "portal-staff.png").await?;
+    Ok(())
+}
+
+/// Staff log a phone inquiry for the customer (seed 004) with a staff-only field, answer
+/// it with response fields (seed 003's 原因/対策 and メモ) and tick a staff field on the
+/// ticket; the customer then sees the inquiry and the cause, never the staff's fields.
+/// Ends logged in as the customer.
+async fn staff_log_a_phone_inquiry(d: &WebDriver, portal: &Portal, stamp: u128) -> Result<()> {
+    let memo = format!("折り返し希望-{stamp}");
+    let private = format!("MEMO-{stamp}");
+    d.goto(portal.url("/portal/new/")).await?;
+    wait_text(d, "main h1", "お問い合わせの代理登録").await?;
+    wait_displayed(d, "[data-section=intake]").await?;
+    ensure!(
+        d.find(By::Css("input[name=channel][value=phone]"))
+            .await?
+            .is_selected()
+            .await?,
+        "phone is the default channel"
+    );
+    let customer = d
+        .find(By::XPath(format!(
+            "//select[@id='nt-customer']/option[contains(., '{}')]",
+            CUSTOMER.0
+        )))
+        .await?;
+    customer.click_surely().await?;
+    d.find(By::Id("nt-subject"))
+        .await?
+        .send_keys(format!("電話受付 {stamp}: VPN に接続できない"))
+        .await?;
+    d.find(By::Id("nt-body"))
+        .await?
+        .send_keys("お電話にて受付。朝から VPN に接続できないとのこと。")
+        .await?;
+    fill_choices(d).await?;
+    // Staff see and fill the staff-only fields, marked as such.
+    let field = wait_displayed(d, "[data-field='fields.internal_memo']").await?;
+    ensure!(
+        field.text().await?.contains("非公開"),
+        "a staff-only field is marked"
+    );
+    d.find(By::Id("nt-f-internal_memo"))
+        .await?
+        .send_keys(&memo)
+        .await?;
+    shot(d, "portal-staff-intake.png").await?;
+    d.find(By::Css("#new-ticket button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_url(d, "/portal/tickets/").await?;
+    let number = d
+        .current_url()
+        .await?
+        .path()
+        .trim_start_matches("/portal/tickets/")
+        .trim_end_matches('/')
+        .to_owned();
+    let facts = wait_text(d, "[data-v=facts]", "電話").await?;
+    ensure!(
+        facts.contains(CUSTOMER_NAME) && facts.contains(&memo),
+        "the customer is the requester and staff see their memo: {facts}"
+    );
+
+    // A public answer with the response fields.
+    wait_displayed(d, "#rf-cause").await?;
+    d.find(By::Id("rf-cause"))
+        .await?
+        .send_keys("VPN クライアントの証明書期限切れ")
+        .await?;
+    d.find(By::Id("rf-memo")).await?.send_keys(&private).await?;
+    d.find(By::Id("reply-body"))
+        .await?
+        .send_keys("証明書を更新してください。手順をお送りします。")
+        .await?;
+    d.find(By::Css("#reply-form [data-submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#reply-form [data-submit-status]", "返信を送信しました").await?;
+    let last = wait_text(d, ".articles > li:last-child", "原因/対策").await?;
+    ensure!(
+        last.contains("証明書期限切れ") && last.contains(&private),
+        "staff see every response field: {last}"
+    );
+    // A staff-only checkbox on the fields panel.
+    wait_displayed(d, "#fields-form").await?;
+    d.find(By::Id("tf-onsite_needed"))
+        .await?
+        .click_surely()
+        .await?;
+    d.find(By::Css("#fields-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#fields-form [data-submit-status]", "更新しました").await?;
+    wait_text(d, "[data-v=facts]", "現地作業が必要").await?;
+    shot(d, "portal-staff-fields.png").await?;
+
+    logout(d).await?;
+    login(d, CUSTOMER).await?;
+    d.goto(portal.url(&format!("/portal/tickets/{number}")))
+        .await?;
+    wait_text(d, "[data-account-name]", CUSTOMER_NAME).await?;
+    wait_text(d, "[data-v=facts]", "電話").await?;
+    let last = wait_text(d, ".articles > li:last-child", "証明書期限切れ").await?;
+    ensure!(last.contains("原因/対策"), "the cause is shown: {last}");
+    let source = d.source().await?;
+    ensure!(
+        !source.contains(&private) && !source.contains(&memo) && !source.contains("現地作業"),
+        "no staff-only field reaches the customer's page"
+    );
+    shot(d, "portal-customer-phone-inquiry.png").await?;
     Ok(())
 }
 

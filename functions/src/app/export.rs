@@ -46,7 +46,7 @@ pub trait NameOf {
 /// The columns of a ticket list export, in `lang`, then one per custom field.
 pub fn list_headers(config: &PortalConfig, lang: &str) -> Vec<String> {
     let ja = lang == "ja";
-    let fixed: [(&str, &str); 13] = [
+    let fixed: [(&str, &str); 14] = [
         ("チケット番号", "Ticket number"),
         ("件名", "Subject"),
         ("状態", "State"),
@@ -60,6 +60,7 @@ pub fn list_headers(config: &PortalConfig, lang: &str) -> Vec<String> {
         ("受付日時", "Received"),
         ("更新日時", "Updated"),
         ("完了日時", "Closed"),
+        ("受付方法", "Received by"),
     ];
     fixed
         .iter()
@@ -119,6 +120,7 @@ pub fn list_row(
         Cell::Time(Some(t.created_at)),
         Cell::Time(Some(t.updated_at)),
         Cell::Time(t.closed_at),
+        text(t.channel.label(lang)),
     ];
     row.extend(config.form.fields.iter().map(|f| {
         Cell::Text(
@@ -309,6 +311,13 @@ pub fn ticket_report(
     for (c, h) in columns.iter().enumerate() {
         log.write_string_with_format(0, col(c), *h, &bold)?;
     }
+    // Then one column per response field (seed 003's 対応期限, 原因/対策, メモ).
+    let response_fields = &config.form.response_fields;
+    for (i, f) in response_fields.iter().enumerate() {
+        let c = col(columns.len() + i);
+        log.write_string_with_format(0, c, f.label.get(lang, DEFAULT_LANGUAGE), &bold)?;
+        log.set_column_width(c, 30)?;
+    }
     log.set_column_width(1, 17)?;
     log.set_column_width(2, 16)?;
     log.set_column_width(3, 12)?;
@@ -333,6 +342,11 @@ pub fn ticket_report(
         log.write_string_with_format(r, 5, files.join("\n"), &wrap)?;
         if let Some(m) = a.minutes {
             log.write_number_with_format(r, 6, f64::from(m), &top)?;
+        }
+        for (i, f) in response_fields.iter().enumerate() {
+            if let Some(v) = a.fields.get(&f.key) {
+                log.write_string_with_format(r, col(columns.len() + i), f.display(v, lang), &wrap)?;
+            }
         }
     }
     workbook.save_to_buffer()

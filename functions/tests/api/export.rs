@@ -197,10 +197,15 @@ async fn a_tickets_report_has_its_fields_and_every_response() {
     let mut agent = app.login("agent@netlink.example.jp").await;
     for (body, internal) in [("社内確認中です。", true), ("=2+3 を確認しました。", false)]
     {
+        let fields = if internal {
+            json!({})
+        } else {
+            json!({"due": "2026-12-10", "cause": "ハブが旧式"})
+        };
         let (status, _) = agent
             .post(
                 &format!("/api/v1/tickets/{number}/articles"),
-                json!({"body": body, "internal": internal}),
+                json!({"body": body, "internal": internal, "fields": fields}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
@@ -248,6 +253,12 @@ async fn a_tickets_report_has_its_fields_and_every_response() {
         matches!(log.get((3, 4)), Some(Data::String(_))),
         "text, not a formula"
     );
+    // The response fields, one column each.
+    let field = |name: &str| row(0).iter().position(|h| h == name).unwrap();
+    assert_eq!(row(3)[field("対応期限")], "2026-12-10");
+    assert_eq!(row(3)[field("原因/対策")], "ハブが旧式");
+    assert_eq!(row(2)[field("原因/対策")], "");
+    assert_eq!(value_of("受付方法"), Some(Data::String("Web".into())));
 
     // English labels on request.
     let (_, _, bytes) = fetch(&agent, &format!("/api/v1/tickets/{number}/report?lang=en")).await;

@@ -364,6 +364,11 @@ impl Client {
         self.send(req).await
     }
 
+    pub async fn put(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
+        let req = self.with_csrf(self.http.put(format!("{}{path}", self.base)).json(&body));
+        self.send(req).await
+    }
+
     /// Opens a ticket and returns its number.
     pub async fn open(&mut self, subject: &str, body: &str) -> String {
         let (status, t) = self

@@ -4,6 +4,7 @@ mod accounts;
 mod contracts;
 mod documents;
 mod export;
+mod fields;
 mod groups;
 mod helpers;
 mod registration;
