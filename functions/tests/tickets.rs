@@ -1302,3 +1302,125 @@ async fn without_an_sla_section_a_tickets_pending_warnings_pass_without_mails() 
     assert_eq!(stored.next_due(), None, "it left the due-time index");
     assert!(stored.sla_clock.is_some());
 }
+
+/// The assignment rules of `portal.yaml`, here with an owner for Acme's archive tickets.
+#[tokio::test]
+async fn assignment_rules_give_a_new_ticket_its_department_owner_and_mails() {
+    use madoguchi::app::config::assignment::{Assignment, Department, Match, Rule};
+    let mut w = world().await;
+    let mut config = (*w.deps.config).clone();
+    config.assignment = Assignment {
+        departments: vec![Department {
+            key: "cloud".into(),
+            label: madoguchi_yaml::Localized::plain("クラウド"),
+            address: Some(madoguchi::domain::Email::parse("cloud@netlink.example.jp").unwrap()),
+        }],
+        rules: vec![
+            Rule {
+                when: Match {
+                    companies: vec!["acme".into()],
+                    products: vec!["archive".into()],
+                    ..Match::default()
+                },
+                department: Some("cloud".into()),
+                owner: Some(madoguchi::domain::Email::parse("ichiro@netlink.example.jp").unwrap()),
+                line: 42,
+            },
+            Rule {
+                when: Match {
+                    products: vec!["archive".into()],
+                    ..Match::default()
+                },
+                department: Some("cloud".into()),
+                owner: None,
+                line: 50,
+            },
+        ],
+    };
+    w.deps.config = Arc::new(config);
+    let archive = |subject: &str| OpenTicket {
+        subject: subject.into(),
+        body: "アーカイブの検索が遅い".into(),
+        product: Some("archive".into()),
+        ticket_type: Some("trouble".into()),
+        fields: BTreeMap::from([
+            ("contract_number".to_owned(), "unknown".to_owned()),
+            ("tenant_id".to_owned(), "unknown".to_owned()),
+        ]),
+        ..Default::default()
+    };
+    // Acme's archive ticket: the first rule, with its owner.
+    let t = tickets::open_ticket(&w.deps, &taro(), archive("検索が遅い"))
+        .await
+        .unwrap();
+    assert_eq!(t.department.as_deref(), Some("cloud"));
+    assert_eq!(t.owner_id.as_deref(), Some("agent"));
+    let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
+    assert_eq!(stored.department.as_deref(), Some("cloud"));
+    assert_eq!(
+        stored.contacts.owner.as_ref().map(|o| o.user_id.as_str()),
+        Some("agent")
+    );
+    let history = w.deps.store.history(&t.number).await.unwrap();
+    assert!(history.iter().any(|h| h.field == "owner"
+        && h.to.as_deref() == Some("agent")
+        && h.reason.contains("line 42")));
+    // Globex's: the second rule, the department only.
+    let g = tickets::open_ticket(&w.deps, &jiro(), archive("Slow search"))
+        .await
+        .unwrap();
+    assert_eq!(g.department.as_deref(), Some("cloud"));
+    assert_eq!(g.owner_id, None);
+    // No rule: no department, no owner.
+    let m = tickets::open_ticket(&w.deps, &taro(), form("送信エラー"))
+        .await
+        .unwrap();
+    assert_eq!((m.department, m.owner_id), (None, None));
+
+    let mails = outbox(&w).await;
+    let to_of = |number: &str| -> Vec<Vec<String>> {
+        mails
+            .iter()
+            .filter(|(_, subject, _)| subject.contains(number))
+            .map(|(to, _, _)| to.clone())
+            .collect()
+    };
+    assert!(
+        to_of(&t.number).contains(&vec![
+            "cloud@netlink.example.jp".to_owned(),
+            "ichiro@netlink.example.jp".to_owned()
+        ]),
+        "the department's address, the owner in CC: {:?}",
+        to_of(&t.number)
+    );
+    assert!(
+        to_of(&g.number).contains(&vec!["cloud@netlink.example.jp".to_owned()]),
+        "{:?}",
+        to_of(&g.number)
+    );
+    let support = w.deps.config.support_address.to_string();
+    assert!(to_of(&m.number).contains(&vec![support]));
+
+    // A customer's reply to the department's unowned ticket goes to the department.
+    tickets::reply(
+        &w.deps,
+        &jiro(),
+        &g.number,
+        Reply {
+            body: "Any news?".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mails = outbox(&w).await;
+    assert!(
+        mails
+            .iter()
+            .filter(|(_, subject, _)| subject.contains(&g.number))
+            .filter(|(to, _, _)| to == &vec!["cloud@netlink.example.jp".to_owned()])
+            .count()
+            >= 2,
+        "the reply went to the department too"
+    );
+}

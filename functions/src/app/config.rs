@@ -16,6 +16,7 @@ use crate::domain::Email;
 use crate::domain::business_hours::Calendar;
 use crate::domain::ticket::{NumberFormat, TimerConfig};
 
+pub mod assignment;
 mod sla;
 pub use sla::{SlaConfig, parse_business_time};
 
@@ -58,6 +59,9 @@ pub struct PortalConfig {
     /// SLA targets in business hours; `None` when the file has no `sla:` (nothing is
     /// shown and nothing escalated).
     pub sla: Option<SlaConfig>,
+    /// Departments and the rules that route new tickets to them and to owners (empty
+    /// without `assignment:`).
+    pub assignment: assignment::Assignment,
 }
 
 /// Sizes the server enforces on what customers send.
@@ -336,6 +340,11 @@ impl PortalConfig {
         let sla = f.map_with("sla", sla::SLA_KEYS, |s| {
             sla::read_sla(s, calendar, form.as_ref())
         });
+        let assignment = f
+            .map_with("assignment", assignment::KEYS, |a| {
+                Some(assignment::read(a, form.as_ref()))
+            })
+            .unwrap_or_default();
         f.finish(&[
             "name",
             "base_url",
@@ -349,6 +358,7 @@ impl PortalConfig {
             "business_hours",
             "holidays",
             "sla",
+            "assignment",
         ]);
 
         if !errors.is_empty() {
@@ -370,6 +380,7 @@ impl PortalConfig {
                 limits,
                 form,
                 sla,
+                assignment,
             }),
             // Every way of getting here recorded an error above.
             _ => Err(whole(0, "the portal configuration is incomplete".into())),
@@ -383,6 +394,14 @@ impl PortalConfig {
             .iter()
             .find(|p| p.key == key)
             .map_or(key, |p| p.label.get(lang, DEFAULT_LANGUAGE))
+    }
+
+    /// The team address of a ticket's queue: its department's, else the support address.
+    pub fn team_address(&self, department: Option<&str>) -> Email {
+        department
+            .and_then(|d| self.assignment.department(d))
+            .and_then(|d| d.address.clone())
+            .unwrap_or_else(|| self.support_address.clone())
     }
 
     /// The label of a priority key in `lang` (the key itself if unknown).

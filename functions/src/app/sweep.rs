@@ -215,7 +215,7 @@ async fn escalate(
         Some(id) => deps.store.get_user(id).await?.map(|u| Contact::of(&u)),
         None => None,
     };
-    let team = deps.config.support_address.clone();
+    let team = deps.config.team_address(next.department.as_deref());
     let (to, cc, lang) = match owner
         .as_ref()
         .filter(|o| MailKind::SlaEscalation.wanted_by(&o.mails_off))

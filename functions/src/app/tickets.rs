@@ -13,7 +13,9 @@ use crate::domain::access::{Actor, Role, TicketAccess, Verb, may_see_article, ma
 use crate::domain::ticket::sla::SlaEvent;
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Channel, Event, State};
-use crate::ports::store::{BatchItems, BatchRead, Contact, Contacts, Reliance, SequenceClaim};
+use crate::ports::store::{
+    BatchItems, BatchRead, Contact, Contacts, Reliance, SequenceClaim, UserRecord,
+};
 use crate::ports::*;
 
 /// How often a write is retried when others changed the ticket in between.
@@ -249,6 +251,50 @@ fn ticket_vars(deps: &Deps, t: &TicketRecord, p: &People, lang: &str) -> Value {
     }
 }
 
+/// Where the assignment rules send a new ticket.
+struct Routed {
+    department: Option<String>,
+    /// The owner the rule names, if it is an active staff account.
+    owner: Option<UserRecord>,
+    /// The rule's line in `portal.yaml` (0: no rule matched).
+    line: usize,
+}
+
+/// The first assignment rule that matches `t` (`assignment.rules`). Its owner is looked
+/// up by login ID (one read, only when a rule names an owner); an owner who is not an
+/// active staff account is skipped with a warning in the log, and the ticket keeps the
+/// rule's department.
+async fn route(deps: &Deps, t: &TicketRecord) -> Result<Routed, AppError> {
+    let Some(rule) = deps.config.assignment.rule_for(t) else {
+        return Ok(Routed {
+            department: None,
+            owner: None,
+            line: 0,
+        });
+    };
+    let owner = match &rule.owner {
+        Some(login) => {
+            let user = deps.store.user_by_email(login.as_str()).await?;
+            match user {
+                Some(u) if u.role != Role::Customer && !u.disabled => Some(u),
+                _ => {
+                    tracing::warn!(
+                        line = rule.line,
+                        "assignment rule names an owner who is not an active staff account"
+                    );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    Ok(Routed {
+        department: rule.department.clone(),
+        owner,
+        line: rule.line,
+    })
+}
+
 /// The customer an inquiry logged by staff is for, as an actor (`None` when a customer
 /// files their own). Customers file on the web for themselves only; staff name an
 /// active customer account and the channel the inquiry came in by.
@@ -425,6 +471,41 @@ pub async fn open_ticket(
         attachments: claimed_uploads,
     } = checked;
 
+    // The ticket without its number, which the loop below claims.
+    let mut template = TicketRecord {
+        number: String::new(),
+        subject: subject.clone(),
+        requester_id: requester.id.clone(),
+        company_id: company_id.clone(),
+        state: State::New,
+        priority: priority.clone(),
+        owner_id: None,
+        service: service.clone(),
+        sla: sla.clone(),
+        ticket_type: ticket_type.clone(),
+        product: product.clone(),
+        project_id: project_id.clone(),
+        fields: fields.clone(),
+        cc: cc.iter().map(|e| e.to_string()).collect(),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        timer: None,
+        linked_to: input.linked_to.clone(),
+        preview: preview(&body),
+        article_count: 1,
+        version: 1,
+        contacts: Contacts::default(),
+        sla_clock: None,
+        channel: input.channel,
+        department: None,
+    };
+    // The assignment rules: the department whose queue it joins, and its owner.
+    let routed = route(deps, &template).await?;
+    template.department = routed.department.clone();
+    template.owner_id = routed.owner.as_ref().map(|o| o.id.clone());
+    let team_address = deps.config.team_address(routed.department.as_deref());
+
     // The number is the counter's next value, claimed in the ticket's own transaction;
     // if another ticket took it in between, the counter's atomic increment gives one.
     let mut claim = Some(known.sequence(&counter) + 1);
@@ -436,30 +517,7 @@ pub async fn open_ticket(
         let number = deps.config.numbers.format(day, seq).to_string();
         let mut ticket = TicketRecord {
             number: number.clone(),
-            subject: subject.clone(),
-            requester_id: requester.id.clone(),
-            company_id: company_id.clone(),
-            state: State::New,
-            priority: priority.clone(),
-            owner_id: None,
-            service: service.clone(),
-            sla: sla.clone(),
-            ticket_type: ticket_type.clone(),
-            product: product.clone(),
-            project_id: project_id.clone(),
-            fields: fields.clone(),
-            cc: cc.iter().map(|e| e.to_string()).collect(),
-            created_at: now,
-            updated_at: now,
-            closed_at: None,
-            timer: None,
-            linked_to: input.linked_to.clone(),
-            preview: preview(&body),
-            article_count: 1,
-            version: 1,
-            contacts: Contacts::default(),
-            sla_clock: None,
-            channel: input.channel,
+            ..template.clone()
         };
         ticket.sla_clock = sla::opened(&deps.config, &ticket);
         let article = ArticleRecord {
@@ -474,7 +532,9 @@ pub async fn open_ticket(
             minutes: None,
             fields: BTreeMap::new(),
         };
-        let p = people(deps, &ticket, &known, false).await?;
+        let mut read = known.clone();
+        read.users.extend(routed.owner.clone());
+        let p = people(deps, &ticket, &read, false).await?;
         ticket.contacts = p.contacts();
         let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
         let mut mails = Vec::new();
@@ -503,14 +563,18 @@ pub async fn open_ticket(
             DEFAULT_LANGUAGE,
             vec![(
                 deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
-                deps.config.support_address.clone(),
+                team_address.clone(),
             )],
-            vec![],
+            // The owner a rule chose hears of it too.
+            p.owner
+                .iter()
+                .filter_map(|o| Email::parse(&o.address).ok())
+                .collect(),
             &ticket,
             vars(DEFAULT_LANGUAGE),
             now,
         )?);
-        let history = vec![HistoryRecord {
+        let mut history = vec![HistoryRecord {
             ticket: number.clone(),
             at: now,
             actor_id: actor.user_id.clone(),
@@ -522,6 +586,23 @@ pub async fn open_ticket(
                 c => format!("logged by staff ({})", c.as_str()),
             },
         }];
+        let by_rule = format!("assignment rule (portal.yaml line {})", routed.line);
+        for (field, to) in [
+            ("department", &ticket.department),
+            ("owner", &ticket.owner_id),
+        ] {
+            if to.is_some() {
+                history.push(HistoryRecord {
+                    ticket: number.clone(),
+                    at: now,
+                    actor_id: actor.user_id.clone(),
+                    field: field.into(),
+                    from: None,
+                    to: to.clone(),
+                    reason: by_rule.clone(),
+                });
+            }
+        }
         let stored = deps
             .store
             .create_ticket(NewTicket {
@@ -763,7 +844,7 @@ pub async fn reply(
                     Some(_) => None,
                     None => Some((
                         deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
-                        deps.config.support_address.clone(),
+                        deps.config.team_address(next.department.as_deref()),
                         DEFAULT_LANGUAGE.to_owned(),
                     )),
                 };

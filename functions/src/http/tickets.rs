@@ -438,6 +438,10 @@ pub struct TicketDto {
     pub sla_targets: Vec<SlaTargetDto>,
     /// How the inquiry came in: `web`, `phone` or `email`.
     pub channel: String,
+    /// The department whose queue the ticket is in (staff only; labels in `GET /form`'s
+    /// `departments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -577,6 +581,7 @@ async fn detail(
             project: t.project_id,
             fields: form.visible_fields(t.fields, actor.is_staff()),
             channel: t.channel.as_str().to_owned(),
+            department: t.department.filter(|_| actor.is_staff()),
             cc: t.cc,
             created_at: t.created_at,
             updated_at: t.updated_at,

@@ -229,6 +229,8 @@ struct FormResponse {
     /// The contracts the caller may see (user admins and contract managers), by
     /// number; "unknown" is still accepted in the field.
     contracts: Vec<ContractChoice>,
+    /// Staff only: the departments (`assignment.departments`), for queue labels.
+    departments: Vec<crate::app::form::ChoiceView>,
 }
 
 /// The ticket form from `content/portal.yaml` in the request's language: services and
@@ -278,6 +280,22 @@ async fn form(
         form: deps.config.form_view(lang.as_str(), actor.is_staff()),
         projects,
         contracts,
+        departments: if actor.is_staff() {
+            deps.config
+                .assignment
+                .departments
+                .iter()
+                .map(|d| crate::app::form::ChoiceView {
+                    key: d.key.clone(),
+                    label: d
+                        .label
+                        .get(lang.as_str(), crate::app::config::DEFAULT_LANGUAGE)
+                        .to_owned(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     })
     .into_response())
 }

@@ -119,6 +119,9 @@ pub struct TicketRecord {
     pub sla_clock: Option<SlaClock>,
     /// How the inquiry came in (tickets stored before channels read back as `Web`).
     pub channel: Channel,
+    /// The department (`assignment.departments` of the configuration) whose queue the
+    /// ticket is in, if an assignment rule or staff put it in one.
+    pub department: Option<String>,
 }
 
 impl TicketRecord {

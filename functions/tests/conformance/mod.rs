@@ -57,6 +57,7 @@ pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) 
         sla_clock: None,
         // Not the default, so that a store that drops it fails the round trip.
         channel: madoguchi::domain::ticket::Channel::Phone,
+        department: Some("network".into()),
     }
 }
 

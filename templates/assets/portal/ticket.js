@@ -72,6 +72,7 @@ function renderHead(tk) {
   fact(dl, t("ticket.product"), tk.product ? defLabel("products", tk.product) : null);
   fact(dl, t("new.project"), tk.project ? (def?.projects || []).find((p) => p.id === tk.project)?.name ?? tk.project : null);
   fact(dl, t("ticket.channel"), tk.channel && tk.channel !== "web" ? label("channel", tk.channel) : null);
+  fact(dl, t("ticket.department"), tk.department ? defLabel("departments", tk.department) : null);
   // In the form's order, then fields the form no longer has.
   const order = (def?.fields || []).map((f) => f.key);
   const keys = Object.keys(tk.fields || {}).sort((a, b) => (order.indexOf(a) + 1 || 1e9) - (order.indexOf(b) + 1 || 1e9));

@@ -139,7 +139,7 @@ ticket_form:
             "content/portal.yaml:13: passwords.min_length: 4 is not between 6 and 128",
             "content/portal.yaml:15: limits.max_attachment_bytes: '100 parsecs' is not a size (write 100 MB, 512 KB or 2 GB)",
             "content/portal.yaml:16: limits.max_attachments: 0 is not between 1 and 100",
-            "content/portal.yaml:17: colour: is not a known key here (known keys: name, base_url, time_zone, ticket_numbers, timers, mail, passwords, limits, ticket_form, business_hours, holidays, sla)",
+            "content/portal.yaml:17: colour: is not a known key here (known keys: name, base_url, time_zone, ticket_numbers, timers, mail, passwords, limits, ticket_form, business_hours, holidays, sla, assignment)",
             "content/portal.yaml:19: ticket_form.product_required: is true but there are no products",
             "content/portal.yaml:21: ticket_form.priorities[0].key: 'asap' is not a priority madoguchi knows (low, normal, high, urgent)",
         ]
@@ -492,4 +492,42 @@ fn custom_field_types_and_response_fields_are_checked_with_their_lines() {
         "content/portal.yaml:31: ticket_form.response_fields[1].key: 'due' is used twice in response_fields",
     ];
     assert_eq!(errs, want);
+}
+
+#[test]
+fn assignment_rules_name_known_departments_and_form_keys() {
+    let text = format!(
+        "{}  products:
+    - key: router
+      label: Router
+assignment:
+  departments:
+    - key: network
+      label: ネットワーク
+      address: not-an-address
+  rules:
+    - products: [router, switch]
+      department: network
+    - companies: [acme]
+      department: sales
+      owner: not a login
+    - companies: [acme]
+",
+        MINIMAL.replace("ticket_form: {}\n", "ticket_form:\n")
+    );
+    let errs = errors(&text);
+    let want = [
+        "content/portal.yaml:13: assignment.departments[0].address: 'not-an-address' is not an e-mail address",
+        "content/portal.yaml:15: assignment.rules[0].products: 'switch' is not one of the form's products",
+        "content/portal.yaml:18: assignment.rules[1].department: 'sales' is not one of the departments",
+        "content/portal.yaml:19: assignment.rules[1].owner: 'not a login' is not a login ID (a staff user's e-mail address)",
+        "content/portal.yaml:20: assignment.rules[2].department: a rule needs a department, an owner or both",
+    ];
+    assert_eq!(errs, want);
+    let ok = parse(&format!(
+        "{MINIMAL}assignment:\n  departments:\n    - key: network\n      label: ネットワーク\n  rules:\n    - companies: [acme]\n      department: network\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok.assignment.rules.len(), 1);
+    assert_eq!(ok.assignment.rules[0].line, 11);
 }

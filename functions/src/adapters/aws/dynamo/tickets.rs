@@ -67,6 +67,7 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
         .opt("product", opt(&t.product))
         .set("fields", string_map(&t.fields))
         .set("channel", s(t.channel.as_str()))
+        .opt("department", opt(&t.department))
         .set("cc", strings(&t.cc))
         .set("created_at", time(t.created_at))
         .set("updated_at", time(t.updated_at))
@@ -161,6 +162,7 @@ pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
                 .ok_or_else(|| r.bad("channel", format!("unknown channel {c:?}")))?,
             None => Channel::Web,
         },
+        department: r.opt_s("department")?,
         cc: r.strings("cc")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
