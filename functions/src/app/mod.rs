@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod fields;
 pub mod form;
+pub mod links;
 pub mod mail;
 pub mod markdown;
 pub mod messages;

@@ -19,7 +19,7 @@ use crate::ports::store::{
 use crate::ports::*;
 
 /// How often a write is retried when others changed the ticket in between.
-const MAX_ATTEMPTS: usize = 64;
+pub(crate) const MAX_ATTEMPTS: usize = 64;
 
 /// The custom field that holds the contract number (seed 002's 保守契約番号), from
 /// which a ticket's project is inferred when the form names none.
@@ -30,7 +30,7 @@ pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 
 /// After losing a race for a ticket, wait a random while that grows with the losses,
 /// so that many writers of one ticket take turns instead of colliding again.
-async fn contention_pause(attempt: usize) {
+pub(crate) async fn contention_pause(attempt: usize) {
     let mut b = [0u8; 2];
     let _ = getrandom::fill(&mut b);
     let cap_ms = 1u64 << attempt.min(6);
@@ -113,7 +113,7 @@ pub struct TicketView {
     pub articles: Vec<ArticleRecord>,
 }
 
-fn access(t: &TicketRecord) -> TicketAccess<'_> {
+pub(crate) fn access(t: &TicketRecord) -> TicketAccess<'_> {
     TicketAccess {
         requester_id: &t.requester_id,
         company_id: &t.company_id,
@@ -499,6 +499,7 @@ pub async fn open_ticket(
         sla_clock: None,
         channel: input.channel,
         department: None,
+        merged_into: None,
     };
     // The assignment rules: the department whose queue it joins, and its owner.
     let routed = route(deps, &template).await?;
@@ -725,6 +726,17 @@ pub async fn reply(
             Some(t) => visible(actor, t)?,
             None => visible_ticket(deps, actor, number).await?,
         };
+        if let Some(into) = &current.merged_into {
+            return Err(AppError::invalid(
+                "body",
+                Problem::Other {
+                    ja: format!(
+                        "このチケットは {into} に統合されています。{into} に返信してください"
+                    ),
+                    en: format!("This ticket was merged into {into}; reply there"),
+                },
+            ));
+        }
         let verb = if input.internal {
             Verb::InternalNotes
         } else {

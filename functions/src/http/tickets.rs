@@ -36,6 +36,9 @@ pub fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(reply))
         .routes(routes!(follow_up))
         .routes(routes!(put_fields))
+        .routes(routes!(add_link))
+        .routes(routes!(remove_link))
+        .routes(routes!(merge))
         .routes(routes!(preview))
         .routes(routes!(staff))
         .routes(routes!(customers))
@@ -438,6 +441,8 @@ pub struct TicketDto {
     pub sla_targets: Vec<SlaTargetDto>,
     /// How the inquiry came in: `web`, `phone` or `email`.
     pub channel: String,
+    /// The ticket this one was merged into (it is closed and takes no replies).
+    pub merged_into: Option<String>,
     /// The department whose queue the ticket is in (staff only; labels in `GET /form`'s
     /// `departments`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -473,6 +478,15 @@ pub struct ArticleDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct LinkDto {
+    pub number: String,
+    /// `related`, `merged_into` (this ticket went into that one) or `merged_from`.
+    pub kind: String,
+    pub subject: String,
+    pub state: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDetail {
     pub ticket: TicketDto,
     /// Oldest first; internal notes only for staff.
@@ -480,6 +494,9 @@ pub struct TicketDetail {
     /// The minutes spent on the ticket, summed over its responses (staff only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minutes_total: Option<u32>,
+    /// Linked tickets: related ones, and merges either way (staff only; empty for
+    /// customers, who see `ticket.merged_into`).
+    pub links: Vec<LinkDto>,
     /// The states the reader may choose in the reply form.
     pub next_states: Vec<String>,
     pub can_reply: bool,
@@ -503,7 +520,10 @@ async fn detail(
         .then(|| view.articles.iter().filter_map(|a| a.minutes).sum());
     let timers = &state.deps.config.timers;
     let reopen_until = t.closed_at.map(|c| timers.reopen_until(c));
-    let needs_follow_up = t.state == TicketState::Closed && !timers.reopens(t.closed_at, now);
+    // A merged ticket continues in the other: neither a reply nor a follow-up here.
+    let merged = t.merged_into.is_some();
+    let needs_follow_up =
+        !merged && t.state == TicketState::Closed && !timers.reopens(t.closed_at, now);
     let next_states: Vec<String> = if actor.is_staff() {
         [
             TicketState::Open,
@@ -521,6 +541,11 @@ async fn detail(
     };
     let number = t.number.clone();
     let form = &state.deps.config.form;
+    let links = if actor.is_staff() {
+        staff_links(state, &number).await?
+    } else {
+        Vec::new()
+    };
     Ok(TicketDetail {
         articles: view
             .articles
@@ -549,7 +574,8 @@ async fn detail(
             .collect(),
         next_states,
         minutes_total,
-        can_reply: !needs_follow_up,
+        links,
+        can_reply: !needs_follow_up && !merged,
         needs_follow_up,
         ticket: TicketDto {
             requester: UserRef {
@@ -581,6 +607,7 @@ async fn detail(
             project: t.project_id,
             fields: form.visible_fields(t.fields, actor.is_staff()),
             channel: t.channel.as_str().to_owned(),
+            merged_into: t.merged_into,
             department: t.department.filter(|_| actor.is_staff()),
             cc: t.cc,
             created_at: t.created_at,
@@ -589,6 +616,95 @@ async fn detail(
             linked_to: t.linked_to,
         },
     })
+}
+
+/// A ticket's links with the other tickets' subjects and states (two reads: the
+/// history, then the linked tickets at once).
+async fn staff_links(state: &ApiState, number: &str) -> Result<Vec<LinkDto>, AppError> {
+    let history = state.deps.store.history(number).await?;
+    let links = crate::app::links::links_of(&history);
+    if links.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read = state
+        .deps
+        .store
+        .read_batch(crate::ports::store::BatchRead {
+            tickets: links.keys().cloned().collect(),
+            ..Default::default()
+        })
+        .await?;
+    Ok(links
+        .into_iter()
+        .map(|(n, kind)| {
+            let t = read.ticket(&n);
+            LinkDto {
+                subject: t.map(|t| t.subject.clone()).unwrap_or_default(),
+                state: t.map(|t| t.state.as_str().to_owned()).unwrap_or_default(),
+                kind: kind.as_str().to_owned(),
+                number: n,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LinkRequest {
+    /// The other ticket's number.
+    pub number: String,
+}
+
+/// Staff link a related ticket (both ways; linking twice changes nothing).
+#[utoipa::path(post, path = "/tickets/{number}/links", tag = "tickets", params(("number" = String, Path)),
+    request_body = LinkRequest,
+    responses((status = 200, body = TicketDetail), (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+async fn add_link(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+    Body(req): Body<LinkRequest>,
+) -> Result<Json<TicketDetail>, AppError> {
+    crate::app::links::link(&state.deps, &session.actor, &number, &req.number).await?;
+    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+}
+
+/// Staff remove the link to a related ticket.
+#[utoipa::path(delete, path = "/tickets/{number}/links/{other}", tag = "tickets",
+    params(("number" = String, Path), ("other" = String, Path)),
+    responses((status = 200, body = TicketDetail), (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+async fn remove_link(
+    State(state): State<ApiState>,
+    session: Session,
+    Path((number, other)): Path<(String, String)>,
+) -> Result<Json<TicketDetail>, AppError> {
+    crate::app::links::unlink(&state.deps, &session.actor, &number, &other).await?;
+    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeRequest {
+    /// The ticket that continues this one (same company and project).
+    pub into: String,
+}
+
+/// Staff merge this ticket (a duplicate) into another: it is closed for good, with a
+/// public note pointing to the other, and both histories record the merge.
+#[utoipa::path(post, path = "/tickets/{number}/merge", tag = "tickets", params(("number" = String, Path)),
+    request_body = MergeRequest,
+    responses((status = 200, body = TicketDetail), (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json")))]
+async fn merge(
+    State(state): State<ApiState>,
+    session: Session,
+    Path(number): Path<String>,
+    Body(req): Body<MergeRequest>,
+) -> Result<Json<TicketDetail>, AppError> {
+    crate::app::links::merge(&state.deps, &session.actor, &number, &req.into).await?;
+    Ok(Json(detail_of(&state, &session.actor, &number).await?))
 }
 
 async fn detail_of(

@@ -106,6 +106,8 @@ pub struct TicketRecord {
     pub timer: Option<Timer>,
     /// The earlier ticket a follow-up was opened for.
     pub linked_to: Option<String>,
+    /// The ticket this one was merged into (it is then closed for good).
+    pub merged_into: Option<String>,
     /// The start of the latest public article, for lists.
     pub preview: String,
     /// Articles so far; the next article's `seq` is this plus one.
@@ -439,6 +441,11 @@ pub trait TicketStore: Send + Sync {
     /// Adds one record to a ticket's history without changing the ticket (a mail about
     /// it that failed for good). DynamoDB: one PutItem.
     async fn append_history(&self, record: HistoryRecord) -> Result<(), StoreError>;
+
+    /// Adds records to the histories of one or more tickets, all or nothing, without
+    /// changing the tickets (both sides of a link between two tickets). DynamoDB: one
+    /// TransactWriteItems of puts.
+    async fn record_history(&self, records: Vec<HistoryRecord>) -> Result<(), StoreError>;
 
     /// One page of a list (one Query on the scope's index).
     async fn list_tickets(&self, query: &ListQuery) -> Result<Page<TicketRecord>, StoreError>;

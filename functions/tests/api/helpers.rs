@@ -364,6 +364,11 @@ impl Client {
         self.send(req).await
     }
 
+    pub async fn delete(&mut self, path: &str) -> (StatusCode, Value) {
+        let req = self.with_csrf(self.http.delete(format!("{}{path}", self.base)));
+        self.send(req).await
+    }
+
     pub async fn put(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
         let req = self.with_csrf(self.http.put(format!("{}{path}", self.base)).json(&body));
         self.send(req).await

@@ -7,6 +7,7 @@ mod export;
 mod fields;
 mod groups;
 mod helpers;
+mod links;
 mod registration;
 
 use helpers::*;

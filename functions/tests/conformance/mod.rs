@@ -58,6 +58,7 @@ pub fn ticket(number: &str, requester: &str, company: &str, updated: Timestamp) 
         // Not the default, so that a store that drops it fails the round trip.
         channel: madoguchi::domain::ticket::Channel::Phone,
         department: Some("network".into()),
+        merged_into: Some("2026112200009".into()),
     }
 }
 
@@ -696,6 +697,45 @@ pub async fn the_outbox_marks_sent_once_and_reschedules_failures(store: Arc<dyn 
     );
 }
 
+/// Both sides of a link between two tickets: written in one transaction, read back per
+/// ticket, the tickets themselves unchanged.
+pub async fn the_histories_of_two_tickets_are_written_together(store: Arc<dyn Store>) {
+    let at = t("2026-11-23T01:00:00Z");
+    for n in ["2026112300001", "2026112300002"] {
+        store
+            .create_ticket(new_ticket(n, "u1", "c1", at))
+            .await
+            .unwrap();
+    }
+    let linked_at = t("2026-11-23T02:00:00Z");
+    let side = |ticket: &str, other: &str| HistoryRecord {
+        ticket: ticket.into(),
+        at: linked_at,
+        actor_id: "agent".into(),
+        field: "link".into(),
+        from: None,
+        to: Some(other.into()),
+        reason: "linked by staff".into(),
+    };
+    store
+        .record_history(vec![
+            side("2026112300001", "2026112300002"),
+            side("2026112300002", "2026112300001"),
+        ])
+        .await
+        .unwrap();
+    for (n, other) in [
+        ("2026112300001", "2026112300002"),
+        ("2026112300002", "2026112300001"),
+    ] {
+        let history = store.history(n).await.unwrap();
+        assert_eq!(history.len(), 2, "{n}: opened, linked");
+        assert_eq!(history[1], side(n, other));
+        assert_eq!(store.get_ticket(n).await.unwrap().unwrap().version, 1);
+    }
+    store.record_history(vec![]).await.unwrap();
+}
+
 /// One `#[tokio::test]` per check for an adapter: `conformance_tests!(make_store)` where
 /// `make_store()` returns `(Arc<dyn Store>, guard)` and the guard lives for the test.
 #[macro_export]
@@ -738,7 +778,8 @@ macro_rules! conformance_tests {
             a_batch_read_finds_what_exists_and_leaves_out_the_rest,
             a_claimed_number_moves_its_counter_or_nothing_is_written,
             a_change_relying_on_a_stale_copy_writes_nothing,
-            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due);
+            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due,
+            the_histories_of_two_tickets_are_written_together);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

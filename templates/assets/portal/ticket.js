@@ -187,13 +187,79 @@ function renderArticles(articles) {
   );
 }
 
+/** Staff: related tickets and merges, with the forms to link or merge another. */
+function renderLinks(d) {
+  const panel = document.getElementById("links-panel");
+  if (!isStaff(user)) return;
+  const list = panel.querySelector("[data-links]");
+  list.replaceChildren(
+    ...(d.links || []).map((l) =>
+      el(
+        "li",
+        { class: "link-item" },
+        el("span", { class: "pill" }, t(`links.kind.${l.kind}`)),
+        " ",
+        el("a", { href: ticketUrl(page.prefix, l.number) }, l.number),
+        " ",
+        l.subject,
+        " ",
+        l.state ? stateBadge(l.state) : null,
+        l.kind === "related" ? el("button", { type: "button", class: "button-link", "data-unlink": l.number, "aria-label": t("links.unlink_label", { number: l.number }) }, t("links.unlink")) : null,
+      ),
+    ),
+  );
+  if (!(d.links || []).length) list.append(el("li", { class: "muted" }, t("links.none")));
+  panel.querySelector("#link-form").hidden = !!d.ticket.merged_into;
+}
+
+function setupLinks() {
+  const panel = document.getElementById("links-panel");
+  const form = panel.querySelector("#link-form");
+  const base = `/tickets/${encodeURIComponent(number)}`;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const action = ev.submitter?.value || "link";
+    const other = form.elements.number.value.trim();
+    if (!other) return markErrors(form, [{ field: "number", message: t("links.number_required") }]);
+    if (action === "merge" && !confirm(t("links.merge_confirm", { number: other }))) return;
+    clearErrors(form);
+    try {
+      const d =
+        action === "merge"
+          ? await api(`${base}/merge`, { method: "POST", body: { into: other } })
+          : await api(`${base}/links`, { method: "POST", body: { number: other } });
+      form.elements.number.value = "";
+      render(d);
+      status(form, t(action === "merge" ? "links.merged" : "links.linked"));
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  panel.querySelector("[data-links]").addEventListener("click", async (ev) => {
+    const other = ev.target.closest("[data-unlink]")?.dataset.unlink;
+    if (!other) return;
+    try {
+      render(await api(`${base}/links/${encodeURIComponent(other)}`, { method: "DELETE" }));
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+}
+
 function renderReply(d) {
+  const merged = document.querySelector("[data-merged]");
+  const into = d.ticket.merged_into;
+  merged.hidden = !into;
+  if (into) {
+    const [before, after] = t("ticket.merged_into", { number: "\u0000" }).split("\u0000");
+    merged.replaceChildren(before, el("a", { href: ticketUrl(page.prefix, into) }, into), after ?? "");
+  }
   const section = document.querySelector("[data-reply]");
   const form = document.getElementById("reply-form");
   const note = document.querySelector("[data-reply-note]");
   followUp = !!d.needs_follow_up;
   section.hidden = !(d.can_reply || followUp);
-  document.querySelector("[data-no-reply]").hidden = d.can_reply || followUp;
+  document.querySelector("[data-no-reply]").hidden = d.can_reply || followUp || !!d.ticket.merged_into;
 
   const title = document.querySelector("[data-reply-title]");
   title.textContent = followUp ? title.dataset.followUp : title.dataset.reply;
@@ -310,6 +376,7 @@ function render(d) {
   renderArticles(d.articles || []);
   renderReply(d);
   renderStaff(d.ticket);
+  renderLinks(d);
   showPanel("ticket");
 }
 
@@ -469,6 +536,7 @@ export async function start() {
   if (isStaff(user)) {
     await setupStaff();
     setupFieldsForm();
+    setupLinks();
     setupResponseFields(document.getElementById("reply-form"));
     setupReport(number);
   }

@@ -273,6 +273,7 @@ ALTER TABLE tickets ADD COLUMN sla_clock TEXT;
     r#"
 ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';
 ALTER TABLE tickets ADD COLUMN department TEXT;
+ALTER TABLE tickets ADD COLUMN merged_into TEXT;
 ALTER TABLE articles ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
 "#,
 ];
@@ -340,7 +341,7 @@ fn json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
 
 const TICKET_COLUMNS: &str = "number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
      product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-     article_count, version, project_id, contacts, sla_clock, channel, department";
+     article_count, version, project_id, contacts, sla_clock, channel, department, merged_into";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
     let state: String = r.get(4)?;
@@ -386,6 +387,7 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRecord> {
             Channel::parse(&c).ok_or_else(|| bad(format!("unknown channel {c}")))?
         },
         department: r.get(27)?,
+        merged_into: r.get(28)?,
     })
 }
 
@@ -397,12 +399,12 @@ fn write_ticket(
     let sql = if insert {
         "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
          product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-         article_count, version, is_open, next_due, project_id, contacts, sla_clock, channel, department) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30)"
+         article_count, version, is_open, next_due, project_id, contacts, sla_clock, channel, department, merged_into) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)"
     } else {
         "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
          ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
          timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25, \
-         project_id=?26, contacts=?27, sla_clock=?28, channel=?29, department=?30 WHERE number=?1 AND version=?31"
+         project_id=?26, contacts=?27, sla_clock=?28, channel=?29, department=?30, merged_into=?31 WHERE number=?1 AND version=?32"
     };
     let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
     let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
@@ -441,6 +443,7 @@ fn write_ticket(
         ),
         Box::new(t.channel.as_str()),
         Box::new(t.department.clone()),
+        Box::new(t.merged_into.clone()),
     ];
     if !insert {
         values.push(Box::new(t.version as i64 - 1));
@@ -844,6 +847,15 @@ impl TicketStore for SqliteStore {
                 })
             })?;
             rows.collect()
+        })
+        .await
+    }
+
+    async fn record_history(&self, records: Vec<HistoryRecord>) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = immediate(conn)?;
+            write_side_effects(&tx, &records, &[]).map_err(StoreError::unexpected)?;
+            tx.commit().map_err(StoreError::unexpected)
         })
         .await
     }

@@ -68,6 +68,7 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
         .set("fields", string_map(&t.fields))
         .set("channel", s(t.channel.as_str()))
         .opt("department", opt(&t.department))
+        .opt("merged_into", opt(&t.merged_into))
         .set("cc", strings(&t.cc))
         .set("created_at", time(t.created_at))
         .set("updated_at", time(t.updated_at))
@@ -163,6 +164,7 @@ pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
             None => Channel::Web,
         },
         department: r.opt_s("department")?,
+        merged_into: r.opt_s("merged_into")?,
         cc: r.strings("cc")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
@@ -639,6 +641,16 @@ impl TicketStore for DynamoStore {
     async fn history(&self, number: &str) -> Result<Vec<HistoryRecord>, StoreError> {
         let q = Query::new(None, ticket_pk(number)).sort(SortKey::BeginsWith("HIST#".into()));
         self.query_all(&q).await?.iter().map(history_from).collect()
+    }
+
+    async fn record_history(&self, records: Vec<HistoryRecord>) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        match self.transact(side_effects(&records, &[])).await? {
+            Ok(()) => Ok(()),
+            Err(reasons) => Err(cancelled_by("history", &reasons)),
+        }
     }
 
     async fn append_history(&self, record: HistoryRecord) -> Result<(), StoreError> {

@@ -1,0 +1,120 @@
+//! Related tickets and merging a duplicate (issue 6).
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn staff_link_related_tickets_and_merge_a_duplicate() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    let a = taro
+        .open("VPN がつながらない", "朝から接続できません")
+        .await;
+    let b = taro.open("VPN 接続不可（再送）", "先ほどの件です").await;
+    let mut jiro = app.login("jiro@globex.example.jp").await;
+    let c = jiro.open("Globex の件", "別会社").await;
+    let mut agent = app.login("agent@netlink.example.jp").await;
+
+    // A link shows on both tickets, once however often it is made.
+    for _ in 0..2 {
+        let (status, t) = agent
+            .post(&format!("/api/v1/tickets/{a}/links"), json!({"number": b}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        assert_eq!(
+            t["links"],
+            json!([{"number": b, "kind": "related", "subject": "VPN 接続不可（再送）", "state": "new"}])
+        );
+    }
+    let (_, tb) = agent.get(&format!("/api/v1/tickets/{b}")).await;
+    assert_eq!(tb["links"][0]["number"], a.as_str());
+    // Customers do not see links; they may not make them.
+    let (_, seen) = taro.get(&format!("/api/v1/tickets/{a}")).await;
+    assert_eq!(seen["links"], json!([]));
+    let (status, _) = taro
+        .post(&format!("/api/v1/tickets/{a}/links"), json!({"number": b}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, p) = agent
+        .post(
+            &format!("/api/v1/tickets/{a}/links"),
+            json!({"number": "2099010100001"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(p["errors"][0]["field"], "number");
+    let (status, p) = agent
+        .post(&format!("/api/v1/tickets/{a}/links"), json!({"number": a}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{p}");
+    // Unlinked on both sides.
+    let (status, t) = agent
+        .delete(&format!("/api/v1/tickets/{a}/links/{b}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["links"], json!([]));
+    let (_, tb) = agent.get(&format!("/api/v1/tickets/{b}")).await;
+    assert_eq!(tb["links"], json!([]));
+
+    // Merging: only within the company (and project).
+    let (status, p) = agent
+        .post(&format!("/api/v1/tickets/{b}/merge"), json!({"into": c}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(p["errors"][0]["field"], "into");
+    let (status, _) = taro
+        .post(&format!("/api/v1/tickets/{b}/merge"), json!({"into": a}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, t) = agent
+        .post(&format!("/api/v1/tickets/{b}/merge"), json!({"into": a}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["ticket"]["state"], "closed");
+    assert_eq!(t["ticket"]["merged_into"], a.as_str());
+    assert_eq!(t["links"][0]["kind"], "merged_into");
+    let (_, ta) = agent.get(&format!("/api/v1/tickets/{a}")).await;
+    assert_eq!(
+        ta["links"],
+        json!([{"number": b, "kind": "merged_from", "subject": "VPN 接続不可（再送）", "state": "closed"}])
+    );
+    let history = app.deps().store.history(&a).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.field == "merged_from" && h.to.as_deref() == Some(b.as_str()))
+    );
+    // A merge cannot be unlinked, nor done twice.
+    let (status, _) = agent
+        .delete(&format!("/api/v1/tickets/{a}/links/{b}"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = agent
+        .post(&format!("/api/v1/tickets/{b}/merge"), json!({"into": a}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The customer reads where the duplicate went and replies there.
+    let (_, seen) = taro.get(&format!("/api/v1/tickets/{b}")).await;
+    assert_eq!(seen["ticket"]["merged_into"], a.as_str());
+    let last = seen["articles"].as_array().unwrap().last().unwrap().clone();
+    assert!(last["body_html"].as_str().unwrap().contains(&a), "{last}");
+    assert_eq!(last["internal"], false);
+    let (status, p) = taro
+        .post(
+            &format!("/api/v1/tickets/{b}/articles"),
+            json!({"body": "まだつながりません"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(p.to_string().contains(&a), "{p}");
+    let (status, _) = taro
+        .post(
+            &format!("/api/v1/tickets/{a}/articles"),
+            json!({"body": "まだつながりません"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
