@@ -646,7 +646,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     login(d, AGENT).await?;
     staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
     staff_exports(d, portal, &number, stamp).await?;
-    staff_log_a_phone_inquiry(d, portal, stamp).await?;
+    staff_log_a_phone_inquiry(d, portal, &number, stamp).await?;
 
     // 5. The customer, in a new session, sees the reply but not the note.
     logout(d).await?;
@@ -1052,7 +1052,12 @@ async fn staff_note_and_reply(
 /// it with response fields (seed 003's 原因/対策 and メモ) and tick a staff field on the
 /// ticket; the customer then sees the inquiry and the cause, never the staff's fields.
 /// Ends logged in as the customer.
-async fn staff_log_a_phone_inquiry(d: &WebDriver, portal: &Portal, stamp: u128) -> Result<()> {
+async fn staff_log_a_phone_inquiry(
+    d: &WebDriver,
+    portal: &Portal,
+    earlier: &str,
+    stamp: u128,
+) -> Result<()> {
     let memo = format!("折り返し希望-{stamp}");
     let private = format!("MEMO-{stamp}");
     d.goto(portal.url("/portal/new/")).await?;
@@ -1143,6 +1148,20 @@ async fn staff_log_a_phone_inquiry(d: &WebDriver, portal: &Portal, stamp: u128) 
         .await?;
     wait_text(d, "#fields-form [data-submit-status]", "更新しました").await?;
     wait_text(d, "[data-v=facts]", "現地作業が必要").await?;
+    // Linked to the customer's earlier ticket, shown on the panel with its subject.
+    d.find(By::Id("link-number"))
+        .await?
+        .send_keys(earlier)
+        .await?;
+    d.find(By::Css("#link-form button[value=link]"))
+        .await?
+        .click_surely()
+        .await?;
+    let links = wait_text(d, "[data-links]", earlier).await?;
+    ensure!(
+        links.contains("関連"),
+        "the link is listed as related: {links}"
+    );
     shot(d, "portal-staff-fields.png").await?;
 
     logout(d).await?;

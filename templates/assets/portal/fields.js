@@ -51,7 +51,9 @@ export function fieldElement(f, idPrefix, name, value = "") {
       control = el("input", { id, name, type: "text", required, autocomplete: "off", spellcheck: "false" });
       control.value = value;
   }
-  const caption = [f.label, f.required ? [" ", requiredMark()] : null, f.visible_to === "staff" ? [" ", el("span", { class: "badge badge-private" }, t("fields.staff_only"))] : null];
+  const caption = [f.label];
+  if (f.required) caption.push(" ", requiredMark());
+  if (f.visible_to === "staff") caption.push(" ", el("span", { class: "badge badge-private" }, t("fields.staff_only")));
   const wrap =
     f.type === "checkbox"
       ? el("div", { class: "field field-check", "data-field": name }, el("label", { for: id }, control, " ", caption))
@@ -120,6 +122,6 @@ export function fieldList(defs, values, cls = "field-values") {
   return el(
     "dl",
     { class: cls },
-    rows.map(([dt, dd, f]) => [el("dt", {}, dt, f?.visible_to === "staff" ? [" ", el("span", { class: "badge badge-private" }, t("fields.staff_only"))] : null), el("dd", { class: f?.type === "textarea" ? "pre-wrap" : null }, dd)]),
+    rows.flatMap(([dt, dd, f]) => [el("dt", {}, dt, f?.visible_to === "staff" ? " " : null, f?.visible_to === "staff" ? el("span", { class: "badge badge-private" }, t("fields.staff_only")) : null), el("dd", { class: f?.type === "textarea" ? "pre-wrap" : null }, dd)]),
   );
 }

@@ -199,6 +199,8 @@ export async function start() {
       select.append(...customers.map((c) => el("option", { value: String(c.id) }, `${c.name}（${c.company_name}）<${c.email}>`)));
       form.querySelector('[data-section="intake"]').hidden = false;
       document.querySelector("h1").textContent = t("new.intake_title");
+      // The customer's lead ("we mail you a confirmation") speaks to customers.
+      document.querySelector(".lead-text").hidden = true;
     }
   } catch (err) {
     if (!err.redirected) showUnavailable(err, () => location.reload());

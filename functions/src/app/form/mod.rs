@@ -370,7 +370,7 @@ impl TicketForm {
     }
 
     /// The form in `lang`, as `GET /api/v1/form` answers: for customers without the
-    /// staff-only fields, for `staff` with them and the response fields.
+    /// staff-only fields (ticket and response fields), for `staff` with them.
     pub fn view(&self, lang: &str, limits: &Limits, staff: bool) -> FormView {
         let text = |l: &Localized| l.get(lang, DEFAULT_LANGUAGE).to_owned();
         let opt_text = |l: &Localized| (!l.is_empty()).then(|| text(l));
@@ -425,11 +425,13 @@ impl TicketForm {
                 .filter(|f| staff || !f.staff_only())
                 .map(|f| f.view(lang))
                 .collect(),
-            response_fields: if staff {
-                self.response_fields.iter().map(|f| f.view(lang)).collect()
-            } else {
-                Vec::new()
-            },
+            // Customers get the labels of those they see on answers.
+            response_fields: self
+                .response_fields
+                .iter()
+                .filter(|f| staff || !f.staff_only())
+                .map(|f| f.view(lang))
+                .collect(),
             limits: LimitsView {
                 max_attachment_bytes: limits.max_attachment_bytes,
                 max_attachments: limits.max_attachments,
@@ -452,7 +454,8 @@ pub struct FormView {
     pub priorities: Vec<ChoiceView>,
     pub default_priority: String,
     pub fields: Vec<FieldView>,
-    /// The fields of a staff response (staff only; empty for customers).
+    /// The fields of a staff response (customers get those visible to them, for the
+    /// labels on answers; only staff fill them in).
     pub response_fields: Vec<FieldView>,
     pub limits: LimitsView,
 }
