@@ -1267,16 +1267,7 @@ pub async fn manage(
         next.version = current.version + 1;
         match deps
             .store
-            .update_ticket(TicketUpdate {
-                ticket: next.clone(),
-                expected_version: current.version,
-                article: None,
-                history,
-                mails: vec![],
-                claimed_uploads: vec![],
-                previous_state: Some(current.state),
-                relies_on: vec![],
-            })
+            .update_ticket(staff_change(&current, next.clone(), history))
             .await
         {
             Ok(()) => return Ok(next),
@@ -1285,6 +1276,25 @@ pub async fn manage(
         }
     }
     Err(AppError::Busy)
+}
+
+/// A staff change of a ticket's values without an article or mails (`next` is
+/// `current` changed, its version one up).
+fn staff_change(
+    current: &TicketRecord,
+    next: TicketRecord,
+    history: Vec<HistoryRecord>,
+) -> TicketUpdate {
+    TicketUpdate {
+        ticket: next,
+        expected_version: current.version,
+        article: None,
+        history,
+        mails: vec![],
+        claimed_uploads: vec![],
+        previous_state: Some(current.state),
+        relies_on: vec![],
+    }
 }
 
 /// Staff change custom fields of a ticket (`form::change_fields`); each changed field
@@ -1336,16 +1346,7 @@ pub async fn set_fields(
         next.version = current.version + 1;
         match deps
             .store
-            .update_ticket(TicketUpdate {
-                ticket: next.clone(),
-                expected_version: current.version,
-                article: None,
-                history,
-                mails: vec![],
-                claimed_uploads: vec![],
-                previous_state: Some(current.state),
-                relies_on: vec![],
-            })
+            .update_ticket(staff_change(&current, next.clone(), history))
             .await
         {
             Ok(()) => return Ok(next),

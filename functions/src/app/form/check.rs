@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{TicketForm, UNKNOWN};
+use super::{CustomField, TicketForm, UNKNOWN};
 use crate::app::config::Limits;
 use crate::app::error::{FieldError, Problem};
 use crate::app::tickets::OpenTicket;
@@ -145,13 +145,7 @@ fn ticket_fields(
             fields.insert(key.clone(), UNKNOWN.to_owned());
             continue;
         }
-        match field.value(value) {
-            Ok(v) if v.is_empty() => {}
-            Ok(v) => {
-                fields.insert(key.clone(), v);
-            }
-            Err(problem) => errors.push(FieldError::new(name, problem).labelled(&field.label)),
-        }
+        keep_value(&mut fields, errors, field, name, value);
     }
     for field in &form.fields {
         let filled_in_by_them = staff || !field.staff_only();
@@ -171,6 +165,25 @@ fn ticket_fields(
         }
     }
     fields
+}
+
+/// `value` (trimmed, not empty) of `field`, stored in one spelling, or its problem
+/// recorded under the input `name`; a value that means "nothing" (an unticked box) is
+/// left out.
+fn keep_value(
+    fields: &mut BTreeMap<String, String>,
+    errors: &mut Vec<FieldError>,
+    field: &CustomField,
+    name: String,
+    value: &str,
+) {
+    match field.value(value) {
+        Ok(v) if v.is_empty() => {}
+        Ok(v) => {
+            fields.insert(field.key.clone(), v);
+        }
+        Err(problem) => errors.push(FieldError::new(name, problem).labelled(&field.label)),
+    }
 }
 
 /// Staff's change of a ticket's custom fields: `changes` maps keys to new values, an
@@ -248,13 +261,7 @@ pub fn response_fields(
         if value.is_empty() {
             continue;
         }
-        match field.value(value) {
-            Ok(v) if v.is_empty() => {}
-            Ok(v) => {
-                fields.insert(key.clone(), v);
-            }
-            Err(problem) => errors.push(FieldError::new(name, problem).labelled(&field.label)),
-        }
+        keep_value(&mut fields, &mut errors, field, name, value);
     }
     for field in &form.response_fields {
         let name = format!("response_fields.{}", field.key);
