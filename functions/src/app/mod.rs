@@ -21,6 +21,7 @@ pub mod one_time;
 pub mod outbox;
 pub mod projects;
 pub mod registration;
+pub mod searches;
 pub mod secrets;
 pub mod sessions;
 pub mod sla;

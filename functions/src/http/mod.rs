@@ -14,6 +14,7 @@ mod members;
 mod names;
 pub mod problem;
 mod registration;
+mod searches;
 pub mod session;
 mod site;
 mod tickets;
@@ -117,6 +118,7 @@ pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openap
         .merge(companies::router())
         .merge(registration::router())
         .merge(uploads::router())
+        .merge(searches::router())
         .split_for_parts();
     (
         router.with_state(state).layer(axum::Extension(documents)),

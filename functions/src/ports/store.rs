@@ -750,6 +750,28 @@ pub trait UploadStore: Send + Sync {
     ) -> Result<Vec<UploadRecord>, StoreError>;
 }
 
+/// A staff user's saved ticket search (a queue of their own): the staff list's query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedSearchRecord {
+    pub user_id: String,
+    pub id: String,
+    pub name: String,
+    /// The list's query string (`state=open&owner=none&q=障害`), as the list page reads it.
+    pub query: String,
+    pub created_at: Timestamp,
+}
+
+/// Saved searches (DynamoDB: an item per search in its user's partition).
+#[async_trait]
+pub trait SavedSearchStore: Send + Sync {
+    /// A user's searches, oldest first (one Query on the user's partition).
+    async fn saved_searches(&self, user_id: &str) -> Result<Vec<SavedSearchRecord>, StoreError>;
+    /// `Duplicate` if the id is taken (PutItem with `attribute_not_exists`).
+    async fn save_search(&self, search: SavedSearchRecord) -> Result<(), StoreError>;
+    /// Removes one; false if the user has no such search.
+    async fn delete_search(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+}
+
 /// Items a use case reads before it decides, named at once.
 #[derive(Debug, Clone, Default)]
 pub struct BatchRead {
@@ -884,6 +906,7 @@ pub trait Store:
     + OneTimeTokenStore
     + SessionStore
     + UploadStore
+    + SavedSearchStore
 {
 }
 
@@ -897,7 +920,8 @@ impl<
         + ContractStore
         + OneTimeTokenStore
         + SessionStore
-        + UploadStore,
+        + UploadStore
+        + SavedSearchStore,
 > Store for T
 {
 }

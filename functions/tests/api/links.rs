@@ -118,3 +118,54 @@ async fn staff_link_related_tickets_and_merge_a_duplicate() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn staff_save_searches_of_their_own() {
+    let app = spawn_app().await;
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    let (status, list) = agent.get("/api/v1/me/searches").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list, json!([]));
+    let (status, saved) = agent
+        .post(
+            "/api/v1/me/searches",
+            json!({"name": "未割り当ての障害", "query": "?state=open&owner=none&q=%E9%9A%9C%E5%AE%B3"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["query"], "state=open&owner=none&q=%E9%9A%9C%E5%AE%B3");
+    // Every wrong field at once; a name once per user, in any case.
+    let (status, p) = agent
+        .post("/api/v1/me/searches", json!({"name": "", "query": "<x>=1"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "query"]);
+    let (status, p) = agent
+        .post(
+            "/api/v1/me/searches",
+            json!({"name": "未割り当ての障害", "query": "state=open"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(p["errors"][0]["code"], "taken");
+    // Another staff user has their own list; customers have none.
+    let mut admin = app.login("admin@netlink.example.jp").await;
+    assert_eq!(admin.get("/api/v1/me/searches").await.1, json!([]));
+    let id = saved["id"].as_str().unwrap().to_owned();
+    let (status, _) = admin.delete(&format!("/api/v1/me/searches/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not theirs");
+    let mut taro = app.login("taro@acme.example.jp").await;
+    assert_eq!(
+        taro.get("/api/v1/me/searches").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = agent.delete(&format!("/api/v1/me/searches/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(agent.get("/api/v1/me/searches").await.1, json!([]));
+}

@@ -779,7 +779,8 @@ macro_rules! conformance_tests {
             a_claimed_number_moves_its_counter_or_nothing_is_written,
             a_change_relying_on_a_stale_copy_writes_nothing,
             a_tickets_sla_clock_is_stored_and_its_next_warning_is_due,
-            the_histories_of_two_tickets_are_written_together);
+            the_histories_of_two_tickets_are_written_together,
+            saved_searches_belong_to_their_user);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1621,4 +1622,44 @@ pub async fn a_reply_takes_its_uploads_in_the_same_transaction(store: Arc<dyn St
     store.update_ticket(reply("up1")).await.unwrap();
     assert_eq!(store.articles("n1").await.unwrap().len(), 2);
     assert_eq!(store.get_upload("up1").await.unwrap(), None);
+}
+
+pub async fn saved_searches_belong_to_their_user(store: Arc<dyn Store>) {
+    let search = |user: &str, id: &str, at: &str| SavedSearchRecord {
+        user_id: user.into(),
+        id: id.into(),
+        name: format!("検索 {id}"),
+        query: "state=open&q=%E9%9A%9C%E5%AE%B3".into(),
+        created_at: t(at),
+    };
+    store
+        .save_search(search("u1", "b", "2026-11-23T02:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .save_search(search("u1", "a", "2026-11-23T03:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .save_search(search("u2", "a", "2026-11-23T01:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .save_search(search("u1", "a", "2026-11-23T04:00:00Z"))
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.saved_searches("u1").await.unwrap(),
+        vec![
+            search("u1", "b", "2026-11-23T02:00:00Z"),
+            search("u1", "a", "2026-11-23T03:00:00Z")
+        ]
+    );
+    assert!(!store.delete_search("u1", "zz").await.unwrap());
+    assert!(store.delete_search("u1", "a").await.unwrap());
+    assert!(!store.delete_search("u1", "a").await.unwrap());
+    assert_eq!(store.saved_searches("u1").await.unwrap().len(), 1);
+    assert_eq!(store.saved_searches("u2").await.unwrap().len(), 1);
 }

@@ -22,6 +22,7 @@ mod accounts;
 mod counts;
 /// Projects and their customer groups.
 mod projects;
+mod searches;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
 const MIGRATIONS: &[&str] = &[
@@ -274,6 +275,14 @@ ALTER TABLE tickets ADD COLUMN sla_clock TEXT;
 ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';
 ALTER TABLE tickets ADD COLUMN department TEXT;
 ALTER TABLE tickets ADD COLUMN merged_into TEXT;
+CREATE TABLE saved_searches (
+    user_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    query TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, id)
+) WITHOUT ROWID;
 ALTER TABLE articles ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
 "#,
 ];
