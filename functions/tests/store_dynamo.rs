@@ -607,6 +607,7 @@ async fn use_cases_take_few_round_trips() {
         cursor,
         limit: 25,
         only_visible_to: None,
+        state: None,
     };
     let (page, used) = measure(&rt, tickets::list(&deps, &taro, request(None))).await;
     let (page, counts) = page.unwrap();
@@ -844,6 +845,7 @@ async fn a_company_that_uses_groups_narrows_lists_on_dynamodb_too() {
         cursor,
         limit: 4,
         only_visible_to: None,
+        state: None,
     };
     let mut seen = Vec::new();
     let mut cursor = None;

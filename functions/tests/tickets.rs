@@ -808,6 +808,7 @@ fn list_of(of: ListOf) -> tickets::ListRequest {
         cursor: None,
         limit: 25,
         only_visible_to: None,
+        state: None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod company_accounts;
 pub mod config;
 pub mod contracts;
+pub mod dashboard;
 pub mod demo;
 pub mod documents;
 pub mod error;

@@ -820,6 +820,9 @@ pub struct ListRequest {
     pub keywords: String,
     pub cursor: Option<String>,
     pub limit: u32,
+    /// Only tickets in this state (the dashboard's counts link to such lists); the
+    /// store pages the open or closed list and the state filters it.
+    pub state: Option<State>,
     /// Keep only the tickets of the scope this actor may see (`narrowed`): the store
     /// pages the company's list and the domain rule filters it.
     pub only_visible_to: Option<Actor>,
@@ -924,17 +927,25 @@ pub async fn list_page(
     let wanted = madoguchi_text::terms(&req.keywords);
     let keep = |t: &TicketRecord| {
         (wanted.is_empty() || matches_keywords(t, &wanted))
+            && req.state.is_none_or(|s| t.state == s)
             && req
                 .only_visible_to
                 .as_ref()
                 .is_none_or(|a| may_ticket(a, Verb::View, &access(t)))
     };
-    if wanted.is_empty() && req.only_visible_to.is_none() {
+    // A state is in the open or the closed list: the store pages that one.
+    let filter = match req.state {
+        Some(s) if s.is_open() => ListFilter::Open,
+        Some(_) => ListFilter::Closed,
+        None => req.filter,
+    };
+    let every_one_kept = req.state.is_none_or(|s| !s.is_open());
+    if wanted.is_empty() && req.only_visible_to.is_none() && every_one_kept {
         let page = deps
             .store
             .list_tickets(&ListQuery {
                 scope,
-                filter: req.filter,
+                filter,
                 oldest_first: req.oldest_first,
                 limit: req.limit,
                 cursor: req.cursor,
@@ -952,7 +963,7 @@ pub async fn list_page(
             .store
             .list_tickets(&ListQuery {
                 scope: scope.clone(),
-                filter: req.filter,
+                filter,
                 oldest_first: req.oldest_first,
                 limit: 200,
                 cursor: cursor.clone(),

@@ -122,6 +122,7 @@ impl Pages {
                 cursor: self.cursor.take(),
                 limit: PAGE,
                 only_visible_to: None,
+                state: None,
             },
         )
         .await?;

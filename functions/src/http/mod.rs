@@ -5,6 +5,7 @@ mod auth;
 mod companies;
 mod company_accounts;
 mod contracts;
+mod dashboard;
 mod documents;
 mod export;
 mod headers;
@@ -110,6 +111,7 @@ pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openap
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(dashboard::router())
         .merge(export::router())
         .merge(contracts::router())
         .merge(documents::router())

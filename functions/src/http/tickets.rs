@@ -51,6 +51,9 @@ pub struct ListParams {
     pub order: Option<String>,
     /// Page size; the user's setting when absent.
     pub limit: Option<u32>,
+    /// Only tickets in this state (`new`, `open`, `waiting_customer`, `pending_close`,
+    /// `closed`); `filter` is then ignored.
+    pub state: Option<String>,
     /// Where the previous page ended.
     pub cursor: Option<String>,
 }
@@ -72,6 +75,23 @@ pub struct TicketSummary {
     /// compares its times with the clock (lists are cached, standings change by the
     /// minute).
     pub sla_due: Option<SlaDueDto>,
+}
+
+impl TicketSummary {
+    pub(super) fn of(config: &crate::app::PortalConfig, names: &Names, t: TicketRecord) -> Self {
+        TicketSummary {
+            sla_due: SlaDueDto::of(config, &t),
+            requester_name: names.user(&t.requester_id),
+            company_name: names.company(&t.company_id),
+            number: t.number,
+            subject: t.subject,
+            preview: t.preview,
+            state: t.state.as_str().to_owned(),
+            priority: t.priority,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -222,6 +242,12 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let (of, filter, oldest_first) = list_choices(&p.of, &p.filter, &p.order)?;
+    let only_state = match p.state.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(TicketState::parse(s).ok_or_else(|| {
+            invalid_choice("state", &TicketState::ALL.map(TicketState::as_str))
+        })?),
+    };
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
         Some(_) => {
@@ -257,6 +283,7 @@ async fn list(
         oldest_first,
         limit,
         keywords: p.q.unwrap_or_default(),
+        state: only_state,
         cursor: p.cursor,
     };
     if !narrowed && let Some(page) = state.lists.get(&key) {
@@ -269,6 +296,7 @@ async fn list(
         keywords: key.keywords.clone(),
         cursor: key.cursor.clone(),
         limit,
+        state: key.state,
         only_visible_to: narrowed.then(|| session.actor.clone()),
     };
     let page = tickets::list_page(&state.deps, key.scope.clone(), query).await?;
@@ -277,18 +305,7 @@ async fn list(
         items: page
             .items
             .into_iter()
-            .map(|t| TicketSummary {
-                sla_due: SlaDueDto::of(&state.deps.config, &t),
-                requester_name: names.user(&t.requester_id),
-                company_name: names.company(&t.company_id),
-                number: t.number,
-                subject: t.subject,
-                preview: t.preview,
-                state: t.state.as_str().to_owned(),
-                priority: t.priority,
-                created_at: t.created_at,
-                updated_at: t.updated_at,
-            })
+            .map(|t| TicketSummary::of(&state.deps.config, &names, t))
             .collect(),
         counts: CountsDto {
             all: counts.all(),

@@ -9,8 +9,10 @@ use madoguchi::domain::ticket::sla::Deadline;
 use madoguchi::domain::ticket::{SlaClock, State, Timer, TimerConfig, TimerKind};
 use madoguchi::ports::store::*;
 
+mod desk;
 mod groups;
 mod registration;
+pub use desk::*;
 pub use groups::*;
 pub use registration::*;
 
@@ -727,7 +729,12 @@ macro_rules! conformance_tests {
             a_batch_read_finds_what_exists_and_leaves_out_the_rest,
             a_claimed_number_moves_its_counter_or_nothing_is_written,
             a_change_relying_on_a_stale_copy_writes_nothing,
-            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due);
+            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due,
+            the_desk_counts_tickets_by_state_and_the_unassigned,
+            concurrent_state_changes_keep_the_desk_counts_exact,
+            tickets_asking_for_attention_come_most_pressing_first,
+            an_owners_open_tickets_are_listed_latest_first,
+            history_kept_once_per_key_is_added_once);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
