@@ -644,6 +644,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     // 4. The agent adds an internal note and a public reply.
     logout(d).await?;
     login(d, AGENT).await?;
+    staff_dashboard(d).await?;
     staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
     staff_exports(d, portal, &number, stamp).await?;
 
@@ -962,6 +963,86 @@ async fn reply_close_and_reopen(d: &WebDriver, stamp: u128, body: &str) -> Resul
         value(d, "reply-body").await?.is_empty(),
         "the reply box is emptied after sending"
     );
+    Ok(())
+}
+
+/// Staff land on the dashboard: the count of every state, the tickets to handle first
+/// with the demo's SLA-overdue and urgent ones highlighted, and a count that opens the
+/// list of its state.
+async fn staff_dashboard(d: &WebDriver) -> Result<()> {
+    wait_url(d, "/portal/dashboard/").await?;
+    wait_text(d, "main h1", "ダッシュボード").await?;
+    wait_displayed(d, "[data-panel=dashboard]").await?;
+    let cards = d.find_all(By::Css("[data-state-count]")).await?;
+    ensure!(
+        cards.len() == 5,
+        "a count for every state, {} shown",
+        cards.len()
+    );
+    let counts = d.find(By::Css("[data-state-counts]")).await?.text().await?;
+    for label in [
+        "新規",
+        "対応中",
+        "お客様確認中",
+        "クローズ確認中",
+        "クローズ",
+    ] {
+        ensure!(counts.contains(label), "the counts name {label}: {counts}");
+    }
+    let overdue = d
+        .find_all(By::Css(
+            "[data-list=handle_first] tr.row-sla-overdue[data-reason=overdue]",
+        ))
+        .await?;
+    ensure!(
+        !overdue.is_empty(),
+        "the demo's SLA-overdue tickets are highlighted first"
+    );
+    let urgent = d
+        .find_all(By::Css("[data-list=handle_first] tr[data-reason=urgent], [data-list=handle_first] tr .priority-urgent"))
+        .await?;
+    ensure!(
+        !urgent.is_empty(),
+        "the demo's urgent ticket is listed to handle first"
+    );
+    no_raw_keys(d).await?;
+    shot(d, "portal-dashboard.png").await?;
+
+    // The waiting-for-customer count opens the list of that state.
+    let card = d
+        .find(By::Css("[data-state-count=waiting_customer]"))
+        .await?;
+    let n: u64 = card
+        .find(By::Css(".count-value"))
+        .await?
+        .text()
+        .await?
+        .trim()
+        .parse()?;
+    ensure!(n >= 1, "the demo has tickets waiting for the customer");
+    card.click_surely().await?;
+    wait_url(d, "/portal/").await?;
+    wait_displayed(d, "[data-state-chip]").await?;
+    wait_text(d, "[data-state-chip]", "お客様確認中").await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let rows = d.find_all(By::Css("[data-rows] tr")).await?;
+        let waiting = d
+            .find_all(By::Css("[data-rows] tr.row-waiting_customer"))
+            .await?;
+        if rows.len() as u64 == n && waiting.len() == rows.len() {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the list shows the {n} waiting tickets only: {} rows, {} waiting",
+            rows.len(),
+            waiting.len()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+    shot(d, "portal-list-state.png").await?;
     Ok(())
 }
 

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 
 use crate::app::{AppError, Deps};
 use crate::domain::access::Actor;
+use crate::domain::ticket::sla::{Standing, TargetKind};
 use crate::ports::store::{
     ATTENTION_AHEAD, DeskCounts, ListFilter, ListQuery, Page, Scope, TicketRecord, URGENT,
 };
-use crate::domain::ticket::sla::{Standing, TargetKind};
 
 /// Rows in each of the dashboard's lists.
 pub const ROWS: u32 = 15;

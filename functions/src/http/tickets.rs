@@ -242,12 +242,13 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let (of, filter, oldest_first) = list_choices(&p.of, &p.filter, &p.order)?;
-    let only_state = match p.state.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(TicketState::parse(s).ok_or_else(|| {
-            invalid_choice("state", &TicketState::ALL.map(TicketState::as_str))
-        })?),
-    };
+    let only_state =
+        match p.state.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(TicketState::parse(s).ok_or_else(|| {
+                invalid_choice("state", &TicketState::ALL.map(TicketState::as_str))
+            })?),
+        };
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
         Some(_) => {

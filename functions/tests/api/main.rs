@@ -2,6 +2,7 @@
 
 mod accounts;
 mod contracts;
+mod dashboard;
 mod documents;
 mod export;
 mod groups;

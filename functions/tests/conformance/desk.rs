@@ -48,21 +48,33 @@ pub async fn the_desk_counts_tickets_by_state_and_the_unassigned(store: Arc<dyn 
             .await
             .unwrap();
     }
-    assert_eq!(store.desk_counts().await.unwrap(), counts([3, 0, 0, 0, 0], 3));
+    assert_eq!(
+        store.desk_counts().await.unwrap(),
+        counts([3, 0, 0, 0, 0], 3)
+    );
     change(&store, "d1", |t| t.state = State::Open).await;
     change(&store, "d2", |t| {
         t.state = State::WaitingCustomer;
         t.owner_id = Some("staff1".into());
     })
     .await;
-    assert_eq!(store.desk_counts().await.unwrap(), counts([1, 1, 1, 0, 0], 2));
+    assert_eq!(
+        store.desk_counts().await.unwrap(),
+        counts([1, 1, 1, 0, 0], 2)
+    );
     // An owner taken by a closed ticket is not unassigned work.
     change(&store, "d3", |t| t.state = State::Closed).await;
     change(&store, "d2", |t| t.owner_id = None).await;
-    assert_eq!(store.desk_counts().await.unwrap(), counts([0, 1, 1, 0, 1], 2));
+    assert_eq!(
+        store.desk_counts().await.unwrap(),
+        counts([0, 1, 1, 0, 1], 2)
+    );
     // A change that moves no count leaves them.
     change(&store, "d1", |t| t.priority = "high".into()).await;
-    assert_eq!(store.desk_counts().await.unwrap(), counts([0, 1, 1, 0, 1], 2));
+    assert_eq!(
+        store.desk_counts().await.unwrap(),
+        counts([0, 1, 1, 0, 1], 2)
+    );
     assert_eq!(store.count_tickets(&Scope::All).await.unwrap().all(), 3);
 }
 
@@ -244,7 +256,10 @@ pub async fn history_kept_once_per_key_is_added_once(store: Arc<dyn Store>) {
     );
     assert!(
         !store
-            .append_history_once(viewed(later + SignedDuration::from_mins(1)), "view:staff1:1")
+            .append_history_once(
+                viewed(later + SignedDuration::from_mins(1)),
+                "view:staff1:1"
+            )
             .await
             .unwrap(),
         "the same key again"

@@ -851,11 +851,9 @@ impl TicketStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         let mut item = history_item(&record, 0);
         // The key is made of `once`, so a second record with it is refused.
-        item.insert(
-            "SK".into(),
-            s(&format!("HIST#ONCE#{once}")),
-        );
-        self.put(item, Some(expr("attribute_not_exists(#PK)"))).await
+        item.insert("SK".into(), s(&format!("HIST#ONCE#{once}")));
+        self.put(item, Some(expr("attribute_not_exists(#PK)")))
+            .await
     }
 }
 
