@@ -3,6 +3,7 @@
 //! causes (the outbox) in one store transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod company_accounts;
 pub mod config;

@@ -638,24 +638,38 @@ pub async fn reply(
                     )?);
                 }
             } else {
-                // The owner, unless they turned these off (they see the ticket in their
-                // list); the team's address when nobody owns it.
-                let to = match &p.owner {
-                    Some(o) if MailKind::ReplyStaff.wanted_by(&o.mails_off) => {
-                        Some((o.name.clone(), email(&o.address)?, o.lang.clone()))
-                    }
-                    Some(_) => None,
-                    None => Some((
+                // A reply that takes a closed or pending-close ticket back to work says
+                // so (in place of the plain reply mail): the owner may have moved on.
+                let reopened = matches!(change.from, State::Closed | State::PendingClose)
+                    && change.to.is_open();
+                let kind = if reopened {
+                    MailKind::Reopened
+                } else {
+                    MailKind::ReplyStaff
+                };
+                let team = || {
+                    (
                         deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
                         deps.config.support_address.clone(),
                         DEFAULT_LANGUAGE.to_owned(),
-                    )),
+                    )
+                };
+                // The owner, unless they turned these off: a plain reply then goes to
+                // nobody (they see the ticket in their list), a reopen to the team. The
+                // team's address when nobody owns it.
+                let to = match &p.owner {
+                    Some(o) if kind.wanted_by(&o.mails_off) => {
+                        Some((o.name.clone(), email(&o.address)?, o.lang.clone()))
+                    }
+                    Some(_) if reopened => Some(team()),
+                    Some(_) => None,
+                    None => Some(team()),
                 };
                 if let Some((name, to, lang)) = to {
-                    let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { article => context! { body => &body, author => &author.name } } };
+                    let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { from_state => state_label(change.from, &lang), article => context! { body => &body, author => &author.name } } };
                     mails.push(mail(
                         deps,
-                        MailKind::ReplyStaff,
+                        kind,
                         format!("{number}-{seq}-team"),
                         &lang,
                         vec![(name, to)],
@@ -1005,11 +1019,19 @@ pub async fn manage(
             crate::app::error::Problem::NotAnOption,
         ));
     }
+    // The new owner, and the actor whose name the assignment mail gives, read at once.
+    let mut known = BatchItems::default();
     let owner = match owner {
         Some("") => Some(None),
         Some(id) => {
-            let user = deps.store.get_user(id).await?;
-            match user {
+            known = deps
+                .store
+                .read_batch(BatchRead {
+                    users: vec![id.to_owned(), actor.user_id.clone()],
+                    ..Default::default()
+                })
+                .await?;
+            match known.user(id).cloned() {
                 Some(u) if u.role != crate::domain::access::Role::Customer && !u.disabled => {
                     Some(Some(u))
                 }
@@ -1023,6 +1045,8 @@ pub async fn manage(
         }
         None => None,
     };
+    // Whether a copy on the ticket was found stale: the people are then read.
+    let mut fresh = false;
     for attempt in 0..MAX_ATTEMPTS {
         let current = visible_ticket(deps, actor, number).await?;
         if !may_ticket(actor, Verb::Manage, &access(&current)) {
@@ -1067,6 +1091,8 @@ pub async fn manage(
         }
         next.updated_at = now;
         next.version = current.version + 1;
+        let (mails, relies_on) =
+            assignment_mail(deps, actor, &current, &mut next, &known, fresh, now).await?;
         match deps
             .store
             .update_ticket(TicketUpdate {
@@ -1074,19 +1100,66 @@ pub async fn manage(
                 expected_version: current.version,
                 article: None,
                 history,
-                mails: vec![],
+                mails,
                 claimed_uploads: vec![],
                 previous_state: Some(current.state),
-                relies_on: vec![],
+                relies_on,
             })
             .await
         {
             Ok(()) => return Ok(next),
+            Err(StoreError::Conflict("contact")) => fresh = true,
             Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
             Err(e) => return Err(e.into()),
         }
     }
     Err(AppError::Busy)
+}
+
+/// The mail to a ticket's new owner when staff give it to someone else (unless they
+/// turned it off), with the copies it relied on; none when the owner did not change
+/// or the actor took it themselves.
+async fn assignment_mail(
+    deps: &Deps,
+    actor: &Actor,
+    current: &TicketRecord,
+    next: &mut TicketRecord,
+    known: &BatchItems,
+    fresh: bool,
+    now: jiff::Timestamp,
+) -> Result<(Vec<OutboxMail>, Vec<Reliance>), AppError> {
+    let Some(owner_id) = next.owner_id.clone() else {
+        return Ok((vec![], vec![]));
+    };
+    if current.owner_id.as_deref() == Some(owner_id.as_str()) || owner_id == actor.user_id {
+        return Ok((vec![], vec![]));
+    }
+    let p = people(deps, next, known, fresh).await?;
+    next.contacts = p.contacts();
+    let Some(o) = p
+        .owner
+        .as_ref()
+        .filter(|o| MailKind::Assigned.wanted_by(&o.mails_off))
+    else {
+        return Ok((vec![], p.relies_on));
+    };
+    let assigned_by = known
+        .user(&actor.user_id)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let vars = context! { ..ticket_vars(deps, next, &p, &o.lang), ..context! { assigned_by } };
+    let m = mail(
+        deps,
+        MailKind::Assigned,
+        format!("{}-{}-assigned", next.number, next.version),
+        &o.lang,
+        vec![(o.name.clone(), email(&o.address)?)],
+        vec![],
+        next,
+        vars,
+        now,
+    )?;
+    Ok((vec![m], p.relies_on))
 }
 
 /// A customer's new ticket about a closed one whose reopen window has passed, linked to it.

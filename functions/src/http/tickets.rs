@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppError;
+use crate::app::audit::{self, Look};
 use crate::app::error::Problem;
 use crate::app::export::NameOf;
 use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
@@ -232,6 +233,16 @@ pub(super) fn list_choices(
     Ok((of, filter, oldest_first))
 }
 
+/// The list's `state` parameter, checked (the list and its exports).
+pub(super) fn state_choice(state: &Option<String>) -> Result<Option<TicketState>, AppError> {
+    match state.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) => TicketState::parse(s)
+            .map(Some)
+            .ok_or_else(|| invalid_choice("state", &TicketState::ALL.map(TicketState::as_str))),
+    }
+}
+
 /// One page of tickets with the All / Open / Closed counts.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListParams),
     responses((status = 200, body = TicketList), (status = 400, body = ProblemBody, content_type = "application/problem+json")))]
@@ -242,13 +253,7 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let (of, filter, oldest_first) = list_choices(&p.of, &p.filter, &p.order)?;
-    let only_state =
-        match p.state.as_deref() {
-            None | Some("") => None,
-            Some(s) => Some(TicketState::parse(s).ok_or_else(|| {
-                invalid_choice("state", &TicketState::ALL.map(TicketState::as_str))
-            })?),
-        };
+    let only_state = state_choice(&p.state)?;
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
         Some(_) => {
@@ -486,6 +491,23 @@ pub struct TicketDetail {
     pub can_reply: bool,
     /// Closed past the reopen window: a reply must be a follow-up ticket.
     pub needs_follow_up: bool,
+    /// Every recorded change and staff look at internal data, oldest first (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryDto>>,
+}
+
+/// One entry of a ticket's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryDto {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub actor: UserRef,
+    /// What changed: `state`, `priority`, `owner`, `mail_failed`, …, or a look at
+    /// internal data (`viewed_internal`, `exported_report`).
+    pub field: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: String,
 }
 
 async fn detail(
@@ -521,7 +543,27 @@ async fn detail(
         vec![TicketState::Closed.as_str().to_owned()]
     };
     let number = t.number.clone();
+    let history = if actor.is_staff() {
+        let mut out = Vec::new();
+        for h in state.deps.store.history(&number).await? {
+            out.push(HistoryDto {
+                actor: UserRef {
+                    name: state.user_name(&h.actor_id).await?,
+                    id: h.actor_id,
+                },
+                at: h.at,
+                field: h.field,
+                from: h.from,
+                to: h.to,
+                reason: h.reason,
+            });
+        }
+        Some(out)
+    } else {
+        None
+    };
     Ok(TicketDetail {
+        history,
         articles: view
             .articles
             .into_iter()
@@ -647,7 +689,9 @@ async fn get_ticket(
     session: Session,
     Path(number): Path<String>,
 ) -> Result<Json<TicketDetail>, AppError> {
-    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+    let view = tickets::view(&state.deps, &session.actor, &number).await?;
+    audit::record(&state.deps, &session.actor, &view, Look::TicketPage).await?;
+    Ok(Json(detail(&state, &session.actor, view).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

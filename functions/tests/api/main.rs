@@ -1,6 +1,7 @@
 //! The API over real HTTP against the real server on a temporary data folder.
 
 mod accounts;
+mod audit;
 mod contracts;
 mod dashboard;
 mod documents;

@@ -139,8 +139,7 @@ function render(data, append) {
   const total = view.state ? undefined : data.counts?.[view.filter];
   const status = document.querySelector("[data-list-status]");
   status.replaceChildren(
-    total === undefined ? "" : t("list.showing", { shown, total }),
-    " · ",
+    ...(total === undefined ? [] : [t("list.showing", { shown, total }), " · "]),
     t("list.updated_at"),
     " ",
     timeElement(new Date().toISOString()),

@@ -235,6 +235,41 @@ function renderStaff(tk) {
   form.elements.state.value = tk.state;
   form.elements.priority.value = tk.priority;
   form.elements.owner_id.value = tk.owner?.id ?? "";
+  renderHistory(detail?.history || []);
+}
+
+/** How a history value reads: a state or priority by its label, an owner by name. */
+function historyValue(field, value) {
+  if (value === null || value === undefined || value === "") return t("history.none");
+  if (field === "state") return label("state", value);
+  if (field === "priority") return label("priority", value);
+  if (field === "owner") {
+    const option = [...document.getElementById("st-owner").options].find((o) => o.value === value);
+    return option ? option.textContent : value;
+  }
+  return value;
+}
+
+/** The ticket's history, newest first: changes with from → to, and the audit of looks. */
+function renderHistory(entries) {
+  const list = document.querySelector("[data-history]");
+  list.replaceChildren(
+    ...entries
+      .slice()
+      .reverse()
+      .map((h) => {
+        const look = h.field === "viewed_internal" || h.field === "exported_report";
+        const what = label("history.field", h.field);
+        const change = look || (h.from === null && h.to === null) ? null : el("span", { class: "history-change" }, `${historyValue(h.field, h.from)} → ${historyValue(h.field, h.to)}`);
+        return el(
+          "li",
+          { class: `history-entry${look ? " history-look" : ""}`, "data-field": h.field },
+          el("span", { class: "history-what" }, what),
+          change,
+          el("span", { class: "history-who muted small" }, h.actor?.name || h.actor?.id || "", " · ", timeElement(h.at)),
+        );
+      }),
+  );
 }
 
 function render(d) {
