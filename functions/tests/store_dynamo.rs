@@ -559,9 +559,32 @@ async fn use_cases_take_few_round_trips() {
 
     // Owned by staff: a customer's reply mails the owner, addressed from the copy that
     // the assignment took.
-    tickets::manage(&deps, &agent, &number, None, Some("agent"))
-        .await
-        .unwrap();
+    let (r, used) = measure(
+        &rt,
+        tickets::manage(&deps, &agent, &number, None, Some("agent")),
+    )
+    .await;
+    r.unwrap();
+    assert_eq!(
+        (used.get("TransactWriteItems"), total(&used)),
+        (Some(&2), 4),
+        "taking an unowned ticket: the owner and the actor in one batch, the ticket, and \
+         a refused transaction that tells the store the stored owner for the desk's \
+         unassigned count, then the transaction again ({used:?})"
+    );
+    report.push(("manage (take an unowned ticket)", used));
+    let (r, used) = measure(
+        &rt,
+        tickets::manage(&deps, &agent, &number, Some("high"), None),
+    )
+    .await;
+    r.unwrap();
+    assert_eq!(
+        total(&used),
+        2,
+        "a priority change: the ticket, one transaction ({used:?})"
+    );
+    report.push(("manage (priority)", used));
     let (r, used) = measure(
         &rt,
         tickets::reply(&deps, &taro, &number, reply("ログを送ります。", None)),
@@ -623,6 +646,19 @@ async fn use_cases_take_few_round_trips() {
     assert_eq!(next.unwrap().0.items.len(), 6);
     assert_eq!(used.get("Query"), Some(&1), "{used:?}");
     report.push(("list (page 2 + counts)", used));
+
+    // The staff dashboard: the desk's counts and three lists, sent at once.
+    let (d, used) = measure(&rt, madoguchi::app::dashboard::dashboard(&deps, &agent)).await;
+    let d = d.unwrap();
+    assert_eq!(d.counts.of(State::New), 31);
+    assert_eq!(d.mine.items.len(), 0, "the owned ticket was closed");
+    assert_eq!(
+        (used.get("GetItem"), used.get("Query"), total(&used)),
+        (Some(&1), Some(&3), 4),
+        "the dashboard: the staff scope's counter item, then the attention, recent and \
+         owner Queries ({used:?})"
+    );
+    report.push(("dashboard", used));
 
     // The store calls themselves.
     let store = &deps.store;
