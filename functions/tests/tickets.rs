@@ -110,6 +110,7 @@ async fn world() -> World {
                 page_size: 25,
                 refresh_secs: 0,
                 mails_off: Vec::new(),
+                mails_on: Vec::new(),
                 password_hash: None,
                 disabled: false,
                 mail_to: None,
@@ -1483,4 +1484,62 @@ async fn staff_may_turn_off_their_ticket_mails_and_customers_only_theirs() {
     )
     .await;
     assert!(matches!(refused, Err(AppError::Invalid(_))), "{refused:?}");
+}
+
+#[tokio::test]
+async fn staff_who_turned_new_ticket_mails_on_get_their_own_in_their_language() {
+    let w = world().await;
+    let emma = add_staff(&w, "emma", "emma@netlink.example.jp", "en").await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("通知なし"))
+        .await
+        .unwrap();
+    assert!(
+        mails_to(&w, "emma@netlink.example.jp").await.is_empty(),
+        "off unless asked for"
+    );
+    let on = |who: Actor, kinds: Vec<String>| {
+        let deps = w.deps.clone();
+        async move {
+            madoguchi::app::accounts::update_settings(
+                &deps,
+                &who,
+                madoguchi::app::accounts::SettingsChange {
+                    mails_on: Some(kinds),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+    on(emma.clone(), vec!["created_staff".into()])
+        .await
+        .unwrap();
+    on(agent(), vec!["created_staff".into()]).await.unwrap();
+    let second = tickets::open_ticket(&w.deps, &taro(), form("通知あり"))
+        .await
+        .unwrap();
+    let to_emma = mails_to(&w, "emma@netlink.example.jp").await;
+    assert_eq!(to_emma.len(), 1, "{to_emma:?}");
+    assert!(to_emma[0].0.contains(&second.number));
+    assert!(
+        to_emma[0].1.contains("A new inquiry was filed"),
+        "{}",
+        to_emma[0].1
+    );
+    let to_agent = mails_to(&w, "ichiro@netlink.example.jp").await;
+    assert_eq!(to_agent.len(), 1);
+    assert!(to_agent[0].1.contains("新しいお問い合わせが登録されました"));
+    // The team's mail is unchanged, once per ticket.
+    let team = mails_to(&w, "support@netlink.example.jp").await;
+    assert_eq!(team.len(), 2, "{t:?}");
+    // Customers cannot turn it on; staff can turn it off again.
+    assert!(matches!(
+        on(taro(), vec!["created_staff".into()]).await,
+        Err(AppError::Invalid(_))
+    ));
+    on(emma, vec![]).await.unwrap();
+    tickets::open_ticket(&w.deps, &taro(), form("三件目"))
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&w, "emma@netlink.example.jp").await.len(), 1);
 }

@@ -70,6 +70,15 @@ impl MailKind {
         }
     }
 
+    /// The mails a user may turn on, off unless asked for: staff their own copy of the
+    /// team's mail about each new ticket (`UserRecord::mails_on`).
+    pub fn opt_in_for(role: Role) -> &'static [MailKind] {
+        match role {
+            Role::Customer => &[],
+            Role::Agent | Role::Admin => &[MailKind::CreatedStaff],
+        }
+    }
+
     /// Every kind, for reading a name back (`parse`).
     const ALL: [MailKind; 14] = [
         MailKind::CreatedCustomer,

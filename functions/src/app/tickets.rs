@@ -278,10 +278,10 @@ pub async fn open_ticket(
     // Everything the ticket depends on, read at once (on DynamoDB one BatchGetItem):
     // the requester (who is acting) and their company, for the ticket and its mails;
     // the project or contract it is filed under; its uploads; the day's counter, whose
-    // next value the transaction claims; an earlier use of the idempotency key.
-    let known = deps
-        .store
-        .read_batch(BatchRead {
+    // next value the transaction claims; an earlier use of the idempotency key. Beside
+    // it, the staff who asked for their own copy of the team's mail.
+    let (known, subscribers) = tokio::try_join!(
+        deps.store.read_batch(BatchRead {
             users: vec![actor.user_id.clone()],
             companies: vec![company_id.clone()],
             contracts: contract_number.map(str::to_owned).into_iter().collect(),
@@ -290,8 +290,9 @@ pub async fn open_ticket(
             sequences: vec![counter.clone()],
             idempotency_keys: input.idempotency_key.iter().cloned().collect(),
             ..Default::default()
-        })
-        .await?;
+        }),
+        deps.store.staff_wanting_mail(MailKind::CreatedStaff.name()),
+    )?;
     if let Some(earlier) = input
         .idempotency_key
         .as_deref()
@@ -411,6 +412,28 @@ pub async fn open_ticket(
             vars(DEFAULT_LANGUAGE),
             now,
         )?);
+        // Staff who turned the new-ticket mail on get their own, one mail per language.
+        for lang in ["ja", "en"] {
+            let to = subscribers
+                .iter()
+                .filter(|u| !u.disabled && !u.pending && (u.lang == "en") == (lang == "en"))
+                // An address that no longer parses must not stop the customer's ticket.
+                .filter_map(|u| Some((u.name.clone(), Email::parse(u.mail_address()).ok()?)))
+                .collect::<Vec<_>>();
+            if !to.is_empty() {
+                mails.push(mail(
+                    deps,
+                    MailKind::CreatedStaff,
+                    format!("{number}-1-staff-{lang}"),
+                    lang,
+                    to,
+                    vec![],
+                    &ticket,
+                    vars(lang),
+                    now,
+                )?);
+            }
+        }
         let history = vec![HistoryRecord {
             ticket: number.clone(),
             at: now,

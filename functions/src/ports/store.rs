@@ -36,6 +36,11 @@ pub struct UserRecord {
     /// The mails the user turned off (mail kind names, e.g. `reply_customer`); mails
     /// about their account (invitations, password resets) are always sent.
     pub mails_off: Vec<String>,
+    /// The mails that are off unless asked for, which the user turned on (mail kind
+    /// names, `MailKind::opt_in_for`: staff's own copy of new-ticket mails). Kept apart
+    /// from `mails_off` so that neither list changes meaning; absent on older records,
+    /// which read as none.
+    pub mails_on: Vec<String>,
     /// argon2id PHC string; `None` until an invitation is accepted.
     pub password_hash: Option<String>,
     pub disabled: bool,
@@ -565,6 +570,10 @@ pub trait UserStore: Send + Sync {
     async fn update_user(&self, user: UserRecord, expected_version: u64) -> Result<(), StoreError>;
     /// Users of a company, or every user, by name.
     async fn list_users(&self, company_id: Option<&str>) -> Result<Vec<UserRecord>, StoreError>;
+    /// Staff accounts that turned the opt-in mail `kind` on (`UserRecord::mails_on`), by
+    /// name, disabled ones included (DynamoDB: a Query on GSI1's partition
+    /// `MAILS-ON#<kind>`, where a staff user is indexed by the first of their opt-in kinds by name).
+    async fn staff_wanting_mail(&self, kind: &str) -> Result<Vec<UserRecord>, StoreError>;
     async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError>;
     async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError>;
     /// Replaces a company's name and flags; `Conflict("company")` if it does not exist

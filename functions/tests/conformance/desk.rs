@@ -8,7 +8,7 @@ use madoguchi::domain::ticket::sla::Deadline;
 use madoguchi::domain::ticket::{SlaClock, State, Timer, TimerKind};
 use madoguchi::ports::store::*;
 
-use super::{new_ticket, t};
+use super::{new_ticket, t, user};
 
 fn counts(by_state: [u64; 5], unassigned: u64) -> DeskCounts {
     DeskCounts {
@@ -274,4 +274,53 @@ pub async fn history_kept_once_per_key_is_added_once(store: Arc<dyn Store>) {
     assert_eq!(history.len(), 3, "{history:?}");
     assert_eq!(history[0].field, "state", "oldest first");
     assert!(history[1..].iter().all(|h| h.field == "viewed_internal"));
+}
+
+pub async fn staff_who_turned_a_mail_on_are_found_by_it(store: Arc<dyn Store>) {
+    let mut on = user("s1", "s1@netlink.example.jp", None);
+    on.mails_on = vec!["created_staff".into()];
+    store.create_user(on.clone()).await.unwrap();
+    store
+        .create_user(user("s2", "s2@netlink.example.jp", None))
+        .await
+        .unwrap();
+    store
+        .create_company(CompanyRecord {
+            id: "acme".into(),
+            name: "アクメ".into(),
+            uses_groups: false,
+            created_at: t("2026-11-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    store
+        .create_user(user("c1", "c1@acme.example.jp", Some("acme")))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_user("s1").await.unwrap().unwrap(),
+        on,
+        "stored whole"
+    );
+    let ids = async |kind| {
+        store
+            .staff_wanting_mail(kind)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("created_staff").await, ["s1"]);
+    assert!(ids("reply_staff").await.is_empty());
+    // Turned off again: no longer found; another turns it on.
+    let mut off = on.clone();
+    off.mails_on.clear();
+    off.version += 1;
+    store.update_user(off, on.version).await.unwrap();
+    let mut s2 = store.get_user("s2").await.unwrap().unwrap();
+    s2.mails_on = vec!["created_staff".into()];
+    s2.version += 1;
+    store.update_user(s2, 1).await.unwrap();
+    assert_eq!(ids("created_staff").await, ["s2"]);
 }

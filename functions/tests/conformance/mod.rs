@@ -734,7 +734,8 @@ macro_rules! conformance_tests {
             concurrent_state_changes_keep_the_desk_counts_exact,
             tickets_asking_for_attention_come_most_pressing_first,
             an_owners_open_tickets_are_listed_latest_first,
-            history_kept_once_per_key_is_added_once);
+            history_kept_once_per_key_is_added_once,
+            staff_who_turned_a_mail_on_are_found_by_it);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -764,6 +765,7 @@ pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
         refresh_secs: 0,
         // Stored and read back like every other field (users are compared whole).
         mails_off: vec!["reply_customer".into(), "reminder".into()],
+        mails_on: Vec::new(),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
         mail_to: None,

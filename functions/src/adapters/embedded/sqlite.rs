@@ -272,10 +272,12 @@ ALTER TABLE tickets ADD COLUMN sla_clock TEXT;
     // The staff desk (the dashboard): each ticket's `attention_at` (-1 on the open
     // tickets written before it: `fill_attention` computes it at start-up), the open
     // tickets by owner, and the counts by state and of the open unassigned tickets,
-    // kept by triggers in the ticket's transaction.
+    // kept by triggers in the ticket's transaction; history kept once per key (the
+    // audit of looks); the mails a user turned on (JSON array of kind names).
     r#"
 ALTER TABLE tickets ADD COLUMN attention_at INTEGER;
 ALTER TABLE history ADD COLUMN once_key TEXT;
+ALTER TABLE users ADD COLUMN mails_on TEXT NOT NULL DEFAULT '[]';
 UPDATE tickets SET attention_at = -1 WHERE is_open = 1;
 CREATE INDEX tickets_attention ON tickets (attention_at, number) WHERE attention_at IS NOT NULL;
 CREATE INDEX tickets_by_owner ON tickets (owner_id, updated_at, number) WHERE is_open = 1 AND owner_id IS NOT NULL;
@@ -1179,7 +1181,7 @@ fn mail_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMail> {
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version, \
-     customer_role, projects, mail_to, pending, mails_off";
+     customer_role, projects, mail_to, pending, mails_off, mails_on";
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(3)?;
@@ -1207,14 +1209,15 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         mail_to: r.get(15)?,
         pending: r.get(16)?,
         mails_off: json(r.get(17)?)?,
+        mails_on: json(r.get(18)?)?,
     })
 }
 
 fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
     conn.execute(
                 "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
-                 password_hash, disabled, created_at, version, customer_role, projects, mail_to, pending, mails_off) \
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+                 password_hash, disabled, created_at, version, customer_role, projects, mail_to, pending, mails_off, mails_on) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
                 params![
                     u.id,
                     u.email,
@@ -1234,7 +1237,8 @@ fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
                     strings_json(&u.projects),
                     u.mail_to,
                     u.pending,
-                    strings_json(&u.mails_off)
+                    strings_json(&u.mails_off),
+                    strings_json(&u.mails_on)
                 ],
             )
             .map(|_| ())
@@ -1251,7 +1255,7 @@ fn update_user_row(
                 .execute(
                     "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
                      refresh_secs=?10, password_hash=?11, disabled=?12, version=?13, customer_role=?15, projects=?16, \
-                     mail_to=?17, pending=?18, mails_off=?19 WHERE id=?1 AND version=?14",
+                     mail_to=?17, pending=?18, mails_off=?19, mails_on=?20 WHERE id=?1 AND version=?14",
                     params![
                         u.id,
                         u.email,
@@ -1271,7 +1275,8 @@ fn update_user_row(
                         strings_json(&u.projects),
                         u.mail_to,
                         u.pending,
-                        strings_json(&u.mails_off)
+                        strings_json(&u.mails_off),
+                        strings_json(&u.mails_on)
                     ],
                 )
                 .map_err(duplicate_as(format!("user {}", u.email)))?;
@@ -1348,6 +1353,18 @@ impl UserStore for SqliteStore {
                 ))?;
                 stmt.query_map([], user_from_row)?.collect()
             }
+        })
+        .await
+    }
+
+    async fn staff_wanting_mail(&self, kind: &str) -> Result<Vec<UserRecord>, StoreError> {
+        let kind = kind.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE role != 'customer' \
+                 AND EXISTS (SELECT 1 FROM json_each(users.mails_on) WHERE value = ?1) ORDER BY name, id"
+            ))?;
+            stmt.query_map(params![kind], user_from_row)?.collect()
         })
         .await
     }
