@@ -1209,10 +1209,24 @@ async fn staff_exports(d: &WebDriver, portal: &Portal, number: &str, stamp: u128
         "the search's one ticket: {text}"
     );
     ensure!(lines[0].starts_with("チケット番号,件名,状態"), "{text}");
-    // Back on the ticket for what follows.
+    // Back on the ticket for what follows: its history in the staff panel records that
+    // the agent looked at the internal note and downloaded the report.
     d.goto(portal.url(&format!("/portal/tickets/{number}")))
         .await?;
     wait_text(d, "[data-v=number]", number).await?;
+    wait_displayed(d, "[data-history] [data-field=exported_report]").await?;
+    wait_text(
+        d,
+        "[data-history] [data-field=viewed_internal]",
+        "社内メモを含むチケットを閲覧",
+    )
+    .await?;
+    let history = d.find(By::Css("[data-history]")).await?.text().await?;
+    ensure!(
+        history.contains(AGENT_NAME) && history.contains("状態"),
+        "the history names who did what: {history}"
+    );
+    shot(d, "portal-staff-history.png").await?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@ function listUrl(params) {
   return `${page.prefix}/portal/?` + new URLSearchParams({ of: "all", ...params });
 }
 
-function stateCounts(counts) {
+function stateCounts(counts, mineMore) {
   const ul = document.querySelector("[data-state-counts]");
   ul.replaceChildren(
     ...counts.states.map((c) =>
@@ -36,7 +36,8 @@ function stateCounts(counts) {
   );
   document.querySelector("[data-count-open]").textContent = String(counts.open);
   document.querySelector("[data-count-unassigned]").textContent = String(counts.unassigned);
-  document.querySelector("[data-count-mine]").textContent = String(counts.mine);
+  // The list shows at most a page of one's own tickets: "15+" when there are more.
+  document.querySelector("[data-count-mine]").textContent = `${counts.mine}${mineMore ? "+" : ""}`;
 }
 
 function row(tk) {
@@ -96,7 +97,7 @@ function table(box, items) {
 }
 
 function render(d) {
-  stateCounts(d.counts);
+  stateCounts(d.counts, d.mine_more);
   table(document.querySelector('[data-list="handle_first"]'), d.handle_first);
   table(document.querySelector('[data-list="mine"]'), d.mine);
   if (d.mine_more) {
