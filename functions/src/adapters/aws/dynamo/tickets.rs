@@ -378,7 +378,7 @@ impl Counted {
         } else {
             "attribute_not_exists(#owner_id)"
         };
-        expr(&format!(
+        expr(format!(
             "#version = :version AND #state = :state AND {owner} AND #requester_id = :requester AND #company_id = :company"
         ))
         .val(":version", n(expected_version))
@@ -851,7 +851,7 @@ impl TicketStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         let mut item = history_item(&record, 0);
         // The key is made of `once`, so a second record with it is refused.
-        item.insert("SK".into(), s(&format!("HIST#ONCE#{once}")));
+        item.insert("SK".into(), s(format!("HIST#ONCE#{once}")));
         self.put(item, Some(expr("attribute_not_exists(#PK)")))
             .await
     }
