@@ -403,6 +403,7 @@ async fn report(
     let view = tickets::view(&state.deps, &session.actor, &number).await?;
     crate::app::audit::record(
         &state.deps,
+        &state.audited,
         &session.actor,
         &view,
         crate::app::audit::Look::Report,

@@ -58,6 +58,8 @@ pub struct ApiInner {
     pub names: names::NameCache,
     /// Rendered list pages by scope generation.
     pub lists: list_cache::ListCache,
+    /// The audit records of looks at internal data this process wrote this hour.
+    pub audited: crate::app::audit::Recorded,
 }
 
 #[derive(Clone)]
@@ -86,6 +88,7 @@ impl ApiState {
             secure_cookies: !base_url.starts_with("http://"),
             names: Default::default(),
             lists,
+            audited: Default::default(),
         }))
     }
 }

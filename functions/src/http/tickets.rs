@@ -690,7 +690,14 @@ async fn get_ticket(
     Path(number): Path<String>,
 ) -> Result<Json<TicketDetail>, AppError> {
     let view = tickets::view(&state.deps, &session.actor, &number).await?;
-    audit::record(&state.deps, &session.actor, &view, Look::TicketPage).await?;
+    audit::record(
+        &state.deps,
+        &state.audited,
+        &session.actor,
+        &view,
+        Look::TicketPage,
+    )
+    .await?;
     Ok(Json(detail(&state, &session.actor, view).await?))
 }
 
