@@ -29,6 +29,7 @@ fn user(id: String, company: Option<String>, role: Role, hash: &str, at: Timesta
         page_size: 25,
         refresh_secs: 0,
         mails_off: Vec::new(),
+        mails_on: Vec::new(),
         password_hash: Some(hash.to_owned()),
         disabled: false,
         mail_to: None,

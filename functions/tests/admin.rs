@@ -997,6 +997,7 @@ async fn seeding_an_empty_store_gives_every_state_and_logins_that_work() {
             cursor: None,
             limit: 50,
             only_visible_to: None,
+            state: None,
         },
     )
     .await

@@ -423,6 +423,7 @@ async fn the_api_offers_direct_uploads_and_redirects_downloads_to_a_presigned_ge
             page_size: 25,
             refresh_secs: 0,
             mails_off: Vec::new(),
+            mails_on: Vec::new(),
             password_hash: Some(madoguchi::app::auth::hash_password(password).unwrap()),
             disabled: false,
             mail_to: None,

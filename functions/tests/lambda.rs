@@ -122,6 +122,7 @@ async fn world() -> World {
                 page_size: 25,
                 refresh_secs: 0,
                 mails_off: Vec::new(),
+                mails_on: Vec::new(),
                 password_hash: Some(hash.clone()),
                 disabled: false,
                 mail_to: None,

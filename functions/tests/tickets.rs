@@ -110,6 +110,7 @@ async fn world() -> World {
                 page_size: 25,
                 refresh_secs: 0,
                 mails_off: Vec::new(),
+                mails_on: Vec::new(),
                 password_hash: None,
                 disabled: false,
                 mail_to: None,
@@ -808,6 +809,7 @@ fn list_of(of: ListOf) -> tickets::ListRequest {
         cursor: None,
         limit: 25,
         only_visible_to: None,
+        state: None,
     }
 }
 
@@ -1301,6 +1303,245 @@ async fn without_an_sla_section_a_tickets_pending_warnings_pass_without_mails() 
     let stored = w.deps.store.get_ticket(&t.number).await.unwrap().unwrap();
     assert_eq!(stored.next_due(), None, "it left the due-time index");
     assert!(stored.sla_clock.is_some());
+}
+
+/// A second staff member, reading English, with `mails_off`.
+async fn add_staff(w: &World, id: &str, email: &str, lang: &str) -> Actor {
+    let mut u = w.deps.store.get_user("agent").await.unwrap().unwrap();
+    u.id = id.into();
+    u.email = email.into();
+    u.name = format!("Staff {id}");
+    u.lang = lang.into();
+    w.deps.store.create_user(u).await.unwrap();
+    actor(id, Role::Agent, None)
+}
+
+async fn turn_off(w: &World, who: &Actor, kinds: &[&str]) {
+    madoguchi::app::accounts::update_settings(
+        &w.deps,
+        who,
+        madoguchi::app::accounts::SettingsChange {
+            mails_off: Some(kinds.iter().map(|k| k.to_string()).collect()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// The unsent mails to `address`, as (subject, body).
+async fn mails_to(w: &World, address: &str) -> Vec<(String, String)> {
+    outbox(w)
+        .await
+        .into_iter()
+        .filter(|m| m.0 == [address])
+        .map(|m| (m.1, m.2))
+        .collect()
+}
+
+#[tokio::test]
+async fn assigning_a_ticket_mails_the_new_owner_in_their_language_unless_they_turned_it_off() {
+    let w = world().await;
+    let emma = add_staff(&w, "emma", "emma@netlink.example.jp", "en").await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("割り当てテスト"))
+        .await
+        .unwrap();
+    tickets::manage(&w.deps, &agent(), &t.number, None, Some("emma"))
+        .await
+        .unwrap();
+    let mails = mails_to(&w, "emma@netlink.example.jp").await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].0.contains("Assigned to you"), "{}", mails[0].0);
+    assert!(mails[0].0.contains(&t.number));
+    assert!(
+        mails[0].1.contains("サポート 一郎 made you the owner"),
+        "{}",
+        mails[0].1
+    );
+    // Taking a ticket oneself mails nobody; the same owner again changes nothing.
+    tickets::manage(&w.deps, &agent(), &t.number, None, Some("agent"))
+        .await
+        .unwrap();
+    assert!(mails_to(&w, "ichiro@netlink.example.jp").await.is_empty());
+    // Turned off: given to emma again, no mail.
+    turn_off(&w, &emma, &["assigned"]).await;
+    tickets::manage(&w.deps, &agent(), &t.number, None, Some("emma"))
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&w, "emma@netlink.example.jp").await.len(), 1);
+    let history = w.deps.store.history(&t.number).await.unwrap();
+    let owners: Vec<_> = history
+        .iter()
+        .filter(|h| h.field == "owner")
+        .map(|h| h.to.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        owners,
+        ["emma", "agent", "emma"],
+        "every assignment recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_customer_reply_that_reopens_a_ticket_tells_the_owner_it_reopened_else_the_team() {
+    let w = world().await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("再開の通知"))
+        .await
+        .unwrap();
+    tickets::manage(&w.deps, &agent(), &t.number, None, Some("agent"))
+        .await
+        .unwrap();
+    let close = |who: Actor| {
+        let deps = w.deps.clone();
+        let number = t.number.clone();
+        async move {
+            tickets::reply(
+                &deps,
+                &who,
+                &number,
+                Reply {
+                    body: "解決しました".into(),
+                    next_state: Some(State::Closed),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let reopen = |body: &'static str| {
+        let deps = w.deps.clone();
+        let number = t.number.clone();
+        async move {
+            let t = tickets::reply(
+                &deps,
+                &taro(),
+                &number,
+                Reply {
+                    body: body.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(t.state, State::Open);
+        }
+    };
+    close(agent()).await;
+    w.clock.advance(days(1));
+    reopen("また止まりました").await;
+    let to_owner = mails_to(&w, "ichiro@netlink.example.jp").await;
+    assert_eq!(to_owner.len(), 1, "one mail, the reopen: {to_owner:?}");
+    let (subject, body) = &to_owner[0];
+    assert!(subject.contains("再開されました"), "{subject}");
+    assert!(
+        body.contains("「クローズ」だったチケットが「対応中」に戻りました"),
+        "{body}"
+    );
+    assert!(body.contains("また止まりました"));
+    // The owner turned reopens off: the team hears of it instead.
+    turn_off(&w, &agent(), &["reopened"]).await;
+    close(taro()).await;
+    reopen("三度目です").await;
+    let reopens = mails_to(&w, "ichiro@netlink.example.jp")
+        .await
+        .into_iter()
+        .filter(|(s, _)| s.contains("再開されました"))
+        .count();
+    assert_eq!(
+        reopens, 1,
+        "(the customer's closing reply still reaches the owner)"
+    );
+    assert!(
+        mails_to(&w, "support@netlink.example.jp")
+            .await
+            .iter()
+            .any(|(s, b)| s.contains("再開されました") && b.contains("三度目です"))
+    );
+}
+
+#[tokio::test]
+async fn staff_may_turn_off_their_ticket_mails_and_customers_only_theirs() {
+    let w = world().await;
+    turn_off(
+        &w,
+        &agent(),
+        &["reply_staff", "reopened", "assigned", "sla_escalation"],
+    )
+    .await;
+    let u = w.deps.store.get_user("agent").await.unwrap().unwrap();
+    assert_eq!(
+        u.mails_off,
+        ["assigned", "reopened", "reply_staff", "sla_escalation"]
+    );
+    let refused = madoguchi::app::accounts::update_settings(
+        &w.deps,
+        &taro(),
+        madoguchi::app::accounts::SettingsChange {
+            mails_off: Some(vec!["sla_escalation".into()]),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(matches!(refused, Err(AppError::Invalid(_))), "{refused:?}");
+}
+
+#[tokio::test]
+async fn staff_who_turned_new_ticket_mails_on_get_their_own_in_their_language() {
+    let w = world().await;
+    let emma = add_staff(&w, "emma", "emma@netlink.example.jp", "en").await;
+    let t = tickets::open_ticket(&w.deps, &taro(), form("通知なし"))
+        .await
+        .unwrap();
+    assert!(
+        mails_to(&w, "emma@netlink.example.jp").await.is_empty(),
+        "off unless asked for"
+    );
+    let on = |who: Actor, kinds: Vec<String>| {
+        let deps = w.deps.clone();
+        async move {
+            madoguchi::app::accounts::update_settings(
+                &deps,
+                &who,
+                madoguchi::app::accounts::SettingsChange {
+                    mails_on: Some(kinds),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+    on(emma.clone(), vec!["created_staff".into()])
+        .await
+        .unwrap();
+    on(agent(), vec!["created_staff".into()]).await.unwrap();
+    let second = tickets::open_ticket(&w.deps, &taro(), form("通知あり"))
+        .await
+        .unwrap();
+    let to_emma = mails_to(&w, "emma@netlink.example.jp").await;
+    assert_eq!(to_emma.len(), 1, "{to_emma:?}");
+    assert!(to_emma[0].0.contains(&second.number));
+    assert!(
+        to_emma[0].1.contains("A new inquiry was filed"),
+        "{}",
+        to_emma[0].1
+    );
+    let to_agent = mails_to(&w, "ichiro@netlink.example.jp").await;
+    assert_eq!(to_agent.len(), 1);
+    assert!(to_agent[0].1.contains("新しいお問い合わせが登録されました"));
+    // The team's mail is unchanged, once per ticket.
+    let team = mails_to(&w, "support@netlink.example.jp").await;
+    assert_eq!(team.len(), 2, "{t:?}");
+    // Customers cannot turn it on; staff can turn it off again.
+    assert!(matches!(
+        on(taro(), vec!["created_staff".into()]).await,
+        Err(AppError::Invalid(_))
+    ));
+    on(emma, vec![]).await.unwrap();
+    tickets::open_ticket(&w.deps, &taro(), form("三件目"))
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&w, "emma@netlink.example.jp").await.len(), 1);
 }
 
 /// The assignment rules of `portal.yaml`, here with an owner for Acme's archive tickets.

@@ -6,6 +6,7 @@ import { wireLogout } from "./portal/session.js";
 
 const SCREENS = {
   index: "list",
+  dashboard: "dashboard",
   new: "new",
   ticket: "ticket",
   settings: "settings",

@@ -644,6 +644,7 @@ async fn scenario(d: &WebDriver, portal: &Portal) -> Result<String> {
     // 4. The agent adds an internal note and a public reply.
     logout(d).await?;
     login(d, AGENT).await?;
+    staff_dashboard(d).await?;
     staff_note_and_reply(d, portal, &number, &note_marker, &staff_marker).await?;
     staff_exports(d, portal, &number, stamp).await?;
     staff_log_a_phone_inquiry(d, portal, &number, stamp).await?;
@@ -966,6 +967,86 @@ async fn reply_close_and_reopen(d: &WebDriver, stamp: u128, body: &str) -> Resul
     Ok(())
 }
 
+/// Staff land on the dashboard: the count of every state, the tickets to handle first
+/// with the demo's SLA-overdue and urgent ones highlighted, and a count that opens the
+/// list of its state.
+async fn staff_dashboard(d: &WebDriver) -> Result<()> {
+    wait_url(d, "/portal/dashboard/").await?;
+    wait_text(d, "main h1", "ダッシュボード").await?;
+    wait_displayed(d, "[data-panel=dashboard]").await?;
+    let cards = d.find_all(By::Css("[data-state-count]")).await?;
+    ensure!(
+        cards.len() == 5,
+        "a count for every state, {} shown",
+        cards.len()
+    );
+    let counts = d.find(By::Css("[data-state-counts]")).await?.text().await?;
+    for label in [
+        "新規",
+        "対応中",
+        "お客様確認中",
+        "クローズ確認中",
+        "クローズ",
+    ] {
+        ensure!(counts.contains(label), "the counts name {label}: {counts}");
+    }
+    let overdue = d
+        .find_all(By::Css(
+            "[data-list=handle_first] tr.row-sla-overdue[data-reason=overdue]",
+        ))
+        .await?;
+    ensure!(
+        !overdue.is_empty(),
+        "the demo's SLA-overdue tickets are highlighted first"
+    );
+    let urgent = d
+        .find_all(By::Css("[data-list=handle_first] tr[data-reason=urgent], [data-list=handle_first] tr .priority-urgent"))
+        .await?;
+    ensure!(
+        !urgent.is_empty(),
+        "the demo's urgent ticket is listed to handle first"
+    );
+    no_raw_keys(d).await?;
+    shot(d, "portal-dashboard.png").await?;
+
+    // The waiting-for-customer count opens the list of that state.
+    let card = d
+        .find(By::Css("[data-state-count=waiting_customer]"))
+        .await?;
+    let n: u64 = card
+        .find(By::Css(".count-value"))
+        .await?
+        .text()
+        .await?
+        .trim()
+        .parse()?;
+    ensure!(n >= 1, "the demo has tickets waiting for the customer");
+    card.click_surely().await?;
+    wait_url(d, "/portal/").await?;
+    wait_displayed(d, "[data-state-chip]").await?;
+    wait_text(d, "[data-state-chip]", "お客様確認中").await?;
+    wait_displayed(d, "[data-panel=list]").await?;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let rows = d.find_all(By::Css("[data-rows] tr")).await?;
+        let waiting = d
+            .find_all(By::Css("[data-rows] tr.row-waiting_customer"))
+            .await?;
+        if rows.len() as u64 == n && waiting.len() == rows.len() {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the list shows the {n} waiting tickets only: {} rows, {} waiting",
+            rows.len(),
+            waiting.len()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+    shot(d, "portal-list-state.png").await?;
+    Ok(())
+}
+
 async fn staff_note_and_reply(
     d: &WebDriver,
     portal: &Portal,
@@ -1262,10 +1343,24 @@ async fn staff_exports(d: &WebDriver, portal: &Portal, number: &str, stamp: u128
         "the search's one ticket: {text}"
     );
     ensure!(lines[0].starts_with("チケット番号,件名,状態"), "{text}");
-    // Back on the ticket for what follows.
+    // Back on the ticket for what follows: its history in the staff panel records that
+    // the agent looked at the internal note and downloaded the report.
     d.goto(portal.url(&format!("/portal/tickets/{number}")))
         .await?;
     wait_text(d, "[data-v=number]", number).await?;
+    wait_displayed(d, "[data-history] [data-field=exported_report]").await?;
+    wait_text(
+        d,
+        "[data-history] [data-field=viewed_internal]",
+        "社内メモを含むチケットを閲覧",
+    )
+    .await?;
+    let history = d.find(By::Css("[data-history]")).await?.text().await?;
+    ensure!(
+        history.contains(AGENT_NAME) && history.contains("状態"),
+        "the history names who did what: {history}"
+    );
+    shot(d, "portal-staff-history.png").await?;
     Ok(())
 }
 

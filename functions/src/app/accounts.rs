@@ -307,6 +307,7 @@ pub async fn create_user(deps: &Deps, valid: ValidUser) -> Result<AddedUser, App
         page_size: PAGE_SIZE,
         refresh_secs: REFRESH_SECS,
         mails_off: Vec::new(),
+        mails_on: Vec::new(),
         password_hash: valid.password_hash.clone(),
         disabled: false,
         mail_to: None,
@@ -422,6 +423,8 @@ pub struct SettingsChange {
     pub refresh_secs: Option<u32>,
     /// The mails to turn off (kind names); the rest of `MailKind::optional_for` is on.
     pub mails_off: Option<Vec<String>>,
+    /// The mails to turn on (kind names); the rest of `MailKind::opt_in_for` is off.
+    pub mails_on: Option<Vec<String>>,
 }
 
 /// Checks every setting (all wrong ones at once) and stores them.
@@ -484,10 +487,29 @@ pub async fn update_settings(
             );
         }
     }
+    if let Some(on) = &change.mails_on {
+        let opt_in = MailKind::opt_in_for(actor.role);
+        if let Some(k) = on
+            .iter()
+            .find(|k| MailKind::parse(k).is_none_or(|kind| !opt_in.contains(&kind)))
+        {
+            bad(
+                "mails_on",
+                format!("「{k}」は受け取りを選べるメールではありません"),
+                format!("'{k}' is not a mail you can turn on"),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     modify_user(deps, &actor.user_id, |u| {
+        if let Some(on) = &change.mails_on {
+            let mut on = on.clone();
+            on.sort();
+            on.dedup();
+            u.mails_on = on;
+        }
         if let Some(off) = &change.mails_off {
             let mut off = off.clone();
             off.sort();

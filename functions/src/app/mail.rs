@@ -41,12 +41,18 @@ pub enum MailKind {
     UserIdReminder,
     /// An SLA target is near or missed, to the owner (else the team) with the team in CC.
     SlaEscalation,
+    /// Staff assigned a ticket to someone else, to the new owner.
+    Assigned,
+    /// A customer's reply reopened a closed or pending-close ticket, to the owner (else
+    /// the team); it carries the reply, in place of `ReplyStaff`.
+    Reopened,
 }
 
 impl MailKind {
     /// The mails a user may turn off in their settings: a customer those about their
-    /// tickets, staff the customers' replies to tickets they own. Mails about the account
-    /// itself (invitations, password resets) always go.
+    /// tickets, staff those about tickets they own (a reopen or an SLA warning they turn
+    /// off goes to the team's address instead). Mails about the account itself
+    /// (invitations, password resets) always go.
     pub fn optional_for(role: Role) -> &'static [MailKind] {
         match role {
             Role::Customer => &[
@@ -55,12 +61,26 @@ impl MailKind {
                 MailKind::StateChanged,
                 MailKind::Reminder,
             ],
-            Role::Agent | Role::Admin => &[MailKind::ReplyStaff],
+            Role::Agent | Role::Admin => &[
+                MailKind::ReplyStaff,
+                MailKind::Reopened,
+                MailKind::Assigned,
+                MailKind::SlaEscalation,
+            ],
+        }
+    }
+
+    /// The mails a user may turn on, off unless asked for: staff their own copy of the
+    /// team's mail about each new ticket (`UserRecord::mails_on`).
+    pub fn opt_in_for(role: Role) -> &'static [MailKind] {
+        match role {
+            Role::Customer => &[],
+            Role::Agent | Role::Admin => &[MailKind::CreatedStaff],
         }
     }
 
     /// Every kind, for reading a name back (`parse`).
-    const ALL: [MailKind; 12] = [
+    const ALL: [MailKind; 14] = [
         MailKind::CreatedCustomer,
         MailKind::CreatedStaff,
         MailKind::ReplyCustomer,
@@ -73,6 +93,8 @@ impl MailKind {
         MailKind::RegistrationComplete,
         MailKind::UserIdReminder,
         MailKind::SlaEscalation,
+        MailKind::Assigned,
+        MailKind::Reopened,
     ];
 
     pub fn parse(s: &str) -> Option<MailKind> {
@@ -99,6 +121,8 @@ impl MailKind {
             MailKind::RegistrationComplete => "registration_complete",
             MailKind::UserIdReminder => "user_id_reminder",
             MailKind::SlaEscalation => "sla_escalation",
+            MailKind::Assigned => "assigned",
+            MailKind::Reopened => "reopened",
         }
     }
 }
@@ -134,6 +158,10 @@ const TEMPLATES: &[(&str, &str, &str)] = templates!(
     "en" / "user_id_reminder",
     "ja" / "sla_escalation",
     "en" / "sla_escalation",
+    "ja" / "assigned",
+    "en" / "assigned",
+    "ja" / "reopened",
+    "en" / "reopened",
 );
 
 /// The label of a state in a language, as the portal shows it.
@@ -456,6 +484,7 @@ mod tests {
                     ticket => context! { number => "N", subject => "件名", product => "P", requester_name => "R", company_name => "C", priority => "normal" },
                     article => context! { body => "B", author => "A" },
                     user => context! { name => "N", email => "E" }, company => "C", expires => "X",
+                    from_state => "クローズ", assigned_by => "A",
                 })
                 .unwrap();
             assert!(out.contains('\n') && out.len() > 20, "{lang}/{name}");

@@ -28,6 +28,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("page_size", "表示件数", "Tickets per page"),
     ("refresh_secs", "自動更新の間隔", "Refresh interval"),
     ("mails_off", "メール通知", "Mail notifications"),
+    ("mails_on", "メール通知", "Mail notifications"),
     ("mail_address", "通知メールの宛先", "Send mail to"),
     ("state", "状態", "State"),
     ("company_name", "会社名", "Company name"),

@@ -3,10 +3,12 @@
 //! causes (the outbox) in one store transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod company_accounts;
 pub mod config;
 pub mod contracts;
+pub mod dashboard;
 pub mod demo;
 pub mod documents;
 pub mod error;

@@ -138,6 +138,7 @@ fn pending_user(
         page_size: crate::app::accounts::PAGE_SIZE,
         refresh_secs: crate::app::accounts::REFRESH_SECS,
         mails_off: Vec::new(),
+        mails_on: Vec::new(),
         password_hash: Some(password_hash),
         disabled: true,
         mail_to,

@@ -417,10 +417,10 @@ pub async fn open_ticket(
     // Everything the ticket depends on, read at once (on DynamoDB one BatchGetItem):
     // the requester (who is acting) and their company, for the ticket and its mails;
     // the project or contract it is filed under; its uploads; the day's counter, whose
-    // next value the transaction claims; an earlier use of the idempotency key.
-    let known = deps
-        .store
-        .read_batch(BatchRead {
+    // next value the transaction claims; an earlier use of the idempotency key. Beside
+    // it, the staff who asked for their own copy of the team's mail.
+    let (known, subscribers) = tokio::try_join!(
+        deps.store.read_batch(BatchRead {
             users: vec![requester_actor.user_id.clone(), actor.user_id.clone()],
             companies: vec![company_id.clone()],
             contracts: contract_number.map(str::to_owned).into_iter().collect(),
@@ -429,8 +429,9 @@ pub async fn open_ticket(
             sequences: vec![counter.clone()],
             idempotency_keys: input.idempotency_key.iter().cloned().collect(),
             ..Default::default()
-        })
-        .await?;
+        }),
+        deps.store.staff_wanting_mail(MailKind::CreatedStaff.name()),
+    )?;
     if let Some(earlier) = input
         .idempotency_key
         .as_deref()
@@ -575,6 +576,28 @@ pub async fn open_ticket(
             vars(DEFAULT_LANGUAGE),
             now,
         )?);
+        // Staff who turned the new-ticket mail on get their own, one mail per language.
+        for lang in ["ja", "en"] {
+            let to = subscribers
+                .iter()
+                .filter(|u| !u.disabled && !u.pending && (u.lang == "en") == (lang == "en"))
+                // An address that no longer parses must not stop the customer's ticket.
+                .filter_map(|u| Some((u.name.clone(), Email::parse(u.mail_address()).ok()?)))
+                .collect::<Vec<_>>();
+            if !to.is_empty() {
+                mails.push(mail(
+                    deps,
+                    MailKind::CreatedStaff,
+                    format!("{number}-1-staff-{lang}"),
+                    lang,
+                    to,
+                    vec![],
+                    &ticket,
+                    vars(lang),
+                    now,
+                )?);
+            }
+        }
         let mut history = vec![HistoryRecord {
             ticket: number.clone(),
             at: now,
@@ -847,24 +870,38 @@ pub async fn reply(
                     )?);
                 }
             } else {
-                // The owner, unless they turned these off (they see the ticket in their
-                // list); the team's address when nobody owns it.
-                let to = match &p.owner {
-                    Some(o) if MailKind::ReplyStaff.wanted_by(&o.mails_off) => {
-                        Some((o.name.clone(), email(&o.address)?, o.lang.clone()))
-                    }
-                    Some(_) => None,
-                    None => Some((
+                // A reply that takes a closed or pending-close ticket back to work says
+                // so (in place of the plain reply mail): the owner may have moved on.
+                let reopened = matches!(change.from, State::Closed | State::PendingClose)
+                    && change.to.is_open();
+                let kind = if reopened {
+                    MailKind::Reopened
+                } else {
+                    MailKind::ReplyStaff
+                };
+                let team = || {
+                    (
                         deps.config.name_in(DEFAULT_LANGUAGE).to_owned(),
                         deps.config.team_address(next.department.as_deref()),
                         DEFAULT_LANGUAGE.to_owned(),
-                    )),
+                    )
+                };
+                // The owner, unless they turned these off: a plain reply then goes to
+                // nobody (they see the ticket in their list), a reopen to the team. The
+                // team's address when nobody owns it.
+                let to = match &p.owner {
+                    Some(o) if kind.wanted_by(&o.mails_off) => {
+                        Some((o.name.clone(), email(&o.address)?, o.lang.clone()))
+                    }
+                    Some(_) if reopened => Some(team()),
+                    Some(_) => None,
+                    None => Some(team()),
                 };
                 if let Some((name, to, lang)) = to {
-                    let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { article => context! { body => &body, author => &author.name } } };
+                    let vars = context! { ..ticket_vars(deps, &next, &p, &lang), ..context! { from_state => state_label(change.from, &lang), article => context! { body => &body, author => &author.name } } };
                     mails.push(mail(
                         deps,
-                        MailKind::ReplyStaff,
+                        kind,
                         format!("{number}-{seq}-team"),
                         &lang,
                         vec![(name, to)],
@@ -1029,6 +1066,9 @@ pub struct ListRequest {
     pub keywords: String,
     pub cursor: Option<String>,
     pub limit: u32,
+    /// Only tickets in this state (the dashboard's counts link to such lists); the
+    /// store pages the open or closed list and the state filters it.
+    pub state: Option<State>,
     /// Keep only the tickets of the scope this actor may see (`narrowed`): the store
     /// pages the company's list and the domain rule filters it.
     pub only_visible_to: Option<Actor>,
@@ -1133,17 +1173,25 @@ pub async fn list_page(
     let wanted = madoguchi_text::terms(&req.keywords);
     let keep = |t: &TicketRecord| {
         (wanted.is_empty() || matches_keywords(t, &wanted))
+            && req.state.is_none_or(|s| t.state == s)
             && req
                 .only_visible_to
                 .as_ref()
                 .is_none_or(|a| may_ticket(a, Verb::View, &access(t)))
     };
-    if wanted.is_empty() && req.only_visible_to.is_none() {
+    // A state is in the open or the closed list: the store pages that one.
+    let filter = match req.state {
+        Some(s) if s.is_open() => ListFilter::Open,
+        Some(_) => ListFilter::Closed,
+        None => req.filter,
+    };
+    let every_one_kept = req.state.is_none_or(|s| !s.is_open());
+    if wanted.is_empty() && req.only_visible_to.is_none() && every_one_kept {
         let page = deps
             .store
             .list_tickets(&ListQuery {
                 scope,
-                filter: req.filter,
+                filter,
                 oldest_first: req.oldest_first,
                 limit: req.limit,
                 cursor: req.cursor,
@@ -1161,7 +1209,7 @@ pub async fn list_page(
             .store
             .list_tickets(&ListQuery {
                 scope: scope.clone(),
-                filter: req.filter,
+                filter,
                 oldest_first: req.oldest_first,
                 limit: 200,
                 cursor: cursor.clone(),
@@ -1203,11 +1251,19 @@ pub async fn manage(
             crate::app::error::Problem::NotAnOption,
         ));
     }
+    // The new owner, and the actor whose name the assignment mail gives, read at once.
+    let mut known = BatchItems::default();
     let owner = match owner {
         Some("") => Some(None),
         Some(id) => {
-            let user = deps.store.get_user(id).await?;
-            match user {
+            known = deps
+                .store
+                .read_batch(BatchRead {
+                    users: vec![id.to_owned(), actor.user_id.clone()],
+                    ..Default::default()
+                })
+                .await?;
+            match known.user(id).cloned() {
                 Some(u) if u.role != crate::domain::access::Role::Customer && !u.disabled => {
                     Some(Some(u))
                 }
@@ -1221,6 +1277,8 @@ pub async fn manage(
         }
         None => None,
     };
+    // Whether a copy on the ticket was found stale: the people are then read.
+    let mut fresh = false;
     for attempt in 0..MAX_ATTEMPTS {
         let current = visible_ticket(deps, actor, number).await?;
         if !may_ticket(actor, Verb::Manage, &access(&current)) {
@@ -1265,12 +1323,19 @@ pub async fn manage(
         }
         next.updated_at = now;
         next.version = current.version + 1;
+        let (mails, relies_on) =
+            assignment_mail(deps, actor, &current, &mut next, &known, fresh, now).await?;
         match deps
             .store
-            .update_ticket(staff_change(&current, next.clone(), history))
+            .update_ticket(TicketUpdate {
+                mails,
+                relies_on,
+                ..staff_change(&current, next.clone(), history)
+            })
             .await
         {
             Ok(()) => return Ok(next),
+            Err(StoreError::Conflict("contact")) => fresh = true,
             Err(StoreError::Conflict(_)) => contention_pause(attempt).await,
             Err(e) => return Err(e.into()),
         }
@@ -1372,6 +1437,52 @@ fn carried_fields(form: &form::TicketForm, old: &TicketRecord) -> BTreeMap<Strin
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// The mail to a ticket's new owner when staff give it to someone else (unless they
+/// turned it off), with the copies it relied on; none when the owner did not change
+/// or the actor took it themselves.
+async fn assignment_mail(
+    deps: &Deps,
+    actor: &Actor,
+    current: &TicketRecord,
+    next: &mut TicketRecord,
+    known: &BatchItems,
+    fresh: bool,
+    now: jiff::Timestamp,
+) -> Result<(Vec<OutboxMail>, Vec<Reliance>), AppError> {
+    let Some(owner_id) = next.owner_id.clone() else {
+        return Ok((vec![], vec![]));
+    };
+    if current.owner_id.as_deref() == Some(owner_id.as_str()) || owner_id == actor.user_id {
+        return Ok((vec![], vec![]));
+    }
+    let p = people(deps, next, known, fresh).await?;
+    next.contacts = p.contacts();
+    let Some(o) = p
+        .owner
+        .as_ref()
+        .filter(|o| MailKind::Assigned.wanted_by(&o.mails_off))
+    else {
+        return Ok((vec![], p.relies_on));
+    };
+    let assigned_by = known
+        .user(&actor.user_id)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let vars = context! { ..ticket_vars(deps, next, &p, &o.lang), ..context! { assigned_by } };
+    let m = mail(
+        deps,
+        MailKind::Assigned,
+        format!("{}-{}-assigned", next.number, next.version),
+        &o.lang,
+        vec![(o.name.clone(), email(&o.address)?)],
+        vec![],
+        next,
+        vars,
+        now,
+    )?;
+    Ok((vec![m], p.relies_on))
 }
 
 /// A customer's new ticket about a closed one whose reopen window has passed, linked to it.

@@ -58,9 +58,17 @@ pub struct Settings {
     /// The mails the user turned off (kind names).
     pub mails_off: Vec<String>,
     /// The mails this user may turn off: for customers `created_customer`,
-    /// `reply_customer`, `state_changed`, `reminder`; for staff `reply_staff`.
+    /// `reply_customer`, `state_changed`, `reminder`; for staff `reply_staff`,
+    /// `reopened`, `assigned`, `sla_escalation`.
     #[serde(default)]
     pub mails_optional: Vec<String>,
+    /// The mails that are off unless asked for, which the user turned on.
+    #[serde(default)]
+    pub mails_on: Vec<String>,
+    /// The mails this user may turn on: for staff `created_staff` (their own copy of
+    /// every new ticket's mail to the team); none for customers.
+    #[serde(default)]
+    pub mails_opt_in: Vec<String>,
 }
 
 /// The logged-in user.
@@ -116,6 +124,11 @@ pub async fn me_of(state: &ApiState, user: &UserRecord) -> Result<Me, AppError> 
             refresh_secs: user.refresh_secs,
             mails_off: user.mails_off.clone(),
             mails_optional: crate::app::mail::MailKind::optional_for(user.role)
+                .iter()
+                .map(|k| k.name().to_owned())
+                .collect(),
+            mails_on: user.mails_on.clone(),
+            mails_opt_in: crate::app::mail::MailKind::opt_in_for(user.role)
                 .iter()
                 .map(|k| k.name().to_owned())
                 .collect(),
@@ -249,6 +262,8 @@ pub struct SettingsUpdate {
     pub refresh_secs: Option<u32>,
     /// The mails to turn off (kind names from `mails_optional`); the others are on.
     pub mails_off: Option<Vec<String>>,
+    /// The mails to turn on (kind names from `mails_opt_in`); the others are off.
+    pub mails_on: Option<Vec<String>>,
 }
 
 /// Changes personal settings; every invalid one is named.
@@ -268,6 +283,7 @@ async fn update_settings(
             page_size: req.page_size,
             refresh_secs: req.refresh_secs,
             mails_off: req.mails_off,
+            mails_on: req.mails_on,
         },
     )
     .await?;

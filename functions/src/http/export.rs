@@ -68,6 +68,8 @@ pub struct ExportParams {
     pub q: Option<String>,
     /// As the list: `newest` (default) or `oldest`.
     pub order: Option<String>,
+    /// As the list: only tickets in this state.
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -100,6 +102,7 @@ struct Pages {
     filter: ListFilter,
     oldest_first: bool,
     keywords: String,
+    only_state: Option<crate::domain::ticket::State>,
     cursor: Option<String>,
     done: bool,
 }
@@ -122,6 +125,7 @@ impl Pages {
                 cursor: self.cursor.take(),
                 limit: PAGE,
                 only_visible_to: None,
+                state: self.only_state,
             },
         )
         .await?;
@@ -169,8 +173,9 @@ async fn export_list(
     let scope = tickets::list_scope(&session.actor, of)?;
     let counts = state.deps.store.count_tickets(&scope).await?;
     let keywords = p.q.unwrap_or_default();
+    let only_state = crate::http::tickets::state_choice(&p.state)?;
     let total = match filter {
-        _ if !keywords.trim().is_empty() => None,
+        _ if !keywords.trim().is_empty() || only_state.is_some() => None,
         ListFilter::All => Some(counts.all()),
         ListFilter::Open => Some(counts.open),
         ListFilter::Closed => Some(counts.closed),
@@ -181,6 +186,7 @@ async fn export_list(
         filter,
         oldest_first,
         keywords,
+        only_state,
         cursor: None,
         done: false,
     };
@@ -395,6 +401,14 @@ async fn report(
     staff_only(&session)?;
     let lang = language(&p.lang)?;
     let view = tickets::view(&state.deps, &session.actor, &number).await?;
+    crate::app::audit::record(
+        &state.deps,
+        &state.audited,
+        &session.actor,
+        &view,
+        crate::app::audit::Look::Report,
+    )
+    .await?;
     let names = state.names(std::iter::once(&view.ticket)).await?;
     let config = state.deps.config.clone();
     let bytes = blocking(move || {

@@ -30,6 +30,7 @@ pub struct ListKey {
     pub oldest_first: bool,
     pub limit: u32,
     pub keywords: String,
+    pub state: Option<crate::domain::ticket::State>,
     pub cursor: Option<String>,
 }
 
@@ -133,6 +134,7 @@ mod tests {
             oldest_first: false,
             limit: 25,
             keywords: String::new(),
+            state: None,
             cursor: None,
         }
     }

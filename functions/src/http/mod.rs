@@ -5,6 +5,7 @@ mod auth;
 mod companies;
 mod company_accounts;
 mod contracts;
+mod dashboard;
 mod documents;
 mod export;
 mod headers;
@@ -58,6 +59,8 @@ pub struct ApiInner {
     pub names: names::NameCache,
     /// Rendered list pages by scope generation.
     pub lists: list_cache::ListCache,
+    /// The audit records of looks at internal data this process wrote this hour.
+    pub audited: crate::app::audit::Recorded,
 }
 
 #[derive(Clone)]
@@ -86,6 +89,7 @@ impl ApiState {
             secure_cookies: !base_url.starts_with("http://"),
             names: Default::default(),
             lists,
+            audited: Default::default(),
         }))
     }
 }
@@ -111,6 +115,7 @@ pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openap
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(dashboard::router())
         .merge(export::router())
         .merge(contracts::router())
         .merge(documents::router())

@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppError;
+use crate::app::audit::{self, Look};
 use crate::app::error::Problem;
 use crate::app::export::NameOf;
 use crate::app::tickets::{self, ListOf, OpenTicket, Reply, TicketView};
@@ -57,6 +58,9 @@ pub struct ListParams {
     pub order: Option<String>,
     /// Page size; the user's setting when absent.
     pub limit: Option<u32>,
+    /// Only tickets in this state (`new`, `open`, `waiting_customer`, `pending_close`,
+    /// `closed`); `filter` is then ignored.
+    pub state: Option<String>,
     /// Where the previous page ended.
     pub cursor: Option<String>,
 }
@@ -78,6 +82,23 @@ pub struct TicketSummary {
     /// compares its times with the clock (lists are cached, standings change by the
     /// minute).
     pub sla_due: Option<SlaDueDto>,
+}
+
+impl TicketSummary {
+    pub(super) fn of(config: &crate::app::PortalConfig, names: &Names, t: TicketRecord) -> Self {
+        TicketSummary {
+            sla_due: SlaDueDto::of(config, &t),
+            requester_name: names.user(&t.requester_id),
+            company_name: names.company(&t.company_id),
+            number: t.number,
+            subject: t.subject,
+            preview: t.preview,
+            state: t.state.as_str().to_owned(),
+            priority: t.priority,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -218,6 +239,16 @@ pub(super) fn list_choices(
     Ok((of, filter, oldest_first))
 }
 
+/// The list's `state` parameter, checked (the list and its exports).
+pub(super) fn state_choice(state: &Option<String>) -> Result<Option<TicketState>, AppError> {
+    match state.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) => TicketState::parse(s)
+            .map(Some)
+            .ok_or_else(|| invalid_choice("state", &TicketState::ALL.map(TicketState::as_str))),
+    }
+}
+
 /// One page of tickets with the All / Open / Closed counts.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListParams),
     responses((status = 200, body = TicketList), (status = 400, body = ProblemBody, content_type = "application/problem+json")))]
@@ -228,6 +259,7 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let (of, filter, oldest_first) = list_choices(&p.of, &p.filter, &p.order)?;
+    let only_state = state_choice(&p.state)?;
     let limit = match p.limit {
         Some(n) if (1..=100).contains(&n) => n,
         Some(_) => {
@@ -263,6 +295,7 @@ async fn list(
         oldest_first,
         limit,
         keywords: p.q.unwrap_or_default(),
+        state: only_state,
         cursor: p.cursor,
     };
     if !narrowed && let Some(page) = state.lists.get(&key) {
@@ -275,6 +308,7 @@ async fn list(
         keywords: key.keywords.clone(),
         cursor: key.cursor.clone(),
         limit,
+        state: key.state,
         only_visible_to: narrowed.then(|| session.actor.clone()),
     };
     let page = tickets::list_page(&state.deps, key.scope.clone(), query).await?;
@@ -283,18 +317,7 @@ async fn list(
         items: page
             .items
             .into_iter()
-            .map(|t| TicketSummary {
-                sla_due: SlaDueDto::of(&state.deps.config, &t),
-                requester_name: names.user(&t.requester_id),
-                company_name: names.company(&t.company_id),
-                number: t.number,
-                subject: t.subject,
-                preview: t.preview,
-                state: t.state.as_str().to_owned(),
-                priority: t.priority,
-                created_at: t.created_at,
-                updated_at: t.updated_at,
-            })
+            .map(|t| TicketSummary::of(&state.deps.config, &names, t))
             .collect(),
         counts: CountsDto {
             all: counts.all(),
@@ -502,6 +525,23 @@ pub struct TicketDetail {
     pub can_reply: bool,
     /// Closed past the reopen window: a reply must be a follow-up ticket.
     pub needs_follow_up: bool,
+    /// Every recorded change and staff look at internal data, oldest first (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryDto>>,
+}
+
+/// One entry of a ticket's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryDto {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub actor: UserRef,
+    /// What changed: `state`, `priority`, `owner`, `mail_failed`, …, or a look at
+    /// internal data (`viewed_internal`, `exported_report`).
+    pub field: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: String,
 }
 
 async fn detail(
@@ -541,12 +581,29 @@ async fn detail(
     };
     let number = t.number.clone();
     let form = &state.deps.config.form;
-    let links = if actor.is_staff() {
-        staff_links(state, &number).await?
+    let (history, links) = if actor.is_staff() {
+        let records = state.deps.store.history(&number).await?;
+        let links = staff_links(state, &records).await?;
+        let mut out = Vec::new();
+        for h in records {
+            out.push(HistoryDto {
+                actor: UserRef {
+                    name: state.user_name(&h.actor_id).await?,
+                    id: h.actor_id,
+                },
+                at: h.at,
+                field: h.field,
+                from: h.from,
+                to: h.to,
+                reason: h.reason,
+            });
+        }
+        (Some(out), links)
     } else {
-        Vec::new()
+        (None, Vec::new())
     };
     Ok(TicketDetail {
+        history,
         articles: view
             .articles
             .into_iter()
@@ -618,11 +675,13 @@ async fn detail(
     })
 }
 
-/// A ticket's links with the other tickets' subjects and states (two reads: the
-/// history, then the linked tickets at once).
-async fn staff_links(state: &ApiState, number: &str) -> Result<Vec<LinkDto>, AppError> {
-    let history = state.deps.store.history(number).await?;
-    let links = crate::app::links::links_of(&history);
+/// A ticket's links (from its history) with the other tickets' subjects and states,
+/// read at once.
+async fn staff_links(
+    state: &ApiState,
+    history: &[crate::ports::HistoryRecord],
+) -> Result<Vec<LinkDto>, AppError> {
+    let links = crate::app::links::links_of(history);
     if links.is_empty() {
         return Ok(Vec::new());
     }
@@ -772,7 +831,16 @@ async fn get_ticket(
     session: Session,
     Path(number): Path<String>,
 ) -> Result<Json<TicketDetail>, AppError> {
-    Ok(Json(detail_of(&state, &session.actor, &number).await?))
+    let view = tickets::view(&state.deps, &session.actor, &number).await?;
+    audit::record(
+        &state.deps,
+        &state.audited,
+        &session.actor,
+        &view,
+        Look::TicketPage,
+    )
+    .await?;
+    Ok(Json(detail(&state, &session.actor, view).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -36,6 +36,11 @@ pub struct UserRecord {
     /// The mails the user turned off (mail kind names, e.g. `reply_customer`); mails
     /// about their account (invitations, password resets) are always sent.
     pub mails_off: Vec<String>,
+    /// The mails that are off unless asked for, which the user turned on (mail kind
+    /// names, `MailKind::opt_in_for`: staff's own copy of new-ticket mails). Kept apart
+    /// from `mails_off` so that neither list changes meaning; absent on older records,
+    /// which read as none.
+    pub mails_on: Vec<String>,
     /// argon2id PHC string; `None` until an invitation is accepted.
     pub password_hash: Option<String>,
     pub disabled: bool,
@@ -144,6 +149,34 @@ impl TicketRecord {
         }
     }
 }
+
+/// How far ahead the staff desk looks for tickets asking for attention (`attention_at`).
+pub const ATTENTION_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+impl TicketRecord {
+    /// When an open ticket asks for the staff desk's attention (the dashboard's "handle
+    /// first" list, most pressing first): the earliest due time of its running SLA
+    /// targets or of its timer, and for an urgent ticket the time it was opened (so it
+    /// stays at the top until handled). `None` for a closed ticket or one with none of
+    /// these. Stored with the ticket and indexed, so the list is one range read.
+    pub fn attention_at(&self) -> Option<Timestamp> {
+        if !self.state.is_open() {
+            return None;
+        }
+        let urgent = (self.priority == URGENT).then_some(self.created_at);
+        let timer = self.timer.map(|t| t.due);
+        let sla = self.sla_clock.as_ref().and_then(|c| {
+            crate::domain::ticket::sla::TargetKind::ALL
+                .iter()
+                .filter_map(|k| c.get(*k).filter(|d| d.running()).map(|d| d.due))
+                .min()
+        });
+        [urgent, timer, sla].into_iter().flatten().min()
+    }
+}
+
+/// The priority the staff desk puts first.
+pub const URGENT: &str = "urgent";
 
 /// What a ticket's mails need of its requester, its owner and their company, copied on
 /// the ticket when they are read, so that a later change to the ticket can address its
@@ -388,6 +421,25 @@ impl Counts {
     }
 }
 
+/// The staff desk's counts (the dashboard): every ticket by state, and the open
+/// tickets nobody owns. Kept on write in the ticket's transaction (SQLite: a row per
+/// count kept by triggers; DynamoDB: attributes of the staff scope's counter item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeskCounts {
+    /// Indexed like `State::ALL`.
+    pub by_state: [u64; State::ALL.len()],
+    pub unassigned: u64,
+}
+
+impl DeskCounts {
+    pub fn of(&self, state: State) -> u64 {
+        State::ALL
+            .iter()
+            .position(|s| *s == state)
+            .map_or(0, |i| self.by_state[i])
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Someone else changed it first: read again and retry, or answer 409.
@@ -464,6 +516,35 @@ pub trait TicketStore: Send + Sync {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<TicketRecord>, StoreError>;
+
+    /// The staff desk's counts (DynamoDB: one GetItem on the staff scope's counter item).
+    async fn desk_counts(&self) -> Result<DeskCounts, StoreError>;
+
+    /// Open tickets whose `attention_at` is at or before `until`, most pressing first
+    /// (a Query on the attention index).
+    async fn attention_tickets(
+        &self,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketRecord>, StoreError>;
+
+    /// Open tickets owned by `owner_id`, latest update first (a Query on the owner
+    /// index), and whether there are more than `limit`.
+    async fn owned_open_tickets(
+        &self,
+        owner_id: &str,
+        limit: u32,
+    ) -> Result<Page<TicketRecord>, StoreError>;
+
+    /// Adds `record` to its ticket's history unless a record with the same `once` key
+    /// is already there (the audit of views: one per user, ticket and hour); true if it
+    /// was added. DynamoDB: one PutItem with `attribute_not_exists` on a key made of
+    /// `once`.
+    async fn append_history_once(
+        &self,
+        record: HistoryRecord,
+        once: &str,
+    ) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -504,6 +585,10 @@ pub trait UserStore: Send + Sync {
     async fn update_user(&self, user: UserRecord, expected_version: u64) -> Result<(), StoreError>;
     /// Users of a company, or every user, by name.
     async fn list_users(&self, company_id: Option<&str>) -> Result<Vec<UserRecord>, StoreError>;
+    /// Staff accounts that turned the opt-in mail `kind` on (`UserRecord::mails_on`), by
+    /// name, disabled ones included (DynamoDB: a Query on GSI1's partition
+    /// `MAILS-ON#<kind>`, where a staff user is indexed by the first of their opt-in kinds by name).
+    async fn staff_wanting_mail(&self, kind: &str) -> Result<Vec<UserRecord>, StoreError>;
     async fn create_company(&self, company: CompanyRecord) -> Result<(), StoreError>;
     async fn get_company(&self, id: &str) -> Result<Option<CompanyRecord>, StoreError>;
     /// Replaces a company's name and flags; `Conflict("company")` if it does not exist

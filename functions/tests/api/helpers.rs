@@ -91,6 +91,7 @@ fn user(
         page_size: 25,
         refresh_secs: 0,
         mails_off: Vec::new(),
+        mails_on: Vec::new(),
         password_hash: Some(
             HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
                 .clone(),

@@ -1,7 +1,9 @@
 //! The API over real HTTP against the real server on a temporary data folder.
 
 mod accounts;
+mod audit;
 mod contracts;
+mod dashboard;
 mod documents;
 mod export;
 mod fields;
@@ -401,8 +403,46 @@ async fn settings_are_validated_per_field_and_kept() {
         me["settings"],
         json!({"lang": "en", "time_zone": "Europe/London", "page_size": 50, "refresh_secs": 60,
                "mails_off": [],
-               "mails_optional": ["created_customer", "reply_customer", "state_changed", "reminder"]})
+               "mails_optional": ["created_customer", "reply_customer", "state_changed", "reminder"],
+               "mails_on": [], "mails_opt_in": []})
     );
+}
+
+#[tokio::test]
+async fn staff_turn_their_own_new_ticket_mails_on_and_customers_cannot() {
+    let app = spawn_app().await;
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    let (_, me) = agent.get("/api/v1/me").await;
+    assert_eq!(me["settings"]["mails_opt_in"], json!(["created_staff"]));
+    assert_eq!(
+        me["settings"]["mails_optional"],
+        json!(["reply_staff", "reopened", "assigned", "sla_escalation"])
+    );
+    let (status, me) = agent
+        .patch(
+            "/api/v1/me/settings",
+            json!({"mails_on": ["created_staff"], "mails_off": ["assigned"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["settings"]["mails_on"], json!(["created_staff"]));
+    let mut taro = app.login("taro@acme.example.jp").await;
+    taro.open("新規の通知", "本文").await;
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to == ["agent@netlink.example.jp"] && m.subject.contains("新規の通知")),
+        "{mails:?}"
+    );
+    let (status, body) = taro
+        .patch(
+            "/api/v1/me/settings",
+            json!({"mails_on": ["created_staff"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["field"], "mails_on");
 }
 
 #[tokio::test]

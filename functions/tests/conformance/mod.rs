@@ -9,8 +9,10 @@ use madoguchi::domain::ticket::sla::Deadline;
 use madoguchi::domain::ticket::{SlaClock, State, Timer, TimerConfig, TimerKind};
 use madoguchi::ports::store::*;
 
+mod desk;
 mod groups;
 mod registration;
+pub use desk::*;
 pub use groups::*;
 pub use registration::*;
 
@@ -780,7 +782,13 @@ macro_rules! conformance_tests {
             a_change_relying_on_a_stale_copy_writes_nothing,
             a_tickets_sla_clock_is_stored_and_its_next_warning_is_due,
             the_histories_of_two_tickets_are_written_together,
-            saved_searches_belong_to_their_user);
+            saved_searches_belong_to_their_user,
+            the_desk_counts_tickets_by_state_and_the_unassigned,
+            concurrent_state_changes_keep_the_desk_counts_exact,
+            tickets_asking_for_attention_come_most_pressing_first,
+            an_owners_open_tickets_are_listed_latest_first,
+            history_kept_once_per_key_is_added_once,
+            staff_who_turned_a_mail_on_are_found_by_it);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -810,6 +818,7 @@ pub fn user(id: &str, email: &str, company: Option<&str>) -> UserRecord {
         refresh_secs: 0,
         // Stored and read back like every other field (users are compared whole).
         mails_off: vec!["reply_customer".into(), "reminder".into()],
+        mails_on: Vec::new(),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
         mail_to: None,

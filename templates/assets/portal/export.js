@@ -18,6 +18,7 @@ export function setupListExport(current) {
       const view = current();
       const p = new URLSearchParams({ format: b.dataset.format, lang: page.lang, of: view.of, filter: view.filter, order: view.order });
       if (view.q) p.set("q", view.q);
+      if (view.state) p.set("state", view.state);
       for (const x of buttons) x.disabled = true;
       bar.hidden = false;
       bar.removeAttribute("value");

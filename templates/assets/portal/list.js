@@ -10,7 +10,7 @@ import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
 import { showDocuments } from "./documents.js";
 import { setupListExport } from "./export.js";
 
-const view = { of: "mine", filter: "open", q: "", order: "newest" };
+const view = { of: "mine", filter: "open", q: "", order: "newest", state: "" };
 let user = null;
 let next = null;
 let shown = 0;
@@ -19,7 +19,13 @@ let timer = 0;
 let lastLoad = 0;
 let generation = 0;
 
-const CHOICES = { of: ["mine", "company", "all"], filter: ["all", "open", "closed"], order: ["newest", "oldest"] };
+const CHOICES = {
+  of: ["mine", "company", "all"],
+  filter: ["all", "open", "closed"],
+  order: ["newest", "oldest"],
+  // One state (the dashboard's counts link here); it replaces the filter.
+  state: ["new", "open", "waiting_customer", "pending_close", "closed"],
+};
 
 /** The view from the URL; unknown values keep the defaults. */
 function readUrl() {
@@ -32,7 +38,7 @@ function readUrl() {
 
 function writeUrl() {
   const p = new URLSearchParams();
-  const defaults = { of: defaultOf(), filter: "open", q: "", order: "newest" };
+  const defaults = { of: defaultOf(), filter: "open", q: "", order: "newest", state: "" };
   for (const [k, v] of Object.entries(view)) if (v && v !== defaults[k]) p.set(k, v);
   const qs = p.toString();
   history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
@@ -53,7 +59,10 @@ function tabs() {
 
 function syncControls() {
   for (const b of document.querySelectorAll("[data-of]")) b.setAttribute("aria-pressed", String(b.dataset.of === view.of));
-  for (const b of document.querySelectorAll("[data-filter]")) b.setAttribute("aria-pressed", String(b.dataset.filter === view.filter));
+  for (const b of document.querySelectorAll("[data-filter]")) b.setAttribute("aria-pressed", String(!view.state && b.dataset.filter === view.filter));
+  const chip = document.querySelector("[data-state-chip]");
+  chip.hidden = !view.state;
+  if (view.state) chip.querySelector("[data-state-name]").textContent = label("state", view.state);
   document.getElementById("list-q").value = view.q;
   document.getElementById("list-order").value = view.order;
   const showRequester = isStaff(user) || view.of !== "mine";
@@ -62,7 +71,7 @@ function syncControls() {
 }
 
 /** Where a ticket's first SLA due time stands now: "" (none or in time), "near" or "overdue". */
-function slaStanding(due, now = Date.now()) {
+export function slaStanding(due, now = Date.now()) {
   if (!due) return "";
   if (now >= Date.parse(due.due_at)) return "overdue";
   if (now >= Date.parse(due.near_at)) return "near";
@@ -72,6 +81,7 @@ function slaStanding(due, now = Date.now()) {
 function query(cursor, limit) {
   const p = new URLSearchParams({ of: view.of, filter: view.filter, order: view.order, limit: String(limit) });
   if (view.q) p.set("q", view.q);
+  if (view.state) p.set("state", view.state);
   if (cursor) p.set("cursor", cursor);
   return "/tickets?" + p;
 }
@@ -126,11 +136,10 @@ function render(data, append) {
   }
   next = data.next;
   document.querySelector("[data-more]").hidden = !next;
-  const total = data.counts?.[view.filter];
+  const total = view.state ? undefined : data.counts?.[view.filter];
   const status = document.querySelector("[data-list-status]");
   status.replaceChildren(
-    total === undefined ? "" : t("list.showing", { shown, total }),
-    " · ",
+    ...(total === undefined ? [] : [t("list.showing", { shown, total }), " · "]),
     t("list.updated_at"),
     " ",
     timeElement(new Date().toISOString()),
@@ -139,7 +148,7 @@ function render(data, append) {
     showPanel("list");
   } else {
     const empty = document.querySelector("[data-empty-text]");
-    const filtered = data.counts?.all !== 0 && (view.q || view.filter !== "all");
+    const filtered = data.counts?.all !== 0 && (view.q || view.state || view.filter !== "all");
     empty.textContent = filtered ? empty.dataset.filtered : empty.dataset.none;
     document.querySelector("[data-clear-filters]").hidden = !filtered;
     showPanel("empty");
@@ -209,7 +218,13 @@ export async function start() {
   showDocuments().catch(() => {});
   if (isStaff(user)) setupListExport(() => ({ ...view }));
   for (const b of document.querySelectorAll("[data-of]")) b.addEventListener("click", () => change("of", b.dataset.of));
-  for (const b of document.querySelectorAll("[data-filter]")) b.addEventListener("click", () => change("filter", b.dataset.filter));
+  for (const b of document.querySelectorAll("[data-filter]"))
+    b.addEventListener("click", () => {
+      view.state = "";
+      view.filter = "";
+      change("filter", b.dataset.filter);
+    });
+  document.querySelector("[data-state-clear]").addEventListener("click", () => change("state", ""));
   document.getElementById("list-order").addEventListener("change", (ev) => change("order", ev.target.value));
   document.querySelector("[data-list-search]").addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -220,7 +235,7 @@ export async function start() {
   });
   document.querySelector("[data-more]").addEventListener("click", () => load({ append: true }));
   document.querySelector("[data-clear-filters]").addEventListener("click", () => {
-    Object.assign(view, { filter: "all", q: "" });
+    Object.assign(view, { filter: "all", q: "", state: "" });
     writeUrl();
     syncControls();
     load();

@@ -1,10 +1,12 @@
 // The login screen: e-mail and password, then back to where the user was going
-// (`?next=`, a path of this site only) or to the ticket list in the user's language.
+// (`?next=`, a path of this site only) or to the ticket list in the user's language
+// (staff: the dashboard).
 
 import { api, ApiError } from "./api.js";
 import { page, pathIn, t } from "./i18n.js";
 import { el } from "./dom.js";
 import { busy, clearErrors, markErrors, missing, showError } from "./forms.js";
+import { isStaff } from "./session.js";
 
 /** `?next=` when it is a path on this site, and not a login screen itself; else null. */
 export function safeNext(raw, origin = location.origin) {
@@ -22,7 +24,9 @@ export function safeNext(raw, origin = location.origin) {
 function homeFor(me) {
   const lang = me.settings?.lang;
   const there = lang && pathIn(lang);
-  return there ? there.replace(/login\/?$/, "") : page.home;
+  const home = there ? there.replace(/login\/?$/, "") : page.home;
+  // Staff land on the desk's dashboard.
+  return isStaff(me) ? home + "dashboard/" : home;
 }
 
 export function start() {

@@ -30,6 +30,8 @@ function showAccount(m) {
   box.hidden = false;
   // The company's account list: for its user admins and inquiry admins only.
   for (const li of document.querySelectorAll("[data-nav-accounts]")) li.hidden = !m.can_manage_accounts;
+  // The staff desk's dashboard: staff only.
+  for (const li of document.querySelectorAll("[data-nav-staff]")) li.hidden = !isStaff(m);
 }
 
 /** The logout button: ends the session, then the login page. */

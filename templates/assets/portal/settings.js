@@ -58,6 +58,19 @@ function fill(user) {
     row.hidden = false;
     row.querySelector("input").checked = !off.has(kind);
   }
+  // Mails that are off unless asked for (staff: their own copy of new tickets).
+  const on = new Set(s.mails_on || []);
+  for (const kind of s.mails_opt_in || []) {
+    const row = form.querySelector(`[data-mail-on="${kind}"]`);
+    if (!row) continue;
+    row.hidden = false;
+    row.querySelector("input").checked = on.has(kind);
+  }
+}
+
+/** The opt-in mails checked: the ones the user turns on. */
+function mailsOn(form) {
+  return [...form.querySelectorAll("[data-mail-on]:not([hidden]) input")].filter((i) => i.checked).map((i) => i.value);
 }
 
 /** The optional mails left unchecked: the ones the user turns off. */
@@ -74,6 +87,7 @@ function setupSettings(user) {
       page_size: Number(form.elements.page_size.value),
       refresh_secs: Number(form.elements.refresh_secs.value),
       mails_off: mailsOff(form),
+      mails_on: mailsOn(form),
     };
     const updated = await api("/me/settings", { method: "PATCH", body });
     const there = updated.settings?.lang !== page.lang && pathIn(updated.settings.lang);

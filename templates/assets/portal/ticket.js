@@ -307,6 +307,7 @@ function renderStaff(tk) {
   form.elements.priority.value = tk.priority;
   form.elements.owner_id.value = tk.owner?.id ?? "";
   renderFieldsForm(tk);
+  renderHistory(detail?.history || []);
 }
 
 /** Does ticket field `f` apply to the ticket's product and service? */
@@ -368,6 +369,46 @@ function responseFields(form) {
     if (value) fields[w.dataset.field.slice("response_fields.".length)] = value;
   }
   return fields;
+}
+
+/** How a history value reads: a state or priority by its label, an owner by name. */
+function historyValue(field, value) {
+  if (value === null || value === undefined || value === "") return t("history.none");
+  if (field === "state") return label("state", value);
+  if (field === "priority") return label("priority", value);
+  if (field === "department") return (def?.departments || []).find((d) => d.key === value)?.label ?? value;
+  if (field.startsWith("fields.")) {
+    const f = (def?.fields || []).find((x) => `fields.${x.key}` === field);
+    return fieldText(f, value);
+  }
+  if (field === "owner") {
+    const option = [...document.getElementById("st-owner").options].find((o) => o.value === value);
+    return option ? option.textContent : value;
+  }
+  return value;
+}
+
+/** The ticket's history, newest first: changes with from → to, and the audit of looks. */
+function renderHistory(entries) {
+  const list = document.querySelector("[data-history]");
+  list.replaceChildren(
+    ...entries
+      .slice()
+      .reverse()
+      .map((h) => {
+        const look = h.field === "viewed_internal" || h.field === "exported_report";
+        const field = h.field.startsWith("fields.") ? (def?.fields || []).find((x) => `fields.${x.key}` === h.field) : null;
+        const what = field ? field.label : label("history.field", h.field);
+        const change = look || (h.from === null && h.to === null) ? null : el("span", { class: "history-change" }, `${historyValue(h.field, h.from)} → ${historyValue(h.field, h.to)}`);
+        return el(
+          "li",
+          { class: `history-entry${look ? " history-look" : ""}`, "data-field": h.field },
+          el("span", { class: "history-what" }, what),
+          change,
+          el("span", { class: "history-who muted small" }, h.actor?.name || h.actor?.id || "", " · ", timeElement(h.at)),
+        );
+      }),
+  );
 }
 
 function render(d) {

@@ -270,7 +270,8 @@ ALTER TABLE articles ADD COLUMN minutes INTEGER;
     r#"
 ALTER TABLE tickets ADD COLUMN sla_clock TEXT;
 "#,
-    // The channel a ticket came in by, and the response fields of each article (JSON).
+    // The channel a ticket came in by, its department and the ticket it was merged into;
+    // staff users' saved searches; the response fields of each article (JSON).
     r#"
 ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';
 ALTER TABLE tickets ADD COLUMN department TEXT;
@@ -284,6 +285,42 @@ CREATE TABLE saved_searches (
     PRIMARY KEY (user_id, id)
 ) WITHOUT ROWID;
 ALTER TABLE articles ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+"#,
+    // The staff desk (the dashboard): each ticket's `attention_at` (-1 on the open
+    // tickets written before it: `fill_attention` computes it at start-up), the open
+    // tickets by owner, and the counts by state and of the open unassigned tickets,
+    // kept by triggers in the ticket's transaction; history kept once per key (the
+    // audit of looks); the mails a user turned on (JSON array of kind names).
+    r#"
+ALTER TABLE tickets ADD COLUMN attention_at INTEGER;
+ALTER TABLE history ADD COLUMN once_key TEXT;
+ALTER TABLE users ADD COLUMN mails_on TEXT NOT NULL DEFAULT '[]';
+UPDATE tickets SET attention_at = -1 WHERE is_open = 1;
+CREATE INDEX tickets_attention ON tickets (attention_at, number) WHERE attention_at IS NOT NULL;
+CREATE INDEX tickets_by_owner ON tickets (owner_id, updated_at, number) WHERE is_open = 1 AND owner_id IS NOT NULL;
+CREATE UNIQUE INDEX history_once ON history (ticket, once_key) WHERE once_key IS NOT NULL;
+CREATE TABLE desk_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO desk_counts (key, n) SELECT 'state:' || state, count(*) FROM tickets GROUP BY state;
+INSERT INTO desk_counts (key, n) SELECT 'unassigned', count(*) FROM tickets WHERE is_open = 1 AND owner_id IS NULL;
+CREATE TRIGGER desk_counts_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO desk_counts (key, n) VALUES ('state:' || NEW.state, 1)
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+    INSERT INTO desk_counts (key, n) SELECT 'unassigned', 1 WHERE NEW.is_open = 1 AND NEW.owner_id IS NULL
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER desk_counts_update AFTER UPDATE OF state, is_open, owner_id ON tickets
+    WHEN OLD.state IS NOT NEW.state OR OLD.is_open IS NOT NEW.is_open OR OLD.owner_id IS NOT NEW.owner_id BEGIN
+    UPDATE desk_counts SET n = n - 1 WHERE key = 'state:' || OLD.state;
+    INSERT INTO desk_counts (key, n) VALUES ('state:' || NEW.state, 1)
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+    UPDATE desk_counts SET n = n - 1 WHERE key = 'unassigned' AND OLD.is_open = 1 AND OLD.owner_id IS NULL;
+    INSERT INTO desk_counts (key, n) SELECT 'unassigned', 1 WHERE NEW.is_open = 1 AND NEW.owner_id IS NULL
+        ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER desk_counts_delete AFTER DELETE ON tickets BEGIN
+    UPDATE desk_counts SET n = n - 1 WHERE key = 'state:' || OLD.state;
+    UPDATE desk_counts SET n = n - 1 WHERE key = 'unassigned' AND OLD.is_open = 1 AND OLD.owner_id IS NULL;
+END;
 "#,
 ];
 
@@ -324,6 +361,29 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Computes `attention_at` for the open tickets stored before it was kept (marked -1 by
+/// their migration), in one transaction; nothing once done.
+fn fill_attention(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = immediate(conn)?;
+    let tickets = tx
+        .prepare(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE attention_at = -1"
+        ))
+        .and_then(|mut stmt| {
+            stmt.query_map([], ticket_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(StoreError::unexpected)?;
+    for t in &tickets {
+        tx.execute(
+            "UPDATE tickets SET attention_at = ?2 WHERE number = ?1",
+            params![t.number, t.attention_at().map(micros)],
+        )
+        .map_err(StoreError::unexpected)?;
+    }
+    tx.commit().map_err(StoreError::unexpected)
 }
 
 fn micros(t: Timestamp) -> i64 {
@@ -408,12 +468,12 @@ fn write_ticket(
     let sql = if insert {
         "INSERT INTO tickets (number, subject, requester_id, company_id, state, priority, owner_id, service, sla, ticket_type, \
          product, fields, cc, created_at, updated_at, closed_at, timer_kind, timer_due, timer_remind_at, linked_to, preview, \
-         article_count, version, is_open, next_due, project_id, contacts, sla_clock, channel, department, merged_into) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)"
+         article_count, version, is_open, next_due, project_id, contacts, sla_clock, attention_at, channel, department, merged_into) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32)"
     } else {
         "UPDATE tickets SET subject=?2, requester_id=?3, company_id=?4, state=?5, priority=?6, owner_id=?7, service=?8, sla=?9, \
          ticket_type=?10, product=?11, fields=?12, cc=?13, created_at=?14, updated_at=?15, closed_at=?16, timer_kind=?17, \
          timer_due=?18, timer_remind_at=?19, linked_to=?20, preview=?21, article_count=?22, version=?23, is_open=?24, next_due=?25, \
-         project_id=?26, contacts=?27, sla_clock=?28, channel=?29, department=?30, merged_into=?31 WHERE number=?1 AND version=?32"
+         project_id=?26, contacts=?27, sla_clock=?28, attention_at=?29, channel=?30, department=?31, merged_into=?32 WHERE number=?1 AND version=?33"
     };
     let fields = serde_json::to_string(&t.fields).unwrap_or_else(|_| "{}".into());
     let cc = serde_json::to_string(&t.cc).unwrap_or_else(|_| "[]".into());
@@ -450,6 +510,7 @@ fn write_ticket(
                 .as_ref()
                 .and_then(|c| serde_json::to_string(c).ok()),
         ),
+        Box::new(t.attention_at().map(micros)),
         Box::new(t.channel.as_str()),
         Box::new(t.department.clone()),
         Box::new(t.merged_into.clone()),
@@ -569,6 +630,7 @@ impl SqliteStore {
     pub fn open_with(path: &Path, counts_max_age: Duration) -> Result<SqliteStore, StoreError> {
         let mut writer = open(path).map_err(StoreError::unexpected)?;
         migrate(&mut writer).map_err(StoreError::unexpected)?;
+        fill_attention(&mut writer)?;
         let readers = (0..READERS)
             .map(|_| open(path).map(Mutex::new))
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -980,6 +1042,99 @@ impl TicketStore for SqliteStore {
         })
         .await
     }
+
+    async fn desk_counts(&self) -> Result<DeskCounts, StoreError> {
+        self.read(|c| {
+            let mut counts = DeskCounts::default();
+            let mut stmt = c.prepare_cached("SELECT key, n FROM desk_counts")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (key, n) = row?;
+                let n = n.max(0) as u64;
+                if key == "unassigned" {
+                    counts.unassigned = n;
+                } else if let Some(i) = key
+                    .strip_prefix("state:")
+                    .and_then(State::parse)
+                    .and_then(|s| State::ALL.iter().position(|x| *x == s))
+                {
+                    counts.by_state[i] = n;
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn attention_tickets(
+        &self,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketRecord>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE attention_at IS NOT NULL AND attention_at <= ?1 \
+                 ORDER BY attention_at, number LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![micros(until), limit], ticket_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn owned_open_tickets(
+        &self,
+        owner_id: &str,
+        limit: u32,
+    ) -> Result<Page<TicketRecord>, StoreError> {
+        let owner_id = owner_id.to_owned();
+        let limit = limit.clamp(1, 500);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE owner_id = ?1 AND is_open = 1 \
+                 ORDER BY updated_at DESC, number DESC LIMIT ?2"
+            ))?;
+            let mut items: Vec<TicketRecord> = stmt
+                .query_map(params![owner_id, limit + 1], ticket_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            let next = if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                items.last().map(cursor_of)
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn append_history_once(
+        &self,
+        record: HistoryRecord,
+        once: &str,
+    ) -> Result<bool, StoreError> {
+        let once = once.to_owned();
+        self.write(move |conn| {
+            let added = conn
+                .execute(
+                    "INSERT INTO history (ticket, at, actor_id, field, from_value, to_value, reason, once_key) \
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT DO NOTHING",
+                    params![
+                        record.ticket,
+                        micros(record.at),
+                        record.actor_id,
+                        record.field,
+                        record.from,
+                        record.to,
+                        record.reason,
+                        once
+                    ],
+                )
+                .map_err(StoreError::unexpected)?;
+            Ok(added == 1)
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -1062,7 +1217,7 @@ fn mail_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMail> {
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, company_id, lang, time_zone, page_size, refresh_secs, password_hash, disabled, created_at, version, \
-     customer_role, projects, mail_to, pending, mails_off";
+     customer_role, projects, mail_to, pending, mails_off, mails_on";
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(3)?;
@@ -1090,14 +1245,15 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         mail_to: r.get(15)?,
         pending: r.get(16)?,
         mails_off: json(r.get(17)?)?,
+        mails_on: json(r.get(18)?)?,
     })
 }
 
 fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
     conn.execute(
                 "INSERT INTO users (id, email, email_key, name, role, company_id, lang, time_zone, page_size, refresh_secs, \
-                 password_hash, disabled, created_at, version, customer_role, projects, mail_to, pending, mails_off) \
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+                 password_hash, disabled, created_at, version, customer_role, projects, mail_to, pending, mails_off, mails_on) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
                 params![
                     u.id,
                     u.email,
@@ -1117,7 +1273,8 @@ fn insert_user(conn: &Connection, u: &UserRecord) -> Result<(), StoreError> {
                     strings_json(&u.projects),
                     u.mail_to,
                     u.pending,
-                    strings_json(&u.mails_off)
+                    strings_json(&u.mails_off),
+                    strings_json(&u.mails_on)
                 ],
             )
             .map(|_| ())
@@ -1134,7 +1291,7 @@ fn update_user_row(
                 .execute(
                     "UPDATE users SET email=?2, email_key=?3, name=?4, role=?5, company_id=?6, lang=?7, time_zone=?8, page_size=?9, \
                      refresh_secs=?10, password_hash=?11, disabled=?12, version=?13, customer_role=?15, projects=?16, \
-                     mail_to=?17, pending=?18, mails_off=?19 WHERE id=?1 AND version=?14",
+                     mail_to=?17, pending=?18, mails_off=?19, mails_on=?20 WHERE id=?1 AND version=?14",
                     params![
                         u.id,
                         u.email,
@@ -1154,7 +1311,8 @@ fn update_user_row(
                         strings_json(&u.projects),
                         u.mail_to,
                         u.pending,
-                        strings_json(&u.mails_off)
+                        strings_json(&u.mails_off),
+                        strings_json(&u.mails_on)
                     ],
                 )
                 .map_err(duplicate_as(format!("user {}", u.email)))?;
@@ -1231,6 +1389,18 @@ impl UserStore for SqliteStore {
                 ))?;
                 stmt.query_map([], user_from_row)?.collect()
             }
+        })
+        .await
+    }
+
+    async fn staff_wanting_mail(&self, kind: &str) -> Result<Vec<UserRecord>, StoreError> {
+        let kind = kind.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE role != 'customer' \
+                 AND EXISTS (SELECT 1 FROM json_each(users.mails_on) WHERE value = ?1) ORDER BY name, id"
+            ))?;
+            stmt.query_map(params![kind], user_from_row)?.collect()
         })
         .await
     }

@@ -19,6 +19,14 @@ pub(super) const META: &str = "META";
 const BUCKET: &str = "BUCKET";
 const DUE: &str = "DUE";
 const DUE_PARTITION: &str = "TICKETDUE";
+/// The staff desk's copy of an open ticket: on GSI3 by `attention_at` (while it has
+/// one) and on GSI1 by owner and update time (while someone owns it).
+const DESK: &str = "DESK";
+const ATTENTION_PARTITION: &str = "TICKETATTN";
+
+fn owner_partition(owner_id: &str) -> String {
+    format!("OWN#{owner_id}")
+}
 
 pub(super) fn ticket_pk(number: &str) -> String {
     format!("TICKET#{number}")
@@ -99,8 +107,33 @@ fn with_ticket(b: ItemBuilder, t: &TicketRecord) -> ItemBuilder {
         )
 }
 
-/// The `META` item, its open/closed copy, and its due copy while it has a timer.
-fn ticket_items(t: &TicketRecord) -> (Item, Item, Option<Item>) {
+/// The items of a ticket besides its articles and history.
+struct TicketItems {
+    meta: Item,
+    /// The open/closed copy.
+    bucket: Item,
+    /// The due copy, while it has a timer or an SLA warning to come.
+    due: Option<Item>,
+    /// The desk copy, while it is open and asks for attention or has an owner.
+    desk: Option<Item>,
+}
+
+impl TicketItems {
+    /// The writes that put the copies there or take them away.
+    fn copies(due: Option<Item>, desk: Option<Item>, pk: &str) -> [Write; 2] {
+        let put_or_delete = |item: Option<Item>, sk: &str| match item {
+            Some(item) => Write::put(item),
+            None => Write::Delete {
+                key: key(pk, sk),
+                cond: None,
+            },
+        };
+        [put_or_delete(due, DUE), put_or_delete(desk, DESK)]
+    }
+}
+
+/// The `META` item and its copies (`TicketItems`).
+fn ticket_items(t: &TicketRecord) -> TicketItems {
     let pk = ticket_pk(&t.number);
     let order = time_id(t.updated_at, &t.number);
     let requester = Scope::Requester(t.requester_id.clone());
@@ -129,7 +162,24 @@ fn ticket_items(t: &TicketRecord) -> (Item, Item, Option<Item>) {
             .index("GSI3", DUE_PARTITION, time_id(at, &t.number))
             .build()
     });
-    (meta, bucket, due)
+    let attention = t.attention_at();
+    let owner = t.owner_id.as_deref().filter(|_| t.state.is_open());
+    let desk = (attention.is_some() || owner.is_some()).then(|| {
+        let mut b = with_ticket(ItemBuilder::keyed(&pk, DESK), t);
+        if let Some(at) = attention {
+            b = b.index("GSI3", ATTENTION_PARTITION, time_id(at, &t.number));
+        }
+        if let Some(owner) = owner {
+            b = b.index("GSI1", owner_partition(owner), order.as_str());
+        }
+        b.build()
+    });
+    TicketItems {
+        meta,
+        bucket,
+        due,
+        desk,
+    }
 }
 
 pub(super) fn ticket_from(item: &Item) -> Result<TicketRecord, StoreError> {
@@ -310,7 +360,9 @@ fn count_key(scope: &Scope) -> String {
 struct Counted {
     requester_id: String,
     company_id: String,
-    open: bool,
+    state: State,
+    /// Whether someone owns it (the desk counts the open tickets nobody owns).
+    owned: bool,
 }
 
 impl Counted {
@@ -318,16 +370,40 @@ impl Counted {
         Counted {
             requester_id: t.requester_id.clone(),
             company_id: t.company_id.clone(),
-            open: t.state.is_open(),
+            state: t.state,
+            owned: t.owner_id.is_some(),
         }
     }
 
     fn read(r: &Read<'_>) -> Result<Counted, StoreError> {
+        let state = r.s("state")?;
         Ok(Counted {
             requester_id: r.s("requester_id")?,
             company_id: r.s("company_id")?,
-            open: r.boolean("is_open")?,
+            state: State::parse(&state)
+                .ok_or_else(|| r.bad("state", format!("unknown state {state:?}")))?,
+            owned: r.opt_s("owner_id")?.is_some(),
         })
+    }
+
+    fn open(&self) -> bool {
+        self.state.is_open()
+    }
+
+    /// The condition that the stored ticket is still counted as this.
+    fn condition(&self, expected_version: u64) -> super::Expr {
+        let owner = if self.owned {
+            "attribute_exists(#owner_id)"
+        } else {
+            "attribute_not_exists(#owner_id)"
+        };
+        expr(format!(
+            "#version = :version AND #state = :state AND {owner} AND #requester_id = :requester AND #company_id = :company"
+        ))
+        .val(":version", n(expected_version))
+        .val(":state", s(self.state.as_str()))
+        .val(":requester", s(&self.requester_id))
+        .val(":company", s(&self.company_id))
     }
 
     fn scopes(&self) -> [Scope; 3] {
@@ -342,32 +418,59 @@ impl Counted {
 /// The counter updates (ADD) that move a ticket from `old` to `new` (either `None`
 /// for a ticket that is not or no longer there), and raise the generation of every
 /// scope the ticket is or was in: any write to a ticket changes its lists.
+///
+/// The staff scope's item also keeps the desk's counts (`DeskCounts`): one attribute
+/// per state (`st_<state>`) and `unassigned`; only those that change are named.
 fn counter_writes(old: Option<&Counted>, new: Option<&Counted>) -> Vec<Write> {
     let mut deltas: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut desk: BTreeMap<String, i64> = BTreeMap::new();
     for (c, sign) in [(old, -1), (new, 1)] {
         let Some(c) = c else { continue };
         for scope in c.scopes() {
             let d = deltas.entry(count_key(&scope)).or_default();
-            if c.open {
+            if c.open() {
                 d.0 += sign;
             } else {
                 d.1 += sign;
             }
         }
+        *desk.entry(state_count(c.state)).or_default() += sign;
+        if c.open() && !c.owned {
+            *desk.entry(UNASSIGNED.to_owned()).or_default() += sign;
+        }
     }
+    desk.retain(|_, d| *d != 0);
+    let all = count_key(&Scope::All);
     deltas
         .into_iter()
-        .map(|(k, (open, closed))| Write::Update {
-            key: key(k, "COUNT"),
-            update: "ADD #open :open, #closed :closed, #gen :one".into(),
-            cond: None,
-            values: Item::from([
+        .map(|(k, (open, closed))| {
+            let mut update = "ADD #open :open, #closed :closed, #gen :one".to_owned();
+            let mut values = Item::from([
                 (":open".into(), n(open)),
                 (":closed".into(), n(closed)),
                 (":one".into(), n(1)),
-            ]),
+            ]);
+            if k == all {
+                for (name, d) in &desk {
+                    update.push_str(&format!(", #{name} :{name}"));
+                    values.insert(format!(":{name}"), n(*d));
+                }
+            }
+            Write::Update {
+                key: key(k, "COUNT"),
+                update,
+                cond: None,
+                values,
+            }
         })
         .collect()
+}
+
+const UNASSIGNED: &str = "unassigned";
+
+/// The staff scope's counter attribute of a state.
+fn state_count(state: State) -> String {
+    format!("st_{}", state.as_str())
 }
 
 fn side_effects(history: &[HistoryRecord], mails: &[OutboxMail]) -> Vec<Write> {
@@ -478,10 +581,11 @@ impl TicketStore for DynamoStore {
             writes.len() - 1
         });
         let meta_at = writes.len();
-        let (meta, bucket, due) = ticket_items(t);
-        writes.push(Write::put_new(meta));
-        writes.push(Write::put(bucket));
-        writes.extend(due.map(Write::put));
+        let items = ticket_items(t);
+        writes.push(Write::put_new(items.meta));
+        writes.push(Write::put(items.bucket));
+        writes.extend(items.due.map(Write::put));
+        writes.extend(items.desk.map(Write::put));
         writes.push(Write::put(article_item(&new.article)));
         let uploads_from = writes.len();
         writes.extend(
@@ -559,31 +663,23 @@ impl TicketStore for DynamoStore {
         // note, most state changes); the refused condition tells the stored values.
         let mut old = new.clone();
         if let Some(state) = update.previous_state {
-            old.open = state.is_open();
+            old.state = state;
         }
         for _ in 0..2 {
-            let (meta, bucket, due) = ticket_items(t);
+            let items = ticket_items(t);
             let mut writes = vec![
                 Write::Put {
-                    item: meta,
-                    cond: Some(
-                        expr("#version = :version AND #is_open = :open AND #requester_id = :requester AND #company_id = :company")
-                            .val(":version", n(update.expected_version))
-                            .val(":open", boolean(old.open))
-                            .val(":requester", s(&old.requester_id))
-                            .val(":company", s(&old.company_id)),
-                    ),
+                    item: items.meta,
+                    cond: Some(old.condition(update.expected_version)),
                     old: true,
                 },
-                Write::put(bucket),
-                match due {
-                    Some(item) => Write::put(item),
-                    None => Write::Delete {
-                        key: key(ticket_pk(&t.number), DUE),
-                        cond: None,
-                    },
-                },
+                Write::put(items.bucket),
             ];
+            writes.extend(TicketItems::copies(
+                items.due,
+                items.desk,
+                &ticket_pk(&t.number),
+            ));
             let article_at = writes.len();
             writes.extend(
                 update
@@ -640,7 +736,16 @@ impl TicketStore for DynamoStore {
 
     async fn history(&self, number: &str) -> Result<Vec<HistoryRecord>, StoreError> {
         let q = Query::new(None, ticket_pk(number)).sort(SortKey::BeginsWith("HIST#".into()));
-        self.query_all(&q).await?.iter().map(history_from).collect()
+        let mut history = self
+            .query_all(&q)
+            .await?
+            .iter()
+            .map(history_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        // Records kept once (`append_history_once`) are keyed by their `once` key, not
+        // their time; the sort is stable, so records of one change keep their order.
+        history.sort_by_key(|h| h.at);
+        Ok(history)
     }
 
     async fn record_history(&self, records: Vec<HistoryRecord>) -> Result<(), StoreError> {
@@ -722,6 +827,79 @@ impl TicketStore for DynamoStore {
         let (items, _) = self.query_page(&q, None).await?;
         items.iter().map(ticket_from).collect()
     }
+
+    async fn desk_counts(&self) -> Result<DeskCounts, StoreError> {
+        match self.get(key(count_key(&Scope::All), "COUNT")).await? {
+            Some(item) => desk_counts_from(&item),
+            None => Ok(DeskCounts::default()),
+        }
+    }
+
+    async fn attention_tickets(
+        &self,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketRecord>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let q = Query::new(Some("GSI3"), ATTENTION_PARTITION)
+            .sort(SortKey::Below(order_key(just_after(until))))
+            .limit(limit);
+        let (items, _) = self.query_page(&q, None).await?;
+        items.iter().map(ticket_from).collect()
+    }
+
+    async fn owned_open_tickets(
+        &self,
+        owner_id: &str,
+        limit: u32,
+    ) -> Result<Page<TicketRecord>, StoreError> {
+        let limit = limit.clamp(1, 500);
+        let q = Query::new(Some("GSI1"), owner_partition(owner_id))
+            .forward(false)
+            .limit(limit + 1);
+        let (items, more) = self.query_page(&q, None).await?;
+        let mut items = items
+            .iter()
+            .map(ticket_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > limit as usize || more.is_some() {
+            items.truncate(limit as usize);
+            items.last().map(|t| self.cursor_after(t))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn append_history_once(
+        &self,
+        record: HistoryRecord,
+        once: &str,
+    ) -> Result<bool, StoreError> {
+        let mut item = history_item(&record, 0);
+        // The key is made of `once`, so a second record with it is refused.
+        item.insert("SK".into(), s(format!("HIST#ONCE#{once}")));
+        self.put(item, Some(expr("attribute_not_exists(#PK)")))
+            .await
+    }
+}
+
+/// The desk's counts from the staff scope's counter item.
+fn desk_counts_from(item: &Item) -> Result<DeskCounts, StoreError> {
+    let r = Read::new("desk counts", item);
+    let count = |name: &str| -> Result<u64, StoreError> {
+        Ok(r.opt_n::<i64>(name)?.unwrap_or(0).max(0) as u64)
+    };
+    let mut counts = DeskCounts {
+        unassigned: count(UNASSIGNED)?,
+        ..DeskCounts::default()
+    };
+    for (i, state) in State::ALL.into_iter().enumerate() {
+        counts.by_state[i] = count(&state_count(state))?;
+    }
+    Ok(counts)
 }
 
 /// One microsecond later: `<t>` keys strictly below it are at `t` or earlier.

@@ -42,11 +42,20 @@ fn user_item(u: &UserRecord) -> Item {
         .opt("customer_role", u.customer_role.map(|r| s(r.as_str())))
         .set("projects", strings(&u.projects))
         .set("mails_off", strings(&u.mails_off))
+        .set("mails_on", strings(&u.mails_on))
         .index("GSI2", "USERS", order.as_str());
     if let Some(company) = &u.company_id {
         b = b.index("GSI1", format!("USERS-OF#{company}"), order);
+    } else if let Some(kind) = u.mails_on.iter().min() {
+        // Staff have no company index: GSI1 finds those who turned a mail on. One kind
+        // per user can be indexed; there is one opt-in kind (new tickets).
+        b = b.index("GSI1", mails_on_partition(kind), order);
     }
     b.build()
+}
+
+fn mails_on_partition(kind: &str) -> String {
+    format!("MAILS-ON#{kind}")
 }
 
 pub(super) fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
@@ -74,6 +83,8 @@ pub(super) fn user_from(item: &Item) -> Result<UserRecord, StoreError> {
         page_size: r.n("page_size")?,
         refresh_secs: r.n("refresh_secs")?,
         mails_off: r.strings("mails_off")?,
+        // Absent on users written before opt-in mails: none.
+        mails_on: r.strings("mails_on")?,
         password_hash: r.opt_s("password_hash")?,
         disabled: r.boolean("disabled")?,
         mail_to: r.opt_s("mail_to")?,
@@ -239,6 +250,19 @@ impl UserStore for DynamoStore {
             .collect::<Result<Vec<_>, _>>()?;
         // The index orders by the string `<name>#<id>`, which is not (name, id) when a
         // name holds a character below `#`: sort as the SQLite store does.
+        users.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        Ok(users)
+    }
+
+    async fn staff_wanting_mail(&self, kind: &str) -> Result<Vec<UserRecord>, StoreError> {
+        let q = Query::new(Some("GSI1"), mails_on_partition(kind));
+        let mut users = self
+            .query_all(&q)
+            .await?
+            .iter()
+            .map(user_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        users.retain(|u| u.role != Role::Customer && u.mails_on.iter().any(|k| k == kind));
         users.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         Ok(users)
     }
