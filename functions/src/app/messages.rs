@@ -30,6 +30,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("mails_off", "メール通知", "Mail notifications"),
     ("mail_address", "通知メールの宛先", "Send mail to"),
     ("state", "状態", "State"),
+    ("q", "キーワード", "Words"),
+    ("priority", "重要度", "Importance"),
+    ("type", "分類", "Classification"),
+    ("owner", "担当者", "Owner"),
+    ("received_from", "受付日（開始）", "Received from"),
+    ("received_to", "受付日（終了）", "Received until"),
+    ("updated_from", "更新日（開始）", "Updated from"),
+    ("updated_to", "更新日（終了）", "Updated until"),
+    ("order", "並び順", "Order"),
+    ("limit", "表示件数", "Page size"),
     ("company_name", "会社名", "Company name"),
     ("user_id", "ユーザーID", "User ID"),
     (
@@ -224,6 +234,15 @@ pub fn message(problem: &Problem, lang: &str, label: Option<&str>) -> String {
             "The e-mail address and the maintenance e-mail are in different sub-domains, so the account cannot be registered here; please contact support.".into()
         }
 
+        (Problem::InvalidDate, Some(l), true) => {
+            format!("{l}は 2026-12-01 の形式の日付で指定してください。")
+        }
+        (Problem::InvalidDate, None, true) => "2026-12-01 の形式の日付で指定してください。".into(),
+        (Problem::InvalidDate, Some(l), false) => {
+            format!("{l} must be a date written like 2026-12-01.")
+        }
+        (Problem::InvalidDate, None, false) => "Must be a date written like 2026-12-01.".into(),
+
         (Problem::Other { ja, .. }, _, true) => ja.clone(),
         (Problem::Other { en, .. }, _, false) => en.clone(),
     }
@@ -263,6 +282,7 @@ mod tests {
             Problem::ContractNotMatched,
             Problem::DomainMismatch,
             Problem::SubdomainMismatch,
+            Problem::InvalidDate,
         ]
     }
 

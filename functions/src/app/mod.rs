@@ -20,6 +20,7 @@ pub mod one_time;
 pub mod outbox;
 pub mod projects;
 pub mod registration;
+pub mod search;
 pub mod secrets;
 pub mod sessions;
 pub mod sla;

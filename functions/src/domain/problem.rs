@@ -87,6 +87,8 @@ pub enum Problem {
     /// Self-registration: both addresses have sub-domains and they differ; staff can
     /// register the account (seed 002: "contact support").
     SubdomainMismatch,
+    /// Not a date written `YYYY-MM-DD` (a search's date range).
+    InvalidDate,
     /// A rule without its own code, worded for people (admin and import checks).
     Other {
         ja: String,
@@ -120,6 +122,7 @@ impl Problem {
             Problem::ContractNotMatched => "contract_not_matched",
             Problem::DomainMismatch => "domain_mismatch",
             Problem::SubdomainMismatch => "subdomain_mismatch",
+            Problem::InvalidDate => "invalid_date",
             Problem::Other { .. } => "invalid",
         }
     }

@@ -14,6 +14,7 @@ mod members;
 mod names;
 pub mod problem;
 mod registration;
+mod search;
 pub mod session;
 mod site;
 mod tickets;
@@ -110,6 +111,7 @@ pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openap
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(tickets::router())
+        .merge(search::router())
         .merge(export::router())
         .merge(contracts::router())
         .merge(documents::router())

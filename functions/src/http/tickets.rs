@@ -64,6 +64,11 @@ pub struct TicketSummary {
     pub priority: String,
     pub requester_name: String,
     pub company_name: String,
+    /// The owner's name; `None` while unassigned.
+    pub owner_name: Option<String>,
+    /// The classification (分類), if chosen.
+    pub ticket_type: Option<String>,
+    pub product: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -72,6 +77,30 @@ pub struct TicketSummary {
     /// compares its times with the clock (lists are cached, standings change by the
     /// minute).
     pub sla_due: Option<SlaDueDto>,
+}
+
+impl TicketSummary {
+    pub(super) fn of(
+        config: &crate::app::PortalConfig,
+        names: &Names,
+        t: TicketRecord,
+    ) -> TicketSummary {
+        TicketSummary {
+            sla_due: SlaDueDto::of(config, &t),
+            requester_name: names.user(&t.requester_id),
+            company_name: names.company(&t.company_id),
+            owner_name: t.owner_id.as_deref().map(|id| names.user(id)),
+            number: t.number,
+            subject: t.subject,
+            preview: t.preview,
+            state: t.state.as_str().to_owned(),
+            priority: t.priority,
+            ticket_type: t.ticket_type,
+            product: t.product,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -277,18 +306,7 @@ async fn list(
         items: page
             .items
             .into_iter()
-            .map(|t| TicketSummary {
-                sla_due: SlaDueDto::of(&state.deps.config, &t),
-                requester_name: names.user(&t.requester_id),
-                company_name: names.company(&t.company_id),
-                number: t.number,
-                subject: t.subject,
-                preview: t.preview,
-                state: t.state.as_str().to_owned(),
-                priority: t.priority,
-                created_at: t.created_at,
-                updated_at: t.updated_at,
-            })
+            .map(|t| TicketSummary::of(&state.deps.config, &names, t))
             .collect(),
         counts: CountsDto {
             all: counts.all(),

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::domain::access::{CustomerRole, Role};
 use crate::domain::ticket::{SlaClock, State, Timer};
+pub use crate::ports::search::SearchStore;
 
 /// A person who logs in: customer or staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -869,6 +870,7 @@ pub trait Store:
     + OneTimeTokenStore
     + SessionStore
     + UploadStore
+    + SearchStore
 {
 }
 
@@ -882,7 +884,8 @@ impl<
         + ContractStore
         + OneTimeTokenStore
         + SessionStore
-        + UploadStore,
+        + UploadStore
+        + SearchStore,
 > Store for T
 {
 }

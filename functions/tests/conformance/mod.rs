@@ -11,8 +11,10 @@ use madoguchi::ports::store::*;
 
 mod groups;
 mod registration;
+mod search;
 pub use groups::*;
 pub use registration::*;
+pub use search::*;
 
 pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -727,7 +729,11 @@ macro_rules! conformance_tests {
             a_batch_read_finds_what_exists_and_leaves_out_the_rest,
             a_claimed_number_moves_its_counter_or_nothing_is_written,
             a_change_relying_on_a_stale_copy_writes_nothing,
-            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due);
+            a_tickets_sla_clock_is_stored_and_its_next_warning_is_due,
+            search_finds_every_word_in_subjects_replies_and_notes,
+            search_filters_on_every_field_and_date,
+            search_ranks_more_matches_first_then_newer_and_pages_without_gaps,
+            a_state_change_moves_a_ticket_between_state_filters);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -58,6 +58,7 @@ mod cursor;
 mod outbox;
 mod projects;
 mod round_trips;
+mod search;
 mod sessions;
 mod tickets;
 mod uploads;
