@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 
 use super::attr::{Item, ItemBuilder, Read, key, n, order_key, s};
 use super::tickets::ticket_pk;
@@ -119,9 +119,10 @@ impl IndexJob {
 }
 
 impl DynamoStore {
-    /// Writes a job's postings and deletes the job. Idempotent.
+    /// Writes a job's postings, then deletes the job (a last BatchWriteItem of its own,
+    /// so that the job goes only once every posting is written). Idempotent.
     async fn apply_job(&self, job: &IndexJob) -> Result<(), StoreError> {
-        let mut writes: Vec<WriteRequest> = job
+        let puts = job
             .postings()
             .map(|item| {
                 PutRequest::builder()
@@ -130,19 +131,30 @@ impl DynamoStore {
                     .map(|p| WriteRequest::builder().put_request(p).build())
                     .map_err(StoreError::unexpected)
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        for chunk in puts.chunks(MAX_BATCH_WRITES) {
+            self.batch_write(chunk.to_vec()).await?;
+        }
+        let delete = DeleteRequest::builder()
+            .set_key(Some(key(ticket_pk(&job.number), job.sk())))
+            .build()
+            .map_err(StoreError::unexpected)?;
+        self.batch_write(vec![WriteRequest::builder().delete_request(delete).build()])
+            .await
+    }
+
+    /// One BatchWriteItem (at most 25 writes), sent again with what DynamoDB left
+    /// unprocessed (throttling) after a pause.
+    async fn batch_write(&self, mut writes: Vec<WriteRequest>) -> Result<(), StoreError> {
         let mut attempt = 0;
         while !writes.is_empty() {
-            let rest = writes.split_off(writes.len().min(MAX_BATCH_WRITES));
-            let batch = std::mem::replace(&mut writes, rest);
             let out = self
                 .client
                 .batch_write_item()
-                .request_items(&self.table, batch)
+                .request_items(&self.table, std::mem::take(&mut writes))
                 .send()
                 .await
                 .map_err(self.failed("BatchWriteItem"))?;
-            // Writes DynamoDB left unprocessed (throttling) go again, after a pause.
             if let Some(left) = out
                 .unprocessed_items
                 .and_then(|mut u| u.remove(&self.table))
@@ -150,12 +162,10 @@ impl DynamoStore {
             {
                 attempt += 1;
                 tokio::time::sleep(super::backoff(attempt)).await;
-                writes.extend(left);
+                writes = left;
             }
         }
-        self.delete(key(ticket_pk(&job.number), job.sk()), None)
-            .await
-            .map(|_| ())
+        Ok(())
     }
 
     /// Applies the job a committed write made; a failure leaves it to the sweep (the
