@@ -154,9 +154,11 @@ async fn export_list(
         &p.filter,
         &None,
     )?;
+    // Whose tickets `of` names, as the list decides it (staff: all or mine).
+    tickets::list_scope(&session.actor, of)?;
     let mut input = p.search.input();
     input.cursor = None;
-    input.limit = Some(PAGE);
+    input.limit = None;
     // The list's `of` and `filter`, as the search's filters.
     if of == ListOf::Mine {
         input
@@ -172,7 +174,9 @@ async fn export_list(
             .collect();
         input.filters.push((FilterField::State, states.join(",")));
     }
-    let query = search::query(&session.actor, &state.deps.config.time_zone, &input, PAGE)?;
+    let mut query = search::query(&session.actor, &state.deps.config.time_zone, &input, 1)?;
+    // Larger pages than a screen's.
+    query.limit = PAGE;
     // Only the whole desk's count is known without reading it.
     let total = if p.search.narrows() || of == ListOf::Mine {
         None

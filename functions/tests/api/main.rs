@@ -7,6 +7,7 @@ mod export;
 mod groups;
 mod helpers;
 mod registration;
+mod search;
 
 use helpers::*;
 use jiff::SignedDuration;
