@@ -236,7 +236,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let searches: Vec<(&str, &str, SearchQuery)> = vec![
         ("one Japanese word", "q=遅延", words("遅延")),
-        ("one rare word", "q=請求書", words("請求書")),
+        ("a less common word", "q=請求書", words("請求書")),
         ("two words", "q=メール 遅延", words("メール 遅延")),
         ("English words", "q=relay timeout", words("relay timeout")),
         (
