@@ -69,10 +69,6 @@ pub struct ExportParams {
     pub of: Option<String>,
     /// As the list: `all` (default), `open`, `closed`; `state` takes precedence.
     pub filter: Option<String>,
-    /// The search whose result is exported, as `GET /tickets/search` takes it (without
-    /// `cursor` and `limit`: every page).
-    #[serde(flatten)]
-    pub search: SearchParams,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -137,8 +133,10 @@ impl Pages {
 }
 
 /// The ticket list as a file: every ticket of the list the same parameters show, with
-/// its fields and custom fields, in `lang`. Staff only.
-#[utoipa::path(get, path = "/tickets/export", tag = "tickets", params(ExportParams),
+/// its fields and custom fields, in `lang`. Staff only. The search's parameters (as
+/// `GET /tickets/search` takes them; `cursor` and `limit` are not used: every page) say
+/// which tickets.
+#[utoipa::path(get, path = "/tickets/export", tag = "tickets", params(ExportParams, SearchParams),
     responses((status = 200, description = "The file (CSV: UTF-8 with BOM; or .xlsx)", content_type = "text/csv"),
         (status = 400, body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, body = ProblemBody, content_type = "application/problem+json")))]
@@ -146,6 +144,7 @@ async fn export_list(
     State(state): State<ApiState>,
     session: Session,
     Query(p): Query<ExportParams>,
+    Query(wanted): Query<SearchParams>,
 ) -> Result<Response, AppError> {
     staff_only(&session)?;
     let lang = language(&p.lang)?;
@@ -156,7 +155,7 @@ async fn export_list(
     )?;
     // Whose tickets `of` names, as the list decides it (staff: all or mine).
     tickets::list_scope(&session.actor, of)?;
-    let mut input = p.search.input();
+    let mut input = wanted.input();
     input.cursor = None;
     input.limit = None;
     // The list's `of` and `filter`, as the search's filters.
@@ -165,7 +164,7 @@ async fn export_list(
             .filters
             .push((FilterField::Requester, session.actor.user_id.clone()));
     }
-    if p.search.state.is_none() && filter != ListFilter::All {
+    if wanted.state.is_none() && filter != ListFilter::All {
         let open = filter == ListFilter::Open;
         let states: Vec<&str> = TicketState::ALL
             .into_iter()
@@ -178,7 +177,7 @@ async fn export_list(
     // Larger pages than a screen's.
     query.limit = PAGE;
     // Only the whole desk's count is known without reading it.
-    let total = if p.search.narrows() || of == ListOf::Mine {
+    let total = if wanted.narrows() || of == ListOf::Mine {
         None
     } else {
         let counts = state.deps.store.count_tickets(&Scope::All).await?;

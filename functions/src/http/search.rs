@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 
 /// A staff search as query parameters. Filters take comma-separated values, any of
 /// which may match; different filters must all match.
-#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words, all of which must appear in the subject, a reply or an internal note

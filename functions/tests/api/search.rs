@@ -324,3 +324,35 @@ async fn the_export_holds_exactly_the_search_result() {
     .await;
     assert_eq!(String::from_utf8(bytes).unwrap().lines().count(), 1);
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_every_search_parameter_for_the_search_and_the_export() {
+    let app = spawn_app().await;
+    let (_, doc) = app.client().get("/api/v1/openapi.json").await;
+    for path in ["/tickets/search", "/tickets/export"] {
+        let names: Vec<&str> = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no parameters for {path}"))
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        for want in [
+            "q",
+            "state",
+            "priority",
+            "type",
+            "company",
+            "contract",
+            "product",
+            "requester",
+            "owner",
+            "received_from",
+            "received_to",
+            "updated_from",
+            "updated_to",
+            "order",
+        ] {
+            assert!(names.contains(&want), "{path} lacks {want}: {names:?}");
+        }
+    }
+}
