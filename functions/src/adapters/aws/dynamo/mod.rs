@@ -33,6 +33,8 @@
 //! | session | `SESSION#<id>` | `SESSION` | `SESSIONS-OF#<user>` / `<id>` while not revoked | | | `get_session`, `rotate_session`, `revoke_user_sessions`; `ttl` = `expires_at` |
 //! | failed logins | `THROTTLE#<key>` | `THROTTLE` | | | | `throttle`, `record_failure`; `ttl` a day after the window |
 //! | pending upload | `UPLOAD#<id>` | `UPLOAD` | `UPLOADS-OF#<owner>` / `<created>#<id>` | `UPLOADS` / `<created>#<id>` | | `uploads_of`, `uploads_created_before` |
+//! | search index job (until applied) | `TICKET#<no>` | `INDEXJOB#<seq, 10 digits>` | | | `INDEXJOBS` / `<upd>#<no>#<seq>` | written in the ticket's transaction: `terms`, a map of the terms its new text adds to their counts; applied and deleted right after, or by `catch_up_search_index` (the sweep) |
+//! | search posting | `TERM#<term>` | `<no>#<seq, 10 digits>` | | | | `search_tickets`: one Query per term; `number`, `tf` (the term's count in that article, the subject counted with the first) |
 //!
 //! A ticket's three items (`META`, `BUCKET`, `DUE`) carry the same ticket attributes
 //! and are written in the same transaction, so every list page and the sweep's due
@@ -48,7 +50,8 @@
 //! ticket moves between open and closed or to another requester or company (the first
 //! attempt assumes it does not, to keep the counters right without a read, and learns
 //! the stored values from the refused condition). A list page: one Query; its counts:
-//! one GetItem.
+//! one GetItem. A staff search: a Query per term and a BatchGetItem per 100 matching
+//! tickets, or the staff list's Queries without words (`search.rs`).
 //! `RoundTrips` counts them.
 
 mod accounts;

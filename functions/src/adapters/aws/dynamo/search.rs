@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use futures_util::{StreamExt, TryStreamExt, stream};
 
 use super::attr::{Item, ItemBuilder, Read, key, n, order_key, s};
 use super::tickets::ticket_pk;
@@ -40,6 +41,9 @@ const MAX_BATCH_WRITES: usize = 25;
 
 /// BatchGetItem takes at most 100 keys.
 const MAX_BATCH_READS: usize = 100;
+
+/// BatchGetItems of one search in flight at once (a word in many tickets needs many).
+const PARALLEL_READS: usize = 8;
 
 /// Tickets a search without words looks through per request; past it the page ends
 /// early, with a cursor that continues where it stopped.
@@ -211,13 +215,18 @@ impl DynamoStore {
             })
             .collect();
         let numbers: Vec<String> = scores.keys().map(|n| (*n).clone()).collect();
-        let batches =
-            futures_util::future::try_join_all(numbers.chunks(MAX_BATCH_READS).map(|chunk| {
+        let reads: Vec<_> = numbers
+            .chunks(MAX_BATCH_READS)
+            .map(|chunk| {
                 self.read_batch(BatchRead {
                     tickets: chunk.to_vec(),
                     ..BatchRead::default()
                 })
-            }))
+            })
+            .collect();
+        let batches: Vec<_> = stream::iter(reads)
+            .buffer_unordered(PARALLEL_READS)
+            .try_collect()
             .await?;
         let hits = batches
             .into_iter()
