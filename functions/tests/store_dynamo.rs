@@ -1010,3 +1010,55 @@ async fn an_index_job_left_behind_is_applied_by_the_catch_up() {
     );
     assert_eq!(store.catch_up_search_index(100).await.unwrap(), 0);
 }
+
+/// Tickets stored before the search index existed (here: their postings removed) are
+/// indexed by the sweep's catch-up, oldest first, and then the catch-up only reads
+/// where it stopped.
+#[tokio::test]
+async fn tickets_stored_before_the_index_are_indexed_by_the_catch_up() {
+    let (store, client, _) = table().await;
+    for i in 0..3 {
+        let mut nt = new_ticket(&format!("old{i}"), t("2026-11-01T00:00:00Z"));
+        nt.article.body_md = format!("古い障害の記録 {i}");
+        store.create_ticket(nt).await.unwrap();
+    }
+    // As before the index: no posting items.
+    let postings = client
+        .scan()
+        .table_name(store.table())
+        .filter_expression("begins_with(PK, :term)")
+        .expression_attribute_values(":term", AttributeValue::S("TERM#".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert!(!postings.is_empty());
+    for p in postings {
+        client
+            .delete_item()
+            .table_name(store.table())
+            .key("PK", p["PK"].clone())
+            .key("SK", p["SK"].clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    let words = SearchQuery {
+        terms: madoguchi_text::terms("障害"),
+        limit: 10,
+        ..SearchQuery::default()
+    };
+    assert!(store.search_tickets(&words).await.unwrap().items.is_empty());
+    assert_eq!(
+        store.catch_up_search_index(100).await.unwrap(),
+        0,
+        "no jobs"
+    );
+    let found = store.search_tickets(&words).await.unwrap();
+    assert_eq!(found.items.len(), 3);
+    let marker = raw(&client, store.table(), "SEARCHBACKFILL", "SEARCHBACKFILL")
+        .await
+        .unwrap();
+    assert_eq!(marker.get("done"), Some(&AttributeValue::Bool(true)));
+}

@@ -34,6 +34,7 @@
 //! | failed logins | `THROTTLE#<key>` | `THROTTLE` | | | | `throttle`, `record_failure`; `ttl` a day after the window |
 //! | pending upload | `UPLOAD#<id>` | `UPLOAD` | `UPLOADS-OF#<owner>` / `<created>#<id>` | `UPLOADS` / `<created>#<id>` | | `uploads_of`, `uploads_created_before` |
 //! | search index job (until applied) | `TICKET#<no>` | `INDEXJOB#<seq, 10 digits>` | | | `INDEXJOBS` / `<upd>#<no>#<seq>` | written in the ticket's transaction: `terms`, a map of the terms its new text adds to their counts; applied and deleted right after, or by `catch_up_search_index` (the sweep) |
+//! | search backfill position | `SEARCHBACKFILL` | `SEARCHBACKFILL` | | | | how far the sweep got indexing tickets stored before the index: `after_at`, `after_number`, or `done` |
 //! | search posting | `TERM#<term>` | `<no>#<seq, 10 digits>` | | | | `search_tickets`: one Query per term; `number`, `tf` (the term's count in that article, the subject counted with the first) |
 //!
 //! A ticket's three items (`META`, `BUCKET`, `DUE`) carry the same ticket attributes

@@ -15,6 +15,10 @@
 //! hold them all summed per ticket, their tickets by BatchGetItem (100 a call), the
 //! filters, the ranking (`ports::search::rank`). Without words: the staff list's pages
 //! (GSI3; a requester's or company's own list when the filter names one), filtered.
+//!
+//! Tickets stored before the index existed are indexed by the sweep too, 50 a run,
+//! oldest update first (`backfill`), so a deployment's existing tickets become
+//! searchable without a separate job.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,12 +26,13 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
-use super::attr::{Item, ItemBuilder, Read, key, n, order_key, s};
+use super::attr::{Item, ItemBuilder, Read, boolean, key, n, order_key, s, time};
 use super::tickets::ticket_pk;
 use super::{DynamoStore, Query, Write};
 use crate::domain::ticket::State;
 use crate::ports::search::{
-    FilterField, SearchCursor, SearchOrder, SearchQuery, SearchStore, rank, term_counts,
+    FilterField, SearchCursor, SearchOrder, SearchQuery, SearchStore, new_ticket_text, rank,
+    term_counts,
 };
 use crate::ports::store::{
     BatchRead, BatchStore, ListFilter, ListQuery, Page, Scope, StoreError, TicketRecord,
@@ -35,6 +40,12 @@ use crate::ports::store::{
 };
 
 const JOBS: &str = "INDEXJOBS";
+
+/// The item that remembers how far the indexing of older tickets got.
+const BACKFILL: &str = "SEARCHBACKFILL";
+
+/// Older tickets indexed per sweep run (each costs a Query of its articles).
+const BACKFILL_BATCH: u32 = 50;
 
 /// BatchWriteItem takes at most 25 writes.
 const MAX_BATCH_WRITES: usize = 25;
@@ -126,6 +137,17 @@ impl DynamoStore {
     /// Writes a job's postings, then deletes the job (a last BatchWriteItem of its own,
     /// so that the job goes only once every posting is written). Idempotent.
     async fn apply_job(&self, job: &IndexJob) -> Result<(), StoreError> {
+        self.write_postings(job).await?;
+        let delete = DeleteRequest::builder()
+            .set_key(Some(key(ticket_pk(&job.number), job.sk())))
+            .build()
+            .map_err(StoreError::unexpected)?;
+        self.batch_write(vec![WriteRequest::builder().delete_request(delete).build()])
+            .await
+    }
+
+    /// Puts a job's posting items, 25 a BatchWriteItem.
+    async fn write_postings(&self, job: &IndexJob) -> Result<(), StoreError> {
         let puts = job
             .postings()
             .map(|item| {
@@ -139,12 +161,55 @@ impl DynamoStore {
         for chunk in puts.chunks(MAX_BATCH_WRITES) {
             self.batch_write(chunk.to_vec()).await?;
         }
-        let delete = DeleteRequest::builder()
-            .set_key(Some(key(ticket_pk(&job.number), job.sk())))
-            .build()
-            .map_err(StoreError::unexpected)?;
-        self.batch_write(vec![WriteRequest::builder().delete_request(delete).build()])
-            .await
+        Ok(())
+    }
+
+    /// Indexes the next tickets stored before the index existed, oldest update first,
+    /// from where the last run stopped (the `SEARCHBACKFILL` item), until it has seen
+    /// the newest; then it only reads that item. Tickets written since are indexed
+    /// already and are indexed again alike (the same posting items); a ticket updated
+    /// meanwhile moves ahead of the walk and is met again, so none is missed.
+    async fn backfill(&self) -> Result<u32, StoreError> {
+        let marker = key(BACKFILL, BACKFILL);
+        let mut cursor = None;
+        if let Some(item) = self.get(marker.clone()).await? {
+            let r = Read::new("search backfill", &item);
+            if r.opt_boolean("done")?.unwrap_or(false) {
+                return Ok(0);
+            }
+            if let (Some(at), Some(number)) = (r.opt_time("after_at")?, r.opt_s("after_number")?) {
+                cursor = Some(self.cursor_key.sign(at, &number));
+            }
+        }
+        let page = self
+            .list_tickets(&ListQuery {
+                scope: Scope::All,
+                filter: ListFilter::All,
+                oldest_first: true,
+                limit: BACKFILL_BATCH,
+                cursor,
+            })
+            .await?;
+        for t in &page.items {
+            for (i, a) in self.articles(&t.number).await?.iter().enumerate() {
+                let text = if i == 0 {
+                    new_ticket_text(&t.subject, &a.body_md)
+                } else {
+                    a.body_md.clone()
+                };
+                self.write_postings(&IndexJob::new(&t.number, a.seq, &text))
+                    .await?;
+            }
+        }
+        let next = ItemBuilder::keyed(BACKFILL, BACKFILL);
+        let next = match (&page.next, page.items.last()) {
+            (Some(_), Some(last)) => next
+                .set("after_at", time(last.updated_at))
+                .set("after_number", s(&last.number)),
+            _ => next.set("done", boolean(true)),
+        };
+        self.put(next.build(), None).await?;
+        Ok(page.items.len() as u32)
     }
 
     /// One BatchWriteItem (at most 25 writes), sent again with what DynamoDB left
@@ -335,6 +400,10 @@ impl SearchStore for DynamoStore {
         for item in &items {
             self.apply_job(&IndexJob::read(item)?).await?;
             applied += 1;
+        }
+        let backfilled = self.backfill().await?;
+        if backfilled > 0 {
+            tracing::info!(backfilled, "tickets stored before the search index indexed");
         }
         Ok(applied)
     }
