@@ -119,6 +119,9 @@ async fn main() -> anyhow::Result<()> {
                 version: 1,
                 contacts: Default::default(),
                 sla_clock: None,
+                channel: madoguchi::domain::ticket::Channel::Web,
+                department: None,
+                merged_into: None,
             };
             let article = ArticleRecord {
                 ticket: number,
@@ -130,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
                 created_at: at,
                 attachments: vec![],
                 minutes: None,
+                fields: Default::default(),
             };
             store
                 .create_ticket(NewTicket {

@@ -20,6 +20,7 @@ use madoguchi::app::{Deps, PortalConfig};
 use madoguchi::domain::access::{Actor, Role};
 use madoguchi::domain::ticket::State;
 use madoguchi::ports::FixedClock;
+use madoguchi::ports::search::{Equals, FilterField, SearchQuery};
 use madoguchi::ports::store::*;
 
 use conformance::t;
@@ -406,13 +407,23 @@ async fn measure<T>(
     (out, used)
 }
 
+/// The round trips before the answer is decided: all but the BatchWriteItems that
+/// apply a committed write's search index job (after its transaction; counted apart).
 fn total(used: &BTreeMap<String, u64>) -> u64 {
-    used.values().sum()
+    used.iter()
+        .filter(|(op, _)| op.as_str() != "BatchWriteItem")
+        .map(|(_, n)| n)
+        .sum()
 }
 
 fn writes(used: &BTreeMap<String, u64>) -> u64 {
     used.iter()
-        .filter(|(op, _)| !matches!(op.as_str(), "GetItem" | "Query" | "BatchGetItem"))
+        .filter(|(op, _)| {
+            !matches!(
+                op.as_str(),
+                "GetItem" | "Query" | "BatchGetItem" | "BatchWriteItem"
+            )
+        })
         .map(|(_, n)| n)
         .sum()
 }
@@ -660,6 +671,46 @@ async fn use_cases_take_few_round_trips() {
          owner Queries ({used:?})"
     );
     report.push(("dashboard", used));
+    // Staff search: a Query per term of the words (in parallel), then one
+    // BatchGetItem per 100 tickets that hold them all; filters alone page the staff
+    // list (one Query per 200 tickets looked at).
+    let words = |q: &str| SearchQuery {
+        terms: madoguchi_text::terms(q),
+        limit: 25,
+        ..SearchQuery::default()
+    };
+    let (found, used) = measure(&rt, deps.store.search_tickets(&words("ログ"))).await;
+    assert_eq!(found.unwrap().items.len(), 2);
+    assert_eq!(
+        (used.get("Query"), used.get("BatchGetItem"), total(&used)),
+        (Some(&1), Some(&1), 2),
+        "one word of one bigram: its postings, then its tickets ({used:?})"
+    );
+    report.push(("search (one word)", used));
+    let (found, used) = measure(&rt, deps.store.search_tickets(&words("件名 送信"))).await;
+    assert_eq!(found.unwrap().items.len(), 25);
+    assert_eq!(
+        (used.get("Query"), used.get("BatchGetItem")),
+        (Some(&2), Some(&1)),
+        "two words of a bigram each: a Query each, in parallel ({used:?})"
+    );
+    report.push(("search (two words)", used));
+    let closed = SearchQuery {
+        filters: vec![Equals {
+            field: FilterField::State,
+            any_of: vec![Some("closed".into())],
+        }],
+        limit: 25,
+        ..SearchQuery::default()
+    };
+    let (found, used) = measure(&rt, deps.store.search_tickets(&closed)).await;
+    assert_eq!(found.unwrap().items.len(), 1);
+    assert_eq!(
+        total(&used),
+        1,
+        "filters only: the closed tickets' list, one Query ({used:?})"
+    );
+    report.push(("search (filters only)", used));
 
     // The store calls themselves.
     let store = &deps.store;
@@ -946,4 +997,106 @@ async fn sla_deadlines_and_escalations_are_right_across_a_holiday_on_dynamodb() 
         .unwrap();
     let first = after.sla_clock.unwrap().first_response.unwrap();
     assert!(first.near_sent && first.missed_sent);
+}
+
+/// A crash between a ticket's transaction and its index job's application leaves the
+/// job (written in the transaction); the sweep's catch-up applies it, once.
+#[tokio::test]
+async fn an_index_job_left_behind_is_applied_by_the_catch_up() {
+    let (store, client, _) = table().await;
+    store
+        .create_ticket(new_ticket("j1", t("2026-11-01T00:00:00Z")))
+        .await
+        .unwrap();
+    let words = SearchQuery {
+        terms: madoguchi_text::terms("孤立"),
+        limit: 10,
+        ..SearchQuery::default()
+    };
+    assert!(store.search_tickets(&words).await.unwrap().items.is_empty());
+    // The job as the reply's transaction writes it, never applied.
+    client
+        .put_item()
+        .table_name(store.table())
+        .item("PK", AttributeValue::S("TICKET#j1".into()))
+        .item("SK", AttributeValue::S("INDEXJOB#0000000002".into()))
+        .item("GSI3PK", AttributeValue::S("INDEXJOBS".into()))
+        .item(
+            "GSI3SK",
+            AttributeValue::S("00000000000000000001#j1#0000000002".into()),
+        )
+        .item("number", AttributeValue::S("j1".into()))
+        .item("seq", AttributeValue::N("2".into()))
+        .item(
+            "terms",
+            AttributeValue::M(std::collections::HashMap::from([(
+                "孤立".to_owned(),
+                AttributeValue::N("1".into()),
+            )])),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(store.catch_up_search_index(100).await.unwrap(), 1);
+    let found = store.search_tickets(&words).await.unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].number, "j1");
+    assert!(
+        raw(&client, store.table(), "TICKET#j1", "INDEXJOB#0000000002")
+            .await
+            .is_none()
+    );
+    assert_eq!(store.catch_up_search_index(100).await.unwrap(), 0);
+}
+
+/// Tickets stored before the search index existed (here: their postings removed) are
+/// indexed by the sweep's catch-up, oldest first, and then the catch-up only reads
+/// where it stopped.
+#[tokio::test]
+async fn tickets_stored_before_the_index_are_indexed_by_the_catch_up() {
+    let (store, client, _) = table().await;
+    for i in 0..3 {
+        let mut nt = new_ticket(&format!("old{i}"), t("2026-11-01T00:00:00Z"));
+        nt.article.body_md = format!("古い障害の記録 {i}");
+        store.create_ticket(nt).await.unwrap();
+    }
+    // As before the index: no posting items.
+    let postings = client
+        .scan()
+        .table_name(store.table())
+        .filter_expression("begins_with(PK, :term)")
+        .expression_attribute_values(":term", AttributeValue::S("TERM#".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert!(!postings.is_empty());
+    for p in postings {
+        client
+            .delete_item()
+            .table_name(store.table())
+            .key("PK", p["PK"].clone())
+            .key("SK", p["SK"].clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    let words = SearchQuery {
+        terms: madoguchi_text::terms("障害"),
+        limit: 10,
+        ..SearchQuery::default()
+    };
+    assert!(store.search_tickets(&words).await.unwrap().items.is_empty());
+    assert_eq!(
+        store.catch_up_search_index(100).await.unwrap(),
+        0,
+        "no jobs"
+    );
+    let found = store.search_tickets(&words).await.unwrap();
+    assert_eq!(found.items.len(), 3);
+    let marker = raw(&client, store.table(), "SEARCHBACKFILL", "SEARCHBACKFILL")
+        .await
+        .unwrap();
+    assert_eq!(marker.get("done"), Some(&AttributeValue::Bool(true)));
 }

@@ -60,3 +60,41 @@ async fn counts_kept_in_memory_show_another_processs_writes_once_re_read() {
     // And the writing store's own kept counts are forgotten by its write.
     assert_eq!(other.count_tickets(&acme).await.unwrap().open, 1);
 }
+
+#[tokio::test]
+async fn tickets_stored_before_the_search_index_are_indexed_when_the_store_opens() {
+    use madoguchi::ports::search::SearchQuery;
+    use madoguchi::ports::store::{SearchStore, TicketStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("madoguchi.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let mut nt =
+            conformance::new_ticket("p1", "u1", "acme", conformance::t("2026-11-01T00:00:00Z"));
+        nt.article.body_md = "以前からの障害です".into();
+        store.create_ticket(nt).await.unwrap();
+    }
+    // The state the search migration leaves a database of older tickets in: no terms,
+    // every ticket in the backlog.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DELETE FROM search_terms; INSERT INTO search_backlog (number) SELECT number FROM tickets;",
+        )
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let found = store
+        .search_tickets(&SearchQuery {
+            terms: madoguchi_text::terms("障害"),
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    let left: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -1297,6 +1297,82 @@ async fn downloaded(dir: &Path, prefix: &str) -> Result<(String, Vec<u8>)> {
     }
 }
 
+/// 4c. The agent searches with the filter panel, in Japanese: a word only the internal
+/// note holds, unassigned, received today; a state that does not match finds nothing;
+/// the searched list exports as it is shown.
+async fn staff_search(
+    d: &WebDriver,
+    portal: &Portal,
+    number: &str,
+    stamp: u128,
+    dir: &Path,
+) -> Result<()> {
+    d.goto(portal.url("/portal/?of=all")).await?;
+    wait_displayed(d, "[data-search-panel]").await?;
+    wait_text(d, "[data-search-panel] h2", "詳細検索").await?;
+    let words = d.find(By::Id("list-q")).await?;
+    words.clear().await?;
+    words.send_keys(format!("回線事業者 {stamp}")).await?;
+    d.find(By::Css("#sp-owner option[value=unassigned]"))
+        .await?
+        .click_surely()
+        .await?;
+    d.execute(
+        "const today = new Date().toLocaleDateString('sv-SE', {timeZone: 'Asia/Tokyo'});\
+         document.getElementById('sp-received-from').value = today;\
+         document.getElementById('sp-received-to').value = today;",
+        vec![],
+    )
+    .await?;
+    // Closed only: nothing.
+    d.find(By::Css(
+        "[data-search-panel] input[name=state][value=closed]",
+    ))
+    .await?
+    .click_surely()
+    .await?;
+    d.find(By::Css("[data-search-panel] button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-empty-text]", "条件に合うチケットはありません").await?;
+    ensure!(
+        d.current_url().await?.as_str().contains("state=closed"),
+        "the search is kept in the URL"
+    );
+    // Any state: the ticket, found by the note's word.
+    d.find(By::Css(
+        "[data-search-panel] input[name=state][value=closed]",
+    ))
+    .await?
+    .click_surely()
+    .await?;
+    d.find(By::Css("[data-search-panel] button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, ".ticket-list [data-rows]", number).await?;
+    let rows = d.find_all(By::Css(".ticket-list [data-rows] tr")).await?;
+    ensure!(
+        rows.len() == 1,
+        "one ticket holds the note's word and the stamp"
+    );
+    shot(d, "portal-staff-search.png").await?;
+    d.find(By::Css("[data-export] [data-format=csv]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-export-status]", "を保存しました").await?;
+    let (_, csv) = downloaded(dir, "tickets-").await?;
+    let text = String::from_utf8(csv[3..].to_vec())?;
+    let lines: Vec<&str> = text.lines().collect();
+    ensure!(
+        lines.len() == 2 && lines[1].starts_with(number),
+        "the export holds the search's one ticket: {text}"
+    );
+    Ok(())
+}
+
 /// 4b. The agent downloads the ticket's report, then searches the list for the ticket
 /// and exports the result as CSV (seed 003): progress, then the saved file.
 async fn staff_exports(d: &WebDriver, portal: &Portal, number: &str, stamp: u128) -> Result<()> {
@@ -1343,6 +1419,8 @@ async fn staff_exports(d: &WebDriver, portal: &Portal, number: &str, stamp: u128
         "the search's one ticket: {text}"
     );
     ensure!(lines[0].starts_with("チケット番号,件名,状態"), "{text}");
+    std::fs::remove_file(dir.join(&name))?;
+    staff_search(d, portal, number, stamp, &dir).await?;
     // Back on the ticket for what follows: its history in the staff panel records that
     // the agent looked at the internal note and downloaded the report.
     d.goto(portal.url(&format!("/portal/tickets/{number}")))

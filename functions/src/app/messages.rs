@@ -31,6 +31,15 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("mails_on", "メール通知", "Mail notifications"),
     ("mail_address", "通知メールの宛先", "Send mail to"),
     ("state", "状態", "State"),
+    ("q", "キーワード", "Words"),
+    ("type", "種類", "Type"),
+    ("owner", "担当者", "Owner"),
+    ("received_from", "受付日（開始）", "Received from"),
+    ("received_to", "受付日（終了）", "Received until"),
+    ("updated_from", "更新日（開始）", "Updated from"),
+    ("updated_to", "更新日（終了）", "Updated until"),
+    ("order", "並び順", "Order"),
+    ("limit", "表示件数", "Page size"),
     ("company_name", "会社名", "Company name"),
     ("user_id", "ユーザーID", "User ID"),
     (
@@ -301,6 +310,12 @@ mod tests {
             Problem::ContractNotMatched,
             Problem::DomainMismatch,
             Problem::SubdomainMismatch,
+            Problem::NotANumber,
+            Problem::OutOfRange {
+                min: Some("0".into()),
+                max: None,
+            },
+            Problem::NotADate,
         ]
     }
 

@@ -23,6 +23,7 @@ pub mod one_time;
 pub mod outbox;
 pub mod projects;
 pub mod registration;
+pub mod search;
 pub mod searches;
 pub mod secrets;
 pub mod sessions;

@@ -27,6 +27,9 @@ pub struct SweepReport {
     pub escalated: usize,
     /// Changed by someone else meanwhile; looked at again next time.
     pub skipped: usize,
+    /// Search index changes a write committed but did not get to apply (DynamoDB,
+    /// after a crash), applied now.
+    pub indexed: usize,
 }
 
 /// Tickets looked at per run.
@@ -34,7 +37,10 @@ const BATCH: u32 = 500;
 
 pub async fn sweep(deps: &Deps) -> Result<SweepReport, AppError> {
     let now = deps.clock.now();
-    let mut report = SweepReport::default();
+    let mut report = SweepReport {
+        indexed: deps.store.catch_up_search_index(BATCH).await? as usize,
+        ..SweepReport::default()
+    };
     for current in deps.store.due_tickets(now, BATCH).await? {
         let warnings = sla_warnings(deps, &current, now);
         let timer_due = current

@@ -13,6 +13,7 @@ use crate::domain::access::{Actor, Role, TicketAccess, Verb, may_see_article, ma
 use crate::domain::ticket::sla::SlaEvent;
 use crate::domain::ticket::state::apply;
 use crate::domain::ticket::{Channel, Event, State};
+use crate::ports::search::{Equals, FilterField, SearchOrder, SearchQuery};
 use crate::ports::store::{
     BatchItems, BatchRead, Contact, Contacts, Reliance, SequenceClaim, UserRecord,
 };
@@ -1062,7 +1063,8 @@ pub struct ListRequest {
     pub filter: ListFilter,
     pub oldest_first: bool,
     /// Words that must all appear in the subject or the preview (Japanese by bigrams,
-    /// with the site search's tokenizer); empty for no search.
+    /// with the site search's tokenizer); empty for no search. Staff lists (every
+    /// ticket) search the staff index instead: subject, replies and notes.
     pub keywords: String,
     pub cursor: Option<String>,
     pub limit: u32,
@@ -1075,7 +1077,7 @@ pub struct ListRequest {
 }
 
 /// How many tickets of one scope a keyword search looks through. A customer's or a
-/// company's tickets are far fewer; staff search is its own index (the desk issue).
+/// company's tickets are far fewer; staff search is its own index (`app::search`).
 const SEARCH_SCAN_LIMIT: usize = 5_000;
 
 fn matches_keywords(t: &TicketRecord, wanted: &[String]) -> bool {
@@ -1164,6 +1166,38 @@ pub async fn visible_counts(deps: &Deps, actor: &Actor, scope: &Scope) -> Result
     }
 }
 
+/// The staff list's keywords as a search of the staff index (subject, replies and
+/// notes; `app::search`), in the list's order and open/closed filter.
+fn staff_keywords(terms: Vec<String>, req: &ListRequest) -> SearchQuery {
+    let open = match req.filter {
+        ListFilter::All => None,
+        ListFilter::Open => Some(true),
+        ListFilter::Closed => Some(false),
+    };
+    SearchQuery {
+        terms,
+        filters: open
+            .map(|open| Equals {
+                field: FilterField::State,
+                any_of: State::ALL
+                    .into_iter()
+                    .filter(|s| s.is_open() == open)
+                    .map(|s| Some(s.as_str().to_owned()))
+                    .collect(),
+            })
+            .into_iter()
+            .collect(),
+        order: if req.oldest_first {
+            SearchOrder::Oldest
+        } else {
+            SearchOrder::Newest
+        },
+        limit: req.limit,
+        cursor: req.cursor.clone(),
+        ..SearchQuery::default()
+    }
+}
+
 /// One page of `scope` (from `list_scope`, which decides who may see it).
 pub async fn list_page(
     deps: &Deps,
@@ -1171,6 +1205,12 @@ pub async fn list_page(
     req: ListRequest,
 ) -> Result<Page<TicketRecord>, AppError> {
     let wanted = madoguchi_text::terms(&req.keywords);
+    if scope == Scope::All && !wanted.is_empty() {
+        return Ok(deps
+            .store
+            .search_tickets(&staff_keywords(wanted, &req))
+            .await?);
+    }
     let keep = |t: &TicketRecord| {
         (wanted.is_empty() || matches_keywords(t, &wanted))
             && req.state.is_none_or(|s| t.state == s)

@@ -1,6 +1,7 @@
 //! Staff administration of customer companies over the API (the AWS mode has no
 //! `madoguchi admin`): a company's projects and its groups switch, and a customer's
-//! role and groups. Admin staff only (403 for everyone else).
+//! role and groups. Admin staff only (403 for everyone else); the list of companies
+//! for every staff member (the search's company filter).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,6 +22,7 @@ use crate::ports::store::ProjectRecord;
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
+        .routes(routes!(list_companies))
         .routes(routes!(patch_company))
         .routes(routes!(list_projects, create_project))
         .routes(routes!(patch_user_access))
@@ -39,6 +41,28 @@ pub struct CompanyDto {
     pub id: String,
     pub name: String,
     pub uses_groups: bool,
+}
+
+/// Every company, by name: the staff search's company filter. Staff only.
+#[utoipa::path(get, path = "/companies", tag = "companies",
+    responses((status = 200, body = Vec<CompanyDto>),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json")))]
+async fn list_companies(
+    State(state): State<ApiState>,
+    session: Session,
+) -> Result<Json<Vec<CompanyDto>>, AppError> {
+    crate::app::search::staff_only(&session.actor)?;
+    let companies = crate::app::accounts::companies(&state.deps).await?;
+    Ok(Json(
+        companies
+            .into_iter()
+            .map(|c| CompanyDto {
+                id: c.id,
+                name: c.name,
+                uses_groups: c.uses_groups,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,7 +1,8 @@
 //! Staff exports (seed 003): the ticket list as CSV or Excel, and one ticket's report.
 //!
-//! A list export pages through the store as the list does (the same scope, filter,
-//! order and keywords) and never holds the whole list: CSV is streamed a page at a time
+//! A list export pages through the staff search (`GET /tickets/search`: the same words,
+//! filters and order; the list's `of` and `filter` become filters) and never holds the
+//! whole result: CSV is streamed a page at a time
 //! (`X-Total-Count` tells the browser how many rows to expect, for its progress bar);
 //! Excel rows go to a worksheet in constant-memory mode, which keeps them in a
 //! temporary file, and the finished file is streamed from disk with its length.
@@ -27,14 +28,18 @@ use std::time::Duration;
 
 use crate::app::AppError;
 use crate::app::export::{self, XlsxList};
-use crate::app::tickets::{self, ListOf, ListRequest};
+use crate::app::search;
+use crate::app::tickets::{self, ListOf};
 use crate::app::uploads::new_id;
 use crate::domain::attachment;
+use crate::domain::ticket::State as TicketState;
 use crate::http::ApiState;
 use crate::http::problem::Problem as ProblemBody;
+use crate::http::search::SearchParams;
 use crate::http::session::Session;
 use crate::http::tickets::{invalid_choice, list_choices};
 use crate::ports::TicketRecord;
+use crate::ports::search::{FilterField, SearchQuery};
 use crate::ports::store::{ListFilter, Scope};
 use crate::ports::{BlobKey, ByteStream};
 
@@ -60,16 +65,10 @@ pub struct ExportParams {
     pub format: Option<String>,
     /// The language of headers and labels: `ja` (default) or `en`.
     pub lang: Option<String>,
-    /// As the list: `all` (default for staff), `mine`.
+    /// As the list: `all` (default for staff) or `mine` (the tickets the caller opened).
     pub of: Option<String>,
-    /// As the list: `all` (default), `open`, `closed`.
+    /// As the list: `all` (default), `open`, `closed`; `state` takes precedence.
     pub filter: Option<String>,
-    /// As the list: keywords over subject and preview.
-    pub q: Option<String>,
-    /// As the list: `newest` (default) or `oldest`.
-    pub order: Option<String>,
-    /// As the list: only tickets in this state.
-    pub state: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -95,15 +94,10 @@ fn staff_only(session: &Session) -> Result<(), AppError> {
     }
 }
 
-/// The pages of one list, read one after another.
+/// The pages of one search, read one after another.
 struct Pages {
     state: ApiState,
-    scope: Scope,
-    filter: ListFilter,
-    oldest_first: bool,
-    keywords: String,
-    only_state: Option<crate::domain::ticket::State>,
-    cursor: Option<String>,
+    query: SearchQuery,
     done: bool,
 }
 
@@ -114,23 +108,9 @@ impl Pages {
         if self.done {
             return Ok(None);
         }
-        let page = tickets::list_page(
-            &self.state.deps,
-            self.scope.clone(),
-            ListRequest {
-                of: ListOf::All,
-                filter: self.filter,
-                oldest_first: self.oldest_first,
-                keywords: self.keywords.clone(),
-                cursor: self.cursor.take(),
-                limit: PAGE,
-                only_visible_to: None,
-                state: self.only_state,
-            },
-        )
-        .await?;
-        self.cursor = page.next;
-        self.done = self.cursor.is_none();
+        let page = self.state.deps.store.search_tickets(&self.query).await?;
+        self.query.cursor = page.next;
+        self.done = self.query.cursor.is_none();
         let names = self.state.names(page.items.iter()).await?;
         Ok(Some((page.items, names)))
     }
@@ -153,8 +133,10 @@ impl Pages {
 }
 
 /// The ticket list as a file: every ticket of the list the same parameters show, with
-/// its fields and custom fields, in `lang`. Staff only.
-#[utoipa::path(get, path = "/tickets/export", tag = "tickets", params(ExportParams),
+/// its fields and custom fields, in `lang`. Staff only. The search's parameters (as
+/// `GET /tickets/search` takes them; `cursor` and `limit` are not used: every page) say
+/// which tickets.
+#[utoipa::path(get, path = "/tickets/export", tag = "tickets", params(ExportParams, SearchParams),
     responses((status = 200, description = "The file (CSV: UTF-8 with BOM; or .xlsx)", content_type = "text/csv"),
         (status = 400, body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, body = ProblemBody, content_type = "application/problem+json")))]
@@ -162,32 +144,52 @@ async fn export_list(
     State(state): State<ApiState>,
     session: Session,
     Query(p): Query<ExportParams>,
+    Query(wanted): Query<SearchParams>,
 ) -> Result<Response, AppError> {
     staff_only(&session)?;
     let lang = language(&p.lang)?;
-    let (of, filter, oldest_first) = list_choices(
-        &Some(p.of.unwrap_or_else(|| "all".into())),
+    let (of, filter, _) = list_choices(
+        &Some(p.of.clone().unwrap_or_else(|| "all".into())),
         &p.filter,
-        &p.order,
+        &None,
     )?;
-    let scope = tickets::list_scope(&session.actor, of)?;
-    let counts = state.deps.store.count_tickets(&scope).await?;
-    let keywords = p.q.unwrap_or_default();
-    let only_state = crate::http::tickets::state_choice(&p.state)?;
-    let total = match filter {
-        _ if !keywords.trim().is_empty() || only_state.is_some() => None,
-        ListFilter::All => Some(counts.all()),
-        ListFilter::Open => Some(counts.open),
-        ListFilter::Closed => Some(counts.closed),
+    // Whose tickets `of` names, as the list decides it (staff: all or mine).
+    tickets::list_scope(&session.actor, of)?;
+    let mut input = wanted.input();
+    input.cursor = None;
+    input.limit = None;
+    // The list's `of` and `filter`, as the search's filters.
+    if of == ListOf::Mine {
+        input
+            .filters
+            .push((FilterField::Requester, session.actor.user_id.clone()));
+    }
+    if wanted.state.is_none() && filter != ListFilter::All {
+        let open = filter == ListFilter::Open;
+        let states: Vec<&str> = TicketState::ALL
+            .into_iter()
+            .filter(|s| s.is_open() == open)
+            .map(TicketState::as_str)
+            .collect();
+        input.filters.push((FilterField::State, states.join(",")));
+    }
+    let mut query = search::query(&session.actor, &state.deps.config.time_zone, &input, 1)?;
+    // Larger pages than a screen's.
+    query.limit = PAGE;
+    // Only the whole desk's count is known without reading it.
+    let total = if wanted.narrows() || of == ListOf::Mine {
+        None
+    } else {
+        let counts = state.deps.store.count_tickets(&Scope::All).await?;
+        Some(match filter {
+            ListFilter::All => counts.all(),
+            ListFilter::Open => counts.open,
+            ListFilter::Closed => counts.closed,
+        })
     };
     let pages = Pages {
         state: state.clone(),
-        scope,
-        filter,
-        oldest_first,
-        keywords,
-        only_state,
-        cursor: None,
+        query,
         done: false,
     };
     let stamp = state

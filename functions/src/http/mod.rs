@@ -15,6 +15,7 @@ mod members;
 mod names;
 pub mod problem;
 mod registration;
+mod search;
 mod searches;
 pub mod session;
 mod site;
@@ -116,6 +117,7 @@ pub fn api(state: ApiState, documents: DocumentIndex) -> (Router, utoipa::openap
         .merge(auth::router())
         .merge(tickets::router())
         .merge(dashboard::router())
+        .merge(search::router())
         .merge(export::router())
         .merge(contracts::router())
         .merge(documents::router())

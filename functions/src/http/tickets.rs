@@ -74,6 +74,11 @@ pub struct TicketSummary {
     pub priority: String,
     pub requester_name: String,
     pub company_name: String,
+    /// The owner's name; `None` while unassigned.
+    pub owner_name: Option<String>,
+    /// The classification (分類), if chosen.
+    pub ticket_type: Option<String>,
+    pub product: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -85,16 +90,23 @@ pub struct TicketSummary {
 }
 
 impl TicketSummary {
-    pub(super) fn of(config: &crate::app::PortalConfig, names: &Names, t: TicketRecord) -> Self {
+    pub(super) fn of(
+        config: &crate::app::PortalConfig,
+        names: &Names,
+        t: TicketRecord,
+    ) -> TicketSummary {
         TicketSummary {
             sla_due: SlaDueDto::of(config, &t),
             requester_name: names.user(&t.requester_id),
             company_name: names.company(&t.company_id),
+            owner_name: t.owner_id.as_deref().map(|id| names.user(id)),
             number: t.number,
             subject: t.subject,
             preview: t.preview,
             state: t.state.as_str().to_owned(),
             priority: t.priority,
+            ticket_type: t.ticket_type,
+            product: t.product,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

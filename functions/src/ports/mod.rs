@@ -5,11 +5,13 @@
 pub mod blobs;
 pub mod clock;
 pub mod mailer;
+pub mod search;
 pub mod store;
 
 pub use blobs::{Blob, BlobError, BlobKey, Blobs, ByteStream};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use mailer::{Mailer, SendError};
+pub use search::{SearchQuery, SearchStore};
 pub use store::{
     ArticleRecord, AttachmentRecord, Counts, HistoryRecord, ListFilter, ListQuery, NewTicket,
     OutboxMail, OutboxStore, Page, Scope, SequenceStore, Store, StoreError, TicketRecord,

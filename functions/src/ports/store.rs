@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::domain::access::{CustomerRole, Role};
 use crate::domain::ticket::{Channel, SlaClock, State, Timer};
+pub use crate::ports::search::SearchStore;
 
 /// A person who logs in: customer or staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -992,6 +993,7 @@ pub trait Store:
     + SessionStore
     + UploadStore
     + SavedSearchStore
+    + SearchStore
 {
 }
 
@@ -1006,7 +1008,8 @@ impl<
         + OneTimeTokenStore
         + SessionStore
         + UploadStore
-        + SavedSearchStore,
+        + SavedSearchStore
+        + SearchStore,
 > Store for T
 {
 }

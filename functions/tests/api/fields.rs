@@ -105,6 +105,33 @@ async fn staff_log_a_phone_inquiry_that_the_customer_sees_in_their_history() {
     );
     assert!(mails.iter().all(|m| !m.raw.contains("折り返し希望")));
 
+    // The staff search finds inquiries by channel.
+    let numbers = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .map(|i| i["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, found) = agent.get("/api/v1/tickets/search?channel=phone").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(numbers(&found), [number.clone()]);
+    // Words of its custom fields are searchable too (staff search only).
+    let (_, found) = agent
+        .get("/api/v1/tickets/search?q=%E6%8A%98%E3%82%8A%E8%BF%94%E3%81%97")
+        .await;
+    assert_eq!(
+        numbers(&found),
+        [number.clone()],
+        "折り返し, from the memo field"
+    );
+    let (_, found) = agent.get("/api/v1/tickets/search?channel=web").await;
+    assert!(!numbers(&found).contains(&number));
+    let (status, p) = agent.get("/api/v1/tickets/search?channel=fax").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(p["errors"][0]["field"], "channel");
+
     // What may not be: customers logging for others or by phone, staff without a
     // customer or on the web, a staff account as the customer.
     let (status, p) = customer

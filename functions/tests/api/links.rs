@@ -169,3 +169,50 @@ async fn staff_save_searches_of_their_own() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(agent.get("/api/v1/me/searches").await.1, json!([]));
 }
+
+#[tokio::test]
+async fn the_assignment_rules_put_tickets_in_department_queues_staff_can_search() {
+    let app = spawn_app().await;
+    let mut taro = app.login("taro@acme.example.jp").await;
+    // The demo's rules: Edge Router tickets go to the network team.
+    let (status, t) = taro
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "ルーターが再起動を繰り返す", "body": "朝から数回", "product": "edge-router",
+                   "ticket_type": "trouble", "fields": {"contract_number": "unknown", "serial_number": "unknown"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let router = t["ticket"]["number"].as_str().unwrap().to_owned();
+    assert!(
+        t["ticket"].get("department").is_none(),
+        "customers do not see queues"
+    );
+    let other = taro.open("その他の質問", "請求書について").await;
+    let mut agent = app.login("agent@netlink.example.jp").await;
+    let (_, seen) = agent.get(&format!("/api/v1/tickets/{router}")).await;
+    assert_eq!(seen["ticket"]["department"], "network");
+    let numbers = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .map(|i| i["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, found) = agent.get("/api/v1/tickets/search?department=network").await;
+    assert_eq!(numbers(&found), [router.clone()]);
+    let (_, found) = agent.get("/api/v1/tickets/search?department=none").await;
+    assert!(numbers(&found).contains(&other) && !numbers(&found).contains(&router));
+    // The team hears of it at its own address.
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to.contains(&"network@netlink.example.jp".to_owned())
+                && m.subject.contains(&router)),
+        "the network team's address gets the new-ticket mail"
+    );
+    let (_, form) = agent.get("/api/v1/form").await;
+    assert_eq!(form["departments"][0]["key"], "network");
+}

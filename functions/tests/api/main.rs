@@ -11,6 +11,7 @@ mod groups;
 mod helpers;
 mod links;
 mod registration;
+mod search;
 
 use helpers::*;
 use jiff::SignedDuration;
@@ -906,6 +907,8 @@ async fn the_openapi_document_lists_every_route_the_server_answers() {
         ("/uploads/{id}", "delete"),
         ("/tickets/{number}/attachments/{id}", "get"),
         ("/staff", "get"),
+        ("/tickets/search", "get"),
+        ("/companies", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -13,8 +13,10 @@ mod desk;
 mod groups;
 mod registration;
 pub use desk::*;
+mod search;
 pub use groups::*;
 pub use registration::*;
+pub use search::*;
 
 pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -788,7 +790,11 @@ macro_rules! conformance_tests {
             tickets_asking_for_attention_come_most_pressing_first,
             an_owners_open_tickets_are_listed_latest_first,
             history_kept_once_per_key_is_added_once,
-            staff_who_turned_a_mail_on_are_found_by_it);
+            staff_who_turned_a_mail_on_are_found_by_it,
+            search_finds_every_word_in_subjects_replies_and_notes,
+            search_filters_on_every_field_and_date,
+            search_ranks_more_matches_first_then_newer_and_pages_without_gaps,
+            a_state_change_moves_a_ticket_between_state_filters);
     };
     (@each $make:path, $($name:ident),*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,4 +1,5 @@
-// Staff exports (seed 003): the list as it is shown (whose, state, keywords, order) as
+// Staff exports (seed 003): the list as it is shown (whose, state, keywords, order; the
+// staff search's words and filters) as
 // CSV or Excel, with progress, and a ticket's report. The files are made by the API;
 // this only asks for them, shows how far they are, and saves them.
 
@@ -16,9 +17,11 @@ export function setupListExport(current) {
   for (const b of buttons) {
     b.addEventListener("click", async () => {
       const view = current();
-      const p = new URLSearchParams({ format: b.dataset.format, lang: page.lang, of: view.of, filter: view.filter, order: view.order });
-      if (view.q) p.set("q", view.q);
-      if (view.state) p.set("state", view.state);
+      // The staff search exports its result (the same words and filters); other lists as shown.
+      const p = view.search ? new URLSearchParams(view.search) : new URLSearchParams({ of: view.of, filter: view.filter, order: view.order });
+      if (!view.search && view.q) p.set("q", view.q);
+      p.set("format", b.dataset.format);
+      p.set("lang", page.lang);
       for (const x of buttons) x.disabled = true;
       bar.hidden = false;
       bar.removeAttribute("value");

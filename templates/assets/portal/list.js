@@ -1,6 +1,9 @@
 // The ticket list (seeds 000/001): my / company / (staff) all tickets, All / Open /
 // Closed with their counts, keyword search, order, "more" with the cursor, the page
-// size and auto refresh from the user's settings. The view is kept in the URL.
+// size and auto refresh from the user's settings. Staff looking at every ticket search
+// with the filter panel (`GET /tickets/search`: words in replies and notes too, state,
+// importance, classification, product, company, owner, received dates). The view is
+// kept in the URL.
 
 import { api } from "./api.js";
 import { label, page, t, timeElement } from "./i18n.js";
@@ -10,7 +13,9 @@ import { priorityMark, stateBadge, ticketUrl } from "./badges.js";
 import { showDocuments } from "./documents.js";
 import { setupListExport } from "./export.js";
 
-const view = { of: "mine", filter: "open", q: "", order: "newest", state: "" };
+/** The search panel's filters, as `GET /tickets/search` names them. */
+const FILTERS = ["state", "priority", "type", "product", "company", "owner", "received_from", "received_to"];
+const view = { of: "mine", filter: "open", q: "", order: "newest", ...Object.fromEntries(FILTERS.map((k) => [k, ""])) };
 let user = null;
 let next = null;
 let shown = 0;
@@ -19,13 +24,7 @@ let timer = 0;
 let lastLoad = 0;
 let generation = 0;
 
-const CHOICES = {
-  of: ["mine", "company", "all"],
-  filter: ["all", "open", "closed"],
-  order: ["newest", "oldest"],
-  // One state (the dashboard's counts link here); it replaces the filter.
-  state: ["new", "open", "waiting_customer", "pending_close", "closed"],
-};
+const CHOICES = { of: ["mine", "company", "all"], filter: ["all", "open", "closed"], order: ["relevance", "newest", "oldest"] };
 
 /** The view from the URL; unknown values keep the defaults. */
 function readUrl() {
@@ -38,7 +37,7 @@ function readUrl() {
 
 function writeUrl() {
   const p = new URLSearchParams();
-  const defaults = { of: defaultOf(), filter: "open", q: "", order: "newest", state: "" };
+  const defaults = { of: defaultOf(), filter: "open", q: "", order: defaultOrder() };
   for (const [k, v] of Object.entries(view)) if (v && v !== defaults[k]) p.set(k, v);
   const qs = p.toString();
   history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
@@ -46,6 +45,21 @@ function writeUrl() {
 
 function defaultOf() {
   return user && isStaff(user) ? "all" : "mine";
+}
+
+/** Staff searches rank by relevance (newest first without words); customers' lists by update. */
+function defaultOrder() {
+  return user && isStaff(user) ? "relevance" : "newest";
+}
+
+/** Whether the list is the staff search (every ticket, with the filter panel). */
+function searching() {
+  return isStaff(user) && view.of === "all";
+}
+
+/** Whether a filter of the panel is set. */
+function filtered() {
+  return FILTERS.some((k) => view[k]);
 }
 
 /** Which tabs this user has: customers their own and (with a company) the company's; staff theirs and all. */
@@ -64,7 +78,15 @@ function syncControls() {
   chip.hidden = !view.state;
   if (view.state) chip.querySelector("[data-state-name]").textContent = label("state", view.state);
   document.getElementById("list-q").value = view.q;
+  document.getElementById("list-q").placeholder = searching() ? t("list.search_placeholder_staff") : document.getElementById("list-q").dataset.placeholder;
+  for (const o of document.querySelectorAll("[data-staff-only]")) o.hidden = !searching();
+  if (!searching() && view.order === "relevance") view.order = "newest";
   document.getElementById("list-order").value = view.order;
+  const panel = document.querySelector("[data-search-panel]");
+  panel.hidden = !searching();
+  const chosen = new Set(view.state.split(",").filter(Boolean));
+  for (const c of panel.querySelectorAll('[name="state"]')) c.checked = chosen.has(c.value);
+  for (const k of FILTERS.filter((k) => k !== "state")) panel.querySelector(`[name="${k}"]`).value = view[k];
   const showRequester = isStaff(user) || view.of !== "mine";
   for (const c of document.querySelectorAll('[data-col="requester"]')) c.hidden = !showRequester;
   for (const c of document.querySelectorAll('[data-col="due"]')) c.hidden = !isStaff(user);
@@ -78,12 +100,25 @@ export function slaStanding(due, now = Date.now()) {
   return "";
 }
 
+/** The states the All / Open / Closed choice stands for in a search. */
+const FILTER_STATES = { all: "", open: "new,open,waiting_customer,pending_close", closed: "closed" };
+
 function query(cursor, limit) {
+  if (searching()) return "/tickets/search?" + searchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
   const p = new URLSearchParams({ of: view.of, filter: view.filter, order: view.order, limit: String(limit) });
   if (view.q) p.set("q", view.q);
   if (view.state) p.set("state", view.state);
   if (cursor) p.set("cursor", cursor);
   return "/tickets?" + p;
+}
+
+/** The staff search as query parameters (the list's and the export's): the panel's states, else the All / Open / Closed choice's. */
+export function searchParams(extra = {}) {
+  const p = new URLSearchParams({ order: view.order, ...extra });
+  if (view.q) p.set("q", view.q);
+  for (const k of FILTERS) if (view[k]) p.set(k, view[k]);
+  if (!view.state && FILTER_STATES[view.filter]) p.set("state", FILTER_STATES[view.filter]);
+  return p;
 }
 
 function row(tk, showRequester) {
@@ -139,7 +174,8 @@ function render(data, append) {
   const total = view.state ? undefined : data.counts?.[view.filter];
   const status = document.querySelector("[data-list-status]");
   status.replaceChildren(
-    ...(total === undefined ? [] : [t("list.showing", { shown, total }), " · "]),
+    total === undefined ? "" : t("list.showing", { shown, total }),
+    total === undefined ? "" : " · ",
     t("list.updated_at"),
     " ",
     timeElement(new Date().toISOString()),
@@ -148,9 +184,9 @@ function render(data, append) {
     showPanel("list");
   } else {
     const empty = document.querySelector("[data-empty-text]");
-    const filtered = data.counts?.all !== 0 && (view.q || view.state || view.filter !== "all");
-    empty.textContent = filtered ? empty.dataset.filtered : empty.dataset.none;
-    document.querySelector("[data-clear-filters]").hidden = !filtered;
+    const narrowed = data.counts?.all !== 0 && (view.q || view.filter !== "all" || filtered());
+    empty.textContent = narrowed ? empty.dataset.filtered : empty.dataset.none;
+    document.querySelector("[data-clear-filters]").hidden = !narrowed;
     showPanel("empty");
   }
 }
@@ -172,6 +208,12 @@ async function load({ append = false, quiet = false } = {}) {
     lastLoad = Date.now();
   } catch (err) {
     if (mine !== generation || err.redirected || quiet) return;
+    // A wrong filter (a date the browser let through) is said under the panel.
+    if (err.status === 400 && searching()) {
+      document.querySelector("[data-search-error]").textContent = err.errors.length ? err.errors.map((e) => e.message).join(" ") : err.message;
+      showPanel("empty");
+      return;
+    }
     // A failed "more" keeps what is shown and says why under it.
     if (append) document.querySelector("[data-list-status]").textContent = err.message;
     else showUnavailable(err, () => load());
@@ -179,6 +221,20 @@ async function load({ append = false, quiet = false } = {}) {
     more.disabled = false;
     document.querySelector("[data-list-controls]").removeAttribute("aria-busy");
   }
+}
+
+/** The panel's choices that come from the portal's settings and people: classifications and products (the form), companies, staff owners. */
+async function fillChoices() {
+  const [form, companies, staff] = await Promise.all([
+    api("/form").catch(() => ({})),
+    api("/companies").catch(() => []),
+    api("/staff").catch(() => []),
+  ]);
+  const add = (id, list) => document.getElementById(id).append(...list.map(([value, text]) => el("option", { value }, text)));
+  add("sp-type", (form.ticket_types || []).map((o) => [o.key, o.label]));
+  add("sp-product", (form.products || []).map((o) => [o.key, o.label]));
+  add("sp-company", companies.map((c) => [c.id, c.name]));
+  add("sp-owner", staff.filter((s) => s.id !== user.id).map((s) => [s.id, s.name]));
 }
 
 /** Refreshes the first page every `refresh_secs`, unless the user has paged further or is away. */
@@ -212,11 +268,14 @@ export async function start() {
     return;
   }
   if (!new URLSearchParams(location.search).has("of")) view.of = defaultOf();
+  if (!new URLSearchParams(location.search).has("order")) view.order = defaultOrder();
+  document.getElementById("list-q").dataset.placeholder = document.getElementById("list-q").placeholder;
   tabs();
+  if (isStaff(user)) await fillChoices();
   syncControls();
   document.querySelector("[data-list-controls]").hidden = false;
   showDocuments().catch(() => {});
-  if (isStaff(user)) setupListExport(() => ({ ...view }));
+  if (isStaff(user)) setupListExport(() => ({ ...view, search: searching() ? searchParams() : null }));
   for (const b of document.querySelectorAll("[data-of]")) b.addEventListener("click", () => change("of", b.dataset.of));
   for (const b of document.querySelectorAll("[data-filter]"))
     b.addEventListener("click", () => {
@@ -234,8 +293,21 @@ export async function start() {
     if (!ev.target.value) change("q", "");
   });
   document.querySelector("[data-more]").addEventListener("click", () => load({ append: true }));
-  document.querySelector("[data-clear-filters]").addEventListener("click", () => {
-    Object.assign(view, { filter: "all", q: "", state: "" });
+  const clear = () => {
+    Object.assign(view, { filter: "all", q: "" }, Object.fromEntries(FILTERS.map((k) => [k, ""])));
+    writeUrl();
+    syncControls();
+    load();
+  };
+  document.querySelector("[data-clear-filters]").addEventListener("click", clear);
+  document.querySelector("[data-search-reset]").addEventListener("click", clear);
+  document.querySelector("[data-search-panel]").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const form = ev.target;
+    view.state = [...form.querySelectorAll('[name="state"]:checked')].map((c) => c.value).join(",");
+    for (const k of FILTERS.filter((k) => k !== "state")) view[k] = form.querySelector(`[name="${k}"]`).value;
+    view.q = document.getElementById("list-q").value.trim();
+    document.querySelector("[data-search-error]").textContent = "";
     writeUrl();
     syncControls();
     load();

@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::domain::access::{CustomerRole, Role};
 use crate::domain::ticket::{Channel, SlaClock, State, Timer, TimerKind};
+use crate::ports::search::new_ticket_text;
 use crate::ports::store::*;
 
 /// Contracts and one-time tokens.
@@ -22,6 +23,8 @@ mod accounts;
 mod counts;
 /// Projects and their customer groups.
 mod projects;
+/// Staff ticket search: the terms index and its queries.
+mod search;
 mod searches;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after each.
@@ -321,6 +324,19 @@ CREATE TRIGGER desk_counts_delete AFTER DELETE ON tickets BEGIN
     UPDATE desk_counts SET n = n - 1 WHERE key = 'state:' || OLD.state;
     UPDATE desk_counts SET n = n - 1 WHERE key = 'unassigned' AND OLD.is_open = 1 AND OLD.owner_id IS NULL;
 END;
+"#,
+    // Staff search (issue 6): how often each term (`madoguchi_text`) occurs in each
+    // ticket's subject and articles. The tickets stored before wait in the backlog and
+    // are indexed when the store opens (`search::index_backlog`).
+    r#"
+CREATE TABLE search_terms (
+    term TEXT NOT NULL,
+    number TEXT NOT NULL,
+    tf INTEGER NOT NULL,
+    PRIMARY KEY (term, number)
+) WITHOUT ROWID;
+CREATE TABLE search_backlog (number TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO search_backlog (number) SELECT number FROM tickets;
 "#,
 ];
 
@@ -631,6 +647,7 @@ impl SqliteStore {
         let mut writer = open(path).map_err(StoreError::unexpected)?;
         migrate(&mut writer).map_err(StoreError::unexpected)?;
         fill_attention(&mut writer)?;
+        search::index_backlog(&mut writer).map_err(StoreError::unexpected)?;
         let readers = (0..READERS)
             .map(|_| open(path).map(Mutex::new))
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -802,6 +819,12 @@ impl TicketStore for SqliteStore {
             write_ticket(&tx, &new.ticket, true)
                 .map_err(duplicate_as(format!("ticket {}", new.ticket.number)))?;
             write_article(&tx, &new.article).map_err(StoreError::unexpected)?;
+            search::index_text(
+                &tx,
+                &new.ticket.number,
+                &new_ticket_text(&new.ticket, &new.article.body_md),
+            )
+            .map_err(StoreError::unexpected)?;
             claim_uploads(&tx, &new.claimed_uploads, Some(&new.article.author_id))?;
             write_side_effects(&tx, &new.history, &new.mails).map_err(StoreError::unexpected)?;
             tx.commit().map_err(StoreError::unexpected)?;
@@ -854,6 +877,7 @@ impl TicketStore for SqliteStore {
                         StoreError::unexpected(e)
                     }
                 })?;
+                search::index_text(&tx, &a.ticket, &a.body_md).map_err(StoreError::unexpected)?;
             }
             claim_uploads(
                 &tx,

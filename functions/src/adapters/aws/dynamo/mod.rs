@@ -33,6 +33,9 @@
 //! | session | `SESSION#<id>` | `SESSION` | `SESSIONS-OF#<user>` / `<id>` while not revoked | | | `get_session`, `rotate_session`, `revoke_user_sessions`; `ttl` = `expires_at` |
 //! | failed logins | `THROTTLE#<key>` | `THROTTLE` | | | | `throttle`, `record_failure`; `ttl` a day after the window |
 //! | pending upload | `UPLOAD#<id>` | `UPLOAD` | `UPLOADS-OF#<owner>` / `<created>#<id>` | `UPLOADS` / `<created>#<id>` | | `uploads_of`, `uploads_created_before` |
+//! | search index job (until applied) | `TICKET#<no>` | `INDEXJOB#<seq, 10 digits>` | | | `INDEXJOBS` / `<upd>#<no>#<seq>` | written in the ticket's transaction: `terms`, a map of the terms its new text adds to their counts; applied and deleted right after, or by `catch_up_search_index` (the sweep) |
+//! | search backfill position | `SEARCHBACKFILL` | `SEARCHBACKFILL` | | | | how far the sweep got indexing tickets stored before the index: `after_at`, `after_number`, or `done` |
+//! | search posting | `TERM#<term>` | `<no>#<seq, 10 digits>` | | | | `search_tickets`: one Query per term; `number`, `tf` (the term's count in that article, the subject counted with the first) |
 //!
 //! A ticket's three items (`META`, `BUCKET`, `DUE`) carry the same ticket attributes
 //! and are written in the same transaction, so every list page and the sweep's due
@@ -48,7 +51,8 @@
 //! ticket moves between open and closed or to another requester or company (the first
 //! attempt assumes it does not, to keep the counters right without a read, and learns
 //! the stored values from the refused condition). A list page: one Query; its counts:
-//! one GetItem.
+//! one GetItem. A staff search: a Query per term and a BatchGetItem per 100 matching
+//! tickets, or the staff list's Queries without words (`search.rs`).
 //! `RoundTrips` counts them.
 
 mod accounts;
@@ -58,6 +62,7 @@ mod cursor;
 mod outbox;
 mod projects;
 mod round_trips;
+mod search;
 mod searches;
 mod sessions;
 mod tickets;

@@ -10,9 +10,11 @@ use super::attr::{
     self, Item, ItemBuilder, Read, boolean, key, n, order_key, s, string_map, strings, time,
     time_id,
 };
+use super::search::IndexJob;
 use super::users::user_key;
 use super::{DynamoStore, Query, Reason, Refused, SortKey, Write, expr, outbox, uploads};
 use crate::domain::ticket::{Channel, State, Timer, TimerKind};
+use crate::ports::search::new_ticket_text;
 use crate::ports::store::*;
 
 pub(super) const META: &str = "META";
@@ -587,6 +589,12 @@ impl TicketStore for DynamoStore {
         writes.extend(items.due.map(Write::put));
         writes.extend(items.desk.map(Write::put));
         writes.push(Write::put(article_item(&new.article)));
+        let job = IndexJob::new(
+            &t.number,
+            new.article.seq,
+            &new_ticket_text(t, &new.article.body_md),
+        );
+        writes.push(job.write(t.updated_at));
         let uploads_from = writes.len();
         writes.extend(
             new.claimed_uploads
@@ -598,6 +606,7 @@ impl TicketStore for DynamoStore {
         writes.extend(counter_writes(None, Some(&Counted::of(t))));
 
         let Err(reasons) = self.transact(writes).await? else {
+            self.apply_after_commit(Some(job)).await;
             return Ok(t.number.clone());
         };
         // The same order of checks as the SQLite store: a known key answers with its
@@ -687,6 +696,11 @@ impl TicketStore for DynamoStore {
                     .as_ref()
                     .map(|a| Write::put_new(article_item(a))),
             );
+            let job = update
+                .article
+                .as_ref()
+                .map(|a| IndexJob::new(&t.number, a.seq, &a.body_md));
+            writes.extend(job.as_ref().map(|j| j.write(t.updated_at)));
             let uploads_from = writes.len();
             writes.extend(
                 update
@@ -701,6 +715,7 @@ impl TicketStore for DynamoStore {
             writes.extend(counter_writes(Some(&old), Some(&new)));
 
             let Err(reasons) = self.transact(writes).await? else {
+                self.apply_after_commit(job).await;
                 return Ok(());
             };
             if failed_at(&reasons, 0) {
