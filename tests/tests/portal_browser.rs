@@ -1370,6 +1370,44 @@ async fn staff_search(
         lines.len() == 2 && lines[1].starts_with(number),
         "the export holds the search's one ticket: {text}"
     );
+    // The search saved under a name, listed with the queues and opened again from there.
+    d.find(By::Css("[data-save-search]"))
+        .await?
+        .click_surely()
+        .await?;
+    d.send_alert_text(format!("保存した検索 {stamp}")).await?;
+    d.accept_alert().await?;
+    let saved = wait_text(d, "[data-saved-searches]", &format!("保存した検索 {stamp}")).await?;
+    ensure!(!saved.is_empty(), "the saved search is listed");
+    d.find(By::Css("[data-saved-searches] a"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-rows]", number).await?;
+    ensure!(
+        d.current_url()
+            .await?
+            .query()
+            .is_some_and(|q| q.contains("q=")),
+        "the saved search's words come back in the URL"
+    );
+    // A queue is a link to a ready-made search.
+    d.find(By::XPath("//a[@data-queue][contains(., '未割り当て')]"))
+        .await?
+        .click_surely()
+        .await?;
+    let deadline = Instant::now() + WAIT;
+    while !d
+        .current_url()
+        .await?
+        .query()
+        .is_some_and(|q| q.contains("owner=unassigned"))
+    {
+        ensure!(Instant::now() < deadline, "the queue link opens its search");
+        tokio::time::sleep(POLL).await;
+    }
+    wait_displayed(d, "[data-search-panel]").await?;
+    shot(d, "portal-staff-queues.png").await?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ import { showDocuments } from "./documents.js";
 import { setupListExport } from "./export.js";
 
 /** The search panel's filters, as `GET /tickets/search` names them. */
-const FILTERS = ["state", "priority", "type", "product", "company", "owner", "received_from", "received_to"];
+const FILTERS = ["state", "priority", "type", "product", "company", "owner", "channel", "department", "received_from", "received_to"];
 const view = { of: "mine", filter: "open", q: "", order: "newest", ...Object.fromEntries(FILTERS.map((k) => [k, ""])) };
 let user = null;
 let next = null;
@@ -76,7 +76,11 @@ function syncControls() {
   for (const b of document.querySelectorAll("[data-filter]")) b.setAttribute("aria-pressed", String(!view.state && b.dataset.filter === view.filter));
   const chip = document.querySelector("[data-state-chip]");
   chip.hidden = !view.state;
-  if (view.state) chip.querySelector("[data-state-name]").textContent = label("state", view.state);
+  if (view.state)
+    chip.querySelector("[data-state-name]").textContent = view.state
+      .split(",")
+      .map((s) => label("state", s))
+      .join(t("fields.separator"));
   document.getElementById("list-q").value = view.q;
   document.getElementById("list-q").placeholder = searching() ? t("list.search_placeholder_staff") : document.getElementById("list-q").dataset.placeholder;
   for (const o of document.querySelectorAll("[data-staff-only]")) o.hidden = !searching();
@@ -235,6 +239,54 @@ async function fillChoices() {
   add("sp-product", (form.products || []).map((o) => [o.key, o.label]));
   add("sp-company", companies.map((c) => [c.id, c.name]));
   add("sp-owner", staff.filter((s) => s.id !== user.id).map((s) => [s.id, s.name]));
+  add("sp-department", (form.departments || []).map((d) => [d.key, d.label]));
+}
+
+/** The staff user's saved searches beside the queues: each a link, with a remove button. */
+async function showSavedSearches() {
+  const box = document.querySelector("[data-saved-searches]");
+  let saved = [];
+  try {
+    saved = await api("/me/searches");
+  } catch {
+    return;
+  }
+  box.replaceChildren(
+    ...saved.map((s) =>
+      el(
+        "span",
+        { class: "saved-search" },
+        el("a", { class: "queue queue-saved", href: `?${s.query}` }, s.name),
+        el("button", { type: "button", class: "button-link", "data-forget": s.id, "aria-label": t("queues.forget", { name: s.name }) }, "×"),
+      ),
+    ),
+  );
+}
+
+function setupSavedSearches() {
+  showSavedSearches();
+  document.querySelector("[data-saved-searches]").addEventListener("click", async (ev) => {
+    const id = ev.target.closest("[data-forget]")?.dataset.forget;
+    if (!id) return;
+    try {
+      await api(`/me/searches/${encodeURIComponent(id)}`, { method: "DELETE" });
+    } catch (err) {
+      if (!err.redirected) alert(err.message);
+    }
+    showSavedSearches();
+  });
+  document.querySelector("[data-save-search]").addEventListener("click", async () => {
+    const name = prompt(t("queues.save_prompt"));
+    if (!name || !name.trim()) return;
+    const query = new URLSearchParams({ of: "all", ...Object.fromEntries(searchParams()) });
+    query.delete("limit");
+    try {
+      await api("/me/searches", { method: "POST", body: { name: name.trim(), query: query.toString() } });
+      showSavedSearches();
+    } catch (err) {
+      if (!err.redirected) alert(err.errors?.map((e) => e.message).join("\n") || err.message);
+    }
+  });
 }
 
 /** Refreshes the first page every `refresh_secs`, unless the user has paged further or is away. */
@@ -271,7 +323,10 @@ export async function start() {
   if (!new URLSearchParams(location.search).has("order")) view.order = defaultOrder();
   document.getElementById("list-q").dataset.placeholder = document.getElementById("list-q").placeholder;
   tabs();
-  if (isStaff(user)) await fillChoices();
+  if (isStaff(user)) {
+    await fillChoices();
+    setupSavedSearches();
+  }
   syncControls();
   document.querySelector("[data-list-controls]").hidden = false;
   showDocuments().catch(() => {});
