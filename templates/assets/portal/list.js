@@ -52,9 +52,9 @@ function defaultOrder() {
   return user && isStaff(user) ? "relevance" : "newest";
 }
 
-/** Whether the list is the staff search (every ticket, with the filter panel). */
+/** Whether the list is the staff search (every ticket, or theirs, with the filter panel). */
 function searching() {
-  return isStaff(user) && view.of === "all";
+  return isStaff(user);
 }
 
 /** Whether a filter of the panel is set. */
@@ -121,6 +121,8 @@ export function searchParams(extra = {}) {
   const p = new URLSearchParams({ order: view.order, ...extra });
   if (view.q) p.set("q", view.q);
   for (const k of FILTERS) if (view[k]) p.set(k, view[k]);
+  // Staff's own tab: the tickets they own.
+  if (view.of === "mine" && !view.owner) p.set("owner", "me");
   if (!view.state && FILTER_STATES[view.filter]) p.set("state", FILTER_STATES[view.filter]);
   return p;
 }
