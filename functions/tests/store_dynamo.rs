@@ -579,10 +579,10 @@ async fn use_cases_take_few_round_trips() {
     r.unwrap();
     assert_eq!(
         (used.get("TransactWriteItems"), total(&used)),
-        (Some(&2), 4),
+        (Some(&1), 3),
         "taking an unowned ticket: the owner and the actor in one batch, the ticket, and \
-         a refused transaction that tells the store the stored owner for the desk's \
-         unassigned count, then the transaction again ({used:?})"
+         one transaction (the owner change's history tells the store the ticket was \
+         unowned, for the desk's unassigned count) ({used:?})"
     );
     report.push(("manage (take an unowned ticket)", used));
     let (r, used) = measure(

@@ -193,7 +193,7 @@ impl DynamoStore {
         for t in &page.items {
             for (i, a) in self.articles(&t.number).await?.iter().enumerate() {
                 let text = if i == 0 {
-                    new_ticket_text(&t, &a.body_md)
+                    new_ticket_text(t, &a.body_md)
                 } else {
                     a.body_md.clone()
                 };

@@ -674,6 +674,15 @@ impl TicketStore for DynamoStore {
         if let Some(state) = update.previous_state {
             old.state = state;
         }
+        // A change of owner records the owner it replaced: whether the ticket was owned
+        // is then known too, and an assignment is right the first time.
+        if let Some(h) = update
+            .history
+            .iter()
+            .find(|h| h.field == "owner" && h.ticket == t.number)
+        {
+            old.owned = h.from.is_some();
+        }
         for _ in 0..2 {
             let items = ticket_items(t);
             let mut writes = vec![
