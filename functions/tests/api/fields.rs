@@ -116,14 +116,14 @@ async fn staff_log_a_phone_inquiry_that_the_customer_sees_in_their_history() {
     };
     let (status, found) = agent.get("/api/v1/tickets/search?channel=phone").await;
     assert_eq!(status, StatusCode::OK, "{found}");
-    assert_eq!(numbers(&found), [number.clone()]);
+    assert_eq!(numbers(&found), std::slice::from_ref(&number));
     // Words of its custom fields are searchable too (staff search only).
     let (_, found) = agent
         .get("/api/v1/tickets/search?q=%E6%8A%98%E3%82%8A%E8%BF%94%E3%81%97")
         .await;
     assert_eq!(
         numbers(&found),
-        [number.clone()],
+        std::slice::from_ref(&number),
         "折り返し, from the memo field"
     );
     let (_, found) = agent.get("/api/v1/tickets/search?channel=web").await;

@@ -201,7 +201,7 @@ async fn the_assignment_rules_put_tickets_in_department_queues_staff_can_search(
             .collect()
     };
     let (_, found) = agent.get("/api/v1/tickets/search?department=network").await;
-    assert_eq!(numbers(&found), [router.clone()]);
+    assert_eq!(numbers(&found), std::slice::from_ref(&router));
     let (_, found) = agent.get("/api/v1/tickets/search?department=none").await;
     assert!(numbers(&found).contains(&other) && !numbers(&found).contains(&router));
     // The team hears of it at its own address.
