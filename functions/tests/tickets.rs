@@ -1555,6 +1555,8 @@ async fn assignment_rules_give_a_new_ticket_its_department_owner_and_mails() {
             key: "cloud".into(),
             label: madoguchi_yaml::Localized::plain("クラウド"),
             address: Some(madoguchi::domain::Email::parse("cloud@netlink.example.jp").unwrap()),
+            members: vec![],
+            only_own_queue: false,
         }],
         rules: vec![
             Rule {
@@ -1663,5 +1665,119 @@ async fn assignment_rules_give_a_new_ticket_its_department_owner_and_mails() {
             .count()
             >= 2,
         "the reply went to the department too"
+    );
+}
+
+/// A department that sees only its own queue: its members see, list, search and find on
+/// their dashboard only its tickets; other staff still see every ticket.
+#[tokio::test]
+async fn staff_of_a_department_with_its_own_queue_see_only_its_tickets() {
+    use madoguchi::app::config::assignment::{Assignment, Department, Match, Rule};
+    let mut w = world().await;
+    let mut config = (*w.deps.config).clone();
+    let login = |s: &str| madoguchi::domain::Email::parse(s).unwrap();
+    config.assignment = Assignment {
+        departments: vec![Department {
+            key: "cloud".into(),
+            label: madoguchi_yaml::Localized::plain("クラウド"),
+            address: None,
+            members: vec![login("ichiro@netlink.example.jp")],
+            only_own_queue: true,
+        }],
+        rules: vec![Rule {
+            when: Match {
+                products: vec!["archive".into()],
+                ..Match::default()
+            },
+            department: Some("cloud".into()),
+            owner: None,
+            line: 7,
+        }],
+    };
+    w.deps.config = Arc::new(config);
+    let archive = OpenTicket {
+        subject: "アーカイブの検索が遅延".into(),
+        body: "検索に 30 秒かかります".into(),
+        product: Some("archive".into()),
+        ticket_type: Some("trouble".into()),
+        fields: BTreeMap::from([
+            ("contract_number".to_owned(), "unknown".to_owned()),
+            ("tenant_id".to_owned(), "unknown".to_owned()),
+        ]),
+        ..Default::default()
+    };
+    let cloud = tickets::open_ticket(&w.deps, &taro(), archive)
+        .await
+        .unwrap();
+    let other = tickets::open_ticket(&w.deps, &taro(), form("送信が遅延"))
+        .await
+        .unwrap();
+    // The member's access, as a login builds it (and the token carries it).
+    let user = w.deps.store.get_user("agent").await.unwrap().unwrap();
+    let member = madoguchi::app::sessions::actor_of(&w.deps, &user)
+        .await
+        .unwrap();
+    assert_eq!(member.queues, Some(vec!["cloud".to_owned()]));
+    assert!(tickets::view(&w.deps, &member, &cloud.number).await.is_ok());
+    assert!(matches!(
+        tickets::view(&w.deps, &member, &other.number).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        tickets::manage(&w.deps, &member, &other.number, Some("high"), None).await,
+        Err(AppError::NotFound)
+    ));
+    let (page, counts) = tickets::list(
+        &w.deps,
+        &member,
+        tickets::ListRequest {
+            of: ListOf::All,
+            filter: ListFilter::All,
+            oldest_first: false,
+            keywords: String::new(),
+            cursor: None,
+            limit: 25,
+            only_visible_to: None,
+            state: None,
+        },
+    )
+    .await
+    .unwrap();
+    let listed: Vec<&str> = page.items.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(listed, [cloud.number.as_str()]);
+    assert_eq!(counts.all(), 1, "the counts are of what they see");
+    // The search holds to the queue whatever it asks for.
+    let search = |q: &str, department: Option<&str>| madoguchi::app::search::SearchInput {
+        q: Some(q.into()),
+        filters: department
+            .map(|d| {
+                (
+                    madoguchi::ports::search::FilterField::Department,
+                    d.to_owned(),
+                )
+            })
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    let tz = w.deps.config.time_zone.clone();
+    for input in [search("遅延", None), search("遅延", Some("none"))] {
+        let query = madoguchi::app::search::query(&member, &tz, &input, 25).unwrap();
+        let found = w.deps.store.search_tickets(&query).await.unwrap();
+        assert!(
+            found.items.iter().all(|t| t.number == cloud.number),
+            "{:?}",
+            found.items.iter().map(|t| &t.number).collect::<Vec<_>>()
+        );
+    }
+    let d = madoguchi::app::dashboard::dashboard(&w.deps, &member)
+        .await
+        .unwrap();
+    assert!(d.recent.iter().all(|t| t.number == cloud.number));
+    // Staff of no such department still see everything.
+    assert!(
+        tickets::view(&w.deps, &agent(), &other.number)
+            .await
+            .is_ok()
     );
 }

@@ -81,6 +81,9 @@ pub struct Claims {
     /// The projects whose groups the customer belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub projects: Vec<String>,
+    /// Staff limited to their departments' queues: those departments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<String>>,
     /// The session the token was issued for (its refresh token and CSRF token).
     pub sid: String,
     /// The CSRF token the client must echo in `X-CSRF-Token`; signed here, so a
@@ -103,6 +106,7 @@ impl Claims {
             customer_role,
             company_uses_groups: self.groups,
             projects: self.projects.clone(),
+            queues: self.queues.clone(),
             ..Actor::new(self.sub.clone(), role, self.company.clone())
         })
     }
@@ -207,6 +211,7 @@ impl Tokens {
             crole: actor.customer_role.map(|r| r.as_str().to_owned()),
             groups: actor.company_uses_groups,
             projects: actor.projects.clone(),
+            queues: actor.queues.clone(),
             sid: session.0.to_owned(),
             csrf: session.1.to_owned(),
             iss: self.issuer.clone(),

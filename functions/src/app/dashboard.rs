@@ -94,8 +94,12 @@ pub async fn dashboard(deps: &Deps, actor: &Actor) -> Result<Dashboard, AppError
         deps.store.list_tickets(&recent_query),
         deps.store.owned_open_tickets(&actor.user_id, ROWS),
     )?;
+    // Staff limited to their departments' queues see only those tickets in the lists
+    // (the counts stay the desk's).
+    let theirs = |t: &TicketRecord| actor.in_queue(t.department.as_deref());
     let mut handle_first: Vec<(TicketRecord, Pressing)> = attention
         .into_iter()
+        .filter(|t| theirs(t))
         .filter_map(|t| Pressing::of(&t, now).map(|p| (t, p)))
         .collect();
     // Overdue before urgent before near before soon; within each, the store's order
@@ -104,7 +108,7 @@ pub async fn dashboard(deps: &Deps, actor: &Actor) -> Result<Dashboard, AppError
     Ok(Dashboard {
         counts,
         handle_first,
-        recent: recent.items,
+        recent: recent.items.into_iter().filter(|t| theirs(t)).collect(),
         mine,
     })
 }

@@ -152,6 +152,14 @@ pub fn query(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    // Staff limited to their departments' queues search only those (a filter of its
+    // own, so that it narrows whatever department filter the search names).
+    if let Some(own) = &actor.queues {
+        filters.push(Equals {
+            field: FilterField::Department,
+            any_of: own.iter().cloned().map(Some).collect(),
+        });
+    }
     Ok(SearchQuery {
         terms: madoguchi_text::terms(words),
         filters,
@@ -221,6 +229,7 @@ mod tests {
             customer_role: None,
             company_uses_groups: false,
             projects: vec![],
+            queues: None,
         }
     }
 

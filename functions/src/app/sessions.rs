@@ -73,6 +73,8 @@ pub async fn actor_of(deps: &Deps, user: &UserRecord) -> Result<Actor, AppError>
                 .is_some_and(|c| c.uses_groups),
             None => false,
         };
+    } else {
+        actor.queues = deps.config.assignment.queues_of(&user.email);
     }
     Ok(actor)
 }

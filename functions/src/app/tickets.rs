@@ -119,6 +119,7 @@ pub(crate) fn access(t: &TicketRecord) -> TicketAccess<'_> {
         requester_id: &t.requester_id,
         company_id: &t.company_id,
         project_id: t.project_id.as_deref(),
+        department: t.department.as_deref(),
     }
 }
 
@@ -393,6 +394,7 @@ pub async fn open_ticket(
         requester_id: &requester_actor.user_id,
         company_id: &company_id,
         project_id: None,
+        department: None,
     };
     if !may_ticket(requester_actor, Verb::View, &own) {
         return Err(AppError::Forbidden);
@@ -1109,7 +1111,8 @@ pub fn list_scope(actor: &Actor, of: ListOf) -> Result<Scope, AppError> {
 /// their groups' projects' and their own. Such a list is the company's list filtered
 /// by `may_ticket`, and its counts are counted over it (`visible_counts`).
 pub fn narrowed(actor: &Actor, of: ListOf) -> bool {
-    of == ListOf::Company && !actor.is_staff() && actor.company_uses_groups
+    (of == ListOf::Company && !actor.is_staff() && actor.company_uses_groups)
+        || (of == ListOf::All && actor.queues.is_some())
 }
 
 /// One page of a list with the All / Open / Closed counts.

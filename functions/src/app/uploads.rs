@@ -214,6 +214,7 @@ async fn visible_attachment(
         requester_id: &t.requester_id,
         company_id: &t.company_id,
         project_id: t.project_id.as_deref(),
+        department: t.department.as_deref(),
     };
     deps.store
         .articles(number)

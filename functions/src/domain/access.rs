@@ -55,6 +55,9 @@ pub struct Actor {
     /// The projects whose customer groups the account belongs to. A project has exactly
     /// one customer group, so the project's id names the group too.
     pub projects: Vec<String>,
+    /// Staff of departments that see only their own queues: those departments (a ticket
+    /// in none of them is not theirs to see). `None`: every ticket, as staff always did.
+    pub queues: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,6 +156,7 @@ impl Actor {
             company_id,
             company_uses_groups: false,
             projects: Vec::new(),
+            queues: None,
         }
     }
 
@@ -193,6 +197,15 @@ impl Actor {
         own.then_some(self.customer_role).flatten()
     }
 
+    /// Whether a staff member sees tickets of `department`: all, unless they belong to
+    /// departments that see only their own queues.
+    pub fn in_queue(&self, department: Option<&str>) -> bool {
+        match &self.queues {
+            None => true,
+            Some(own) => department.is_some_and(|d| own.iter().any(|q| q == d)),
+        }
+    }
+
     /// Whether the groups let this customer see data of `project` (`None`: none).
     fn in_project(&self, project: Option<&str>) -> bool {
         !self.company_uses_groups || project.is_some_and(|p| self.projects.iter().any(|m| m == p))
@@ -206,6 +219,8 @@ pub struct TicketAccess<'a> {
     pub company_id: &'a str,
     /// The project (案件) the ticket is filed under, if any.
     pub project_id: Option<&'a str>,
+    /// The department whose queue the ticket is in, if any.
+    pub department: Option<&'a str>,
 }
 
 /// Things one can do to a ticket.
@@ -237,7 +252,7 @@ impl Verb {
 /// tickets they see (see the module's doc), and nothing else.
 pub fn may_ticket(actor: &Actor, verb: Verb, ticket: &TicketAccess<'_>) -> bool {
     if actor.is_staff() {
-        return true;
+        return actor.in_queue(ticket.department);
     }
     match verb {
         Verb::View | Verb::Reply | Verb::Close => sees_ticket(actor, ticket),
@@ -433,16 +448,19 @@ mod tests {
             requester_id: "u1",
             company_id: "acme",
             project_id: None,
+            department: None,
         };
         let colleague = TicketAccess {
             requester_id: "u2",
             company_id: "acme",
             project_id: Some("p1"),
+            department: None,
         };
         let other = TicketAccess {
             requester_id: "u9",
             company_id: "globex",
             project_id: None,
+            department: None,
         };
         #[rustfmt::skip]
         let table: &[(Role, &TicketAccess, [bool; 5])] = &[
@@ -474,6 +492,7 @@ mod tests {
             requester_id: "u1",
             company_id: "",
             project_id: None,
+            department: None,
         };
         assert!(!may_ticket(&actor(Role::Customer, None), Verb::View, &t));
         assert!(!may_ticket(
@@ -582,6 +601,7 @@ mod tests {
             requester_id: "u2",
             company_id: company,
             project_id: Some(project),
+            department: None,
         };
         let projects = [project];
         let contract = ContractAccess {
@@ -715,9 +735,11 @@ mod tests {
             requester_id: "u2",
             company_id: "acme",
             project_id: Some("p9"),
+            department: None,
         };
         let unfiled = TicketAccess {
             project_id: None,
+            department: None,
             ..colleague
         };
         let contract = ContractAccess {
@@ -743,6 +765,7 @@ mod tests {
             requester_id: requester,
             company_id: "acme",
             project_id: project,
+            department: None,
         };
         assert!(may_ticket(&a, Verb::View, &t("u1", None)));
         assert!(may_ticket(&a, Verb::Close, &t("u1", Some("p2"))));
@@ -937,6 +960,7 @@ mod tests {
             requester_id: "u1",
             company_id: "acme",
             project_id: None,
+            department: None,
         };
         let contract = ContractAccess {
             company_id: "acme",
@@ -961,5 +985,29 @@ mod tests {
         assert_eq!(a.customer_role, Some(UserAdmin));
         assert!(!a.company_uses_groups && a.projects.is_empty());
         assert_eq!(actor(Role::Agent, None).customer_role, None);
+    }
+
+    #[test]
+    fn staff_limited_to_their_queues_see_only_those_tickets() {
+        let t = |department| TicketAccess {
+            requester_id: "u1",
+            company_id: "acme",
+            project_id: None,
+            department,
+        };
+        let everyone = Actor::new("s1", Role::Agent, None);
+        let limited = Actor {
+            queues: Some(vec!["network".into(), "cloud".into()]),
+            ..Actor::new("s2", Role::Agent, None)
+        };
+        for verb in [Verb::View, Verb::Reply, Verb::InternalNotes, Verb::Manage] {
+            assert!(may_ticket(&everyone, verb, &t(None)));
+            assert!(may_ticket(&limited, verb, &t(Some("cloud"))));
+            assert!(!may_ticket(&limited, verb, &t(Some("sales"))));
+            assert!(
+                !may_ticket(&limited, verb, &t(None)),
+                "a ticket in no queue"
+            );
+        }
     }
 }

@@ -16,6 +16,11 @@ pub struct Department {
     /// Where the department hears of its new tickets and of replies nobody owns
     /// (instead of `mail.support_address`); `None`: the support address.
     pub address: Option<Email>,
+    /// Its staff, by login ID.
+    pub members: Vec<Email>,
+    /// Whether its members see only the tickets in its queue (and those of their other
+    /// departments): `only_own_queue: true`.
+    pub only_own_queue: bool,
 }
 
 /// What a rule matches: every list given must contain the ticket's value (an empty
@@ -51,6 +56,24 @@ pub struct Assignment {
 impl Assignment {
     pub fn department(&self, key: &str) -> Option<&Department> {
         self.departments.iter().find(|d| d.key == key)
+    }
+
+    /// The queues a staff member (by login ID) is limited to: the departments they are
+    /// a member of, if one of them sees only its own queue (`None`: every ticket).
+    pub fn queues_of(&self, login: &str) -> Option<Vec<String>> {
+        let member_of: Vec<&Department> = self
+            .departments
+            .iter()
+            .filter(|d| {
+                d.members
+                    .iter()
+                    .any(|m| m.as_str().eq_ignore_ascii_case(login))
+            })
+            .collect();
+        member_of
+            .iter()
+            .any(|d| d.only_own_queue)
+            .then(|| member_of.iter().map(|d| d.key.clone()).collect())
     }
 
     /// The first rule matching a new ticket, if any.
@@ -94,22 +117,46 @@ const RULE_KEYS: &[&str] = &[
 /// Reads `assignment:`; `form` (when it read) checks the product, service, type and
 /// priority keys the rules name.
 pub fn read(f: &mut Fields<'_>, form: Option<&TicketForm>) -> Assignment {
-    let departments = f.map_list_with("departments", &["key", "label", "address"], |d| {
-        let key = d.req_str("key");
-        let label = d.localized("label", true);
-        let address = d.str("address").and_then(|a| match Email::parse(&a) {
-            Ok(e) => Some(e),
-            Err(_) => {
-                d.error_on("address", format!("'{a}' is not an e-mail address"));
-                None
+    let departments = f.map_list_with(
+        "departments",
+        &["key", "label", "address", "members", "only_own_queue"],
+        |d| {
+            let key = d.req_str("key");
+            let label = d.localized("label", true);
+            let address = d.str("address").and_then(|a| match Email::parse(&a) {
+                Ok(e) => Some(e),
+                Err(_) => {
+                    d.error_on("address", format!("'{a}' is not an e-mail address"));
+                    None
+                }
+            });
+            let mut members = Vec::new();
+            for (m, line) in d.str_list("members") {
+                match Email::parse(&m) {
+                    Ok(e) => members.push(e),
+                    Err(_) => d.error_at(
+                        line,
+                        "members",
+                        format!("'{m}' is not a login ID (a staff user's e-mail address)"),
+                    ),
+                }
             }
-        });
-        Some(Department {
-            key: key?,
-            label,
-            address,
-        })
-    });
+            let only_own_queue = d.bool("only_own_queue").unwrap_or(false);
+            if only_own_queue && members.is_empty() {
+                d.error_on(
+                    "only_own_queue",
+                    "is true but the department has no members",
+                );
+            }
+            Some(Department {
+                key: key?,
+                label,
+                address,
+                members,
+                only_own_queue,
+            })
+        },
+    );
     for (i, d) in departments.iter().enumerate() {
         if departments[..i].iter().any(|x| x.key == d.key) {
             f.error_on(

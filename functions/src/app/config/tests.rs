@@ -531,3 +531,26 @@ assignment:
     assert_eq!(ok.assignment.rules.len(), 1);
     assert_eq!(ok.assignment.rules[0].line, 11);
 }
+
+#[test]
+fn a_department_that_sees_only_its_queue_needs_members_who_are_login_ids() {
+    let text = format!(
+        "{MINIMAL}assignment:\n  departments:\n    - key: network\n      label: ネットワーク\n      only_own_queue: true\n    - key: cloud\n      label: クラウド\n      members: [tanaka@netlink.example.jp, not an id]\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "content/portal.yaml:10: assignment.departments[0].only_own_queue: is true but the department has no members",
+            "content/portal.yaml:13: assignment.departments[1].members: 'not an id' is not a login ID (a staff user's e-mail address)",
+        ]
+    );
+    let ok = parse(&format!(
+        "{MINIMAL}assignment:\n  departments:\n    - key: network\n      label: ネットワーク\n      members: [Tanaka@netlink.example.jp]\n      only_own_queue: true\n    - key: cloud\n      label: クラウド\n      members: [tanaka@netlink.example.jp]\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ok.assignment.queues_of("tanaka@netlink.example.jp"),
+        Some(vec!["network".to_owned(), "cloud".to_owned()])
+    );
+    assert_eq!(ok.assignment.queues_of("suzuki@netlink.example.jp"), None);
+}
