@@ -1196,6 +1196,27 @@ async fn staff_log_a_phone_inquiry(
         "the customer is the requester and staff see their memo: {facts}"
     );
 
+    // Triage: the agent takes the inquiry and raises its priority on the staff panel.
+    let owner = d
+        .find(By::XPath(format!(
+            "//select[@id='st-owner']/option[contains(., '{AGENT_NAME}')]"
+        )))
+        .await?;
+    owner.click_surely().await?;
+    let high = d.find(By::Css("#st-priority option[value=high]")).await?;
+    high.click_surely().await?;
+    d.find(By::Css("#staff-form button[type=submit]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "#staff-form [data-submit-status]", "更新しました").await?;
+    let facts = wait_text(d, "[data-v=facts]", "高").await?;
+    ensure!(
+        facts.contains(AGENT_NAME),
+        "the agent owns the ticket now: {facts}"
+    );
+    wait_displayed(d, "[data-history] [data-field=owner]").await?;
+
     // A public answer with the response fields.
     wait_displayed(d, "#rf-cause").await?;
     d.find(By::Id("rf-cause"))
@@ -1363,12 +1384,24 @@ async fn staff_search(
         .click_surely()
         .await?;
     wait_text(d, "[data-export-status]", "を保存しました").await?;
-    let (_, csv) = downloaded(dir, "tickets-").await?;
+    let (csv_name, csv) = downloaded(dir, "tickets-").await?;
     let text = String::from_utf8(csv[3..].to_vec())?;
     let lines: Vec<&str> = text.lines().collect();
     ensure!(
         lines.len() == 2 && lines[1].starts_with(number),
         "the export holds the search's one ticket: {text}"
+    );
+    // The same search to Excel.
+    std::fs::remove_file(dir.join(&csv_name))?;
+    d.find(By::Css("[data-export] [data-format=xlsx]"))
+        .await?
+        .click_surely()
+        .await?;
+    wait_text(d, "[data-export-status]", "を保存しました").await?;
+    let (xlsx_name, xlsx) = downloaded(dir, "tickets-").await?;
+    ensure!(
+        xlsx_name.ends_with(".xlsx") && xlsx.starts_with(b"PK"),
+        "the search exports as an Excel file: {xlsx_name}"
     );
     // The search saved under a name, listed with the queues and opened again from there.
     d.find(By::Css("[data-save-search]"))
