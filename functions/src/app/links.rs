@@ -195,6 +195,12 @@ pub async fn merge(
     number: &str,
     into: &str,
 ) -> Result<TicketRecord, AppError> {
+    // The note's author, read once (not again on a retry).
+    let author = deps
+        .store
+        .get_user(&actor.user_id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
     for attempt in 0..MAX_ATTEMPTS {
         let (dup, target) = pair(deps, actor, number, into, "into").await?;
         if dup.merged_into.is_some() {
@@ -240,11 +246,6 @@ pub async fn merge(
             target.number, target.subject
         );
         next.preview = body.chars().take(80).collect();
-        let author = deps
-            .store
-            .get_user(&actor.user_id)
-            .await?
-            .ok_or(AppError::Forbidden)?;
         let article = ArticleRecord {
             ticket: dup.number.clone(),
             seq: next.article_count,

@@ -422,7 +422,7 @@ pub async fn open_ticket(
     // the project or contract it is filed under; its uploads; the day's counter, whose
     // next value the transaction claims; an earlier use of the idempotency key. Beside
     // it, the staff who asked for their own copy of the team's mail.
-    let (known, subscribers) = tokio::try_join!(
+    let (mut known, subscribers) = tokio::try_join!(
         deps.store.read_batch(BatchRead {
             users: vec![requester_actor.user_id.clone(), actor.user_id.clone()],
             companies: vec![company_id.clone()],
@@ -509,6 +509,8 @@ pub async fn open_ticket(
     let routed = route(deps, &template).await?;
     template.department = routed.department.clone();
     template.owner_id = routed.owner.as_ref().map(|o| o.id.clone());
+    // The owner a rule chose was just read: their mails need no other read.
+    known.users.extend(routed.owner.clone());
     let team_address = deps.config.team_address(routed.department.as_deref());
 
     // The number is the counter's next value, claimed in the ticket's own transaction;
@@ -537,9 +539,7 @@ pub async fn open_ticket(
             minutes: None,
             fields: BTreeMap::new(),
         };
-        let mut read = known.clone();
-        read.users.extend(routed.owner.clone());
-        let p = people(deps, &ticket, &read, false).await?;
+        let p = people(deps, &ticket, &known, false).await?;
         ticket.contacts = p.contacts();
         let vars = |lang: &str| context! { ..ticket_vars(deps, &ticket, &p, lang), ..context! { article => context! { body => &body, author => &requester.name } } };
         let mut mails = Vec::new();

@@ -291,6 +291,19 @@ impl CustomField {
     }
 }
 
+/// Stored field values a reader may see: staff all; customers those whose field (by
+/// `field_of`) is configured and not staff-only.
+fn visible<'a>(
+    mut fields: BTreeMap<String, String>,
+    staff: bool,
+    field_of: impl Fn(&str) -> Option<&'a CustomField>,
+) -> BTreeMap<String, String> {
+    if !staff {
+        fields.retain(|k, _| field_of(k).is_some_and(|f| !f.staff_only()));
+    }
+    fields
+}
+
 /// Full-width digits and number signs (０-９, －, ．, ，, ／) as ASCII.
 fn half_width(s: &str) -> String {
     s.chars()
@@ -344,25 +357,19 @@ impl TicketForm {
     /// nobody can tell any more whether it was meant for them).
     pub fn visible_fields(
         &self,
-        mut fields: BTreeMap<String, String>,
+        fields: BTreeMap<String, String>,
         staff: bool,
     ) -> BTreeMap<String, String> {
-        if !staff {
-            fields.retain(|k, _| self.field(k).is_some_and(|f| !f.staff_only()));
-        }
-        fields
+        visible(fields, staff, |k| self.field(k))
     }
 
     /// A response's fields as its reader may see them (as `visible_fields`).
     pub fn visible_response_fields(
         &self,
-        mut fields: BTreeMap<String, String>,
+        fields: BTreeMap<String, String>,
         staff: bool,
     ) -> BTreeMap<String, String> {
-        if !staff {
-            fields.retain(|k, _| self.response_field(k).is_some_and(|f| !f.staff_only()));
-        }
-        fields
+        visible(fields, staff, |k| self.response_field(k))
     }
 
     pub fn response_field(&self, key: &str) -> Option<&CustomField> {
